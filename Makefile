@@ -10,7 +10,7 @@ BPFTOOL ?= bpftool
 PREFIX  ?= /usr/local
 CNIDIR  ?= /opt/cni/bin
 
-PKGS    := jansson yaml-0.1 sqlite3 libbpf libnl-3.0 libnl-route-3.0 libcurl
+PKGS    := jansson yaml-0.1 sqlite3 libbpf libnl-3.0 libnl-route-3.0 libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

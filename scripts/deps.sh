@@ -9,7 +9,7 @@ packages=(
 	make gcc clang-14 llvm-14 pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libjansson-dev libyaml-dev libsqlite3-dev
-	libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev
+	libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libssl-dev
 	# tests
 	libcriterion-dev libclang-rt-14-dev iproute2 jq sqlite3 procps
 )
