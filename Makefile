@@ -16,7 +16,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
 	   -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DTABBY_VERSION='"$(VERSION)"' \
 	   -Iheaders -Iuserspace/lib -I$(BUILD)/include $(PKG_CFLAGS)
@@ -67,25 +67,30 @@ $(VMLINUX):
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX)
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	@echo "  BPF     $<"
+	@$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+	@echo "  SKEL    $@"
+	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 
 # --- userspace ---------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
 
 # prog_rule(output, source folder): every .c in the folder, linked with libtabby.
 define prog_rule
 $(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(2)/*.c)) $(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LDLIBS)
+	@echo "  LD      $$@"
+	@$$(CC) $$(CFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LDLIBS)
 endef
 $(eval $(call prog_rule,$(BUILD)/bin/tabbyctl,userspace/tabbyctl))
 $(eval $(call prog_rule,$(BUILD)/bin/tabbyd,userspace/tabbyd))
@@ -96,13 +101,15 @@ $(eval $(call prog_rule,$(BUILD)/cni/tabby-ipam,cni/tabby-ipam))
 TEST_HELPER_OBJS := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(TEST_HELPER_OBJS) $(LIB) $(BPF_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS) -lcriterion
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS) -lcriterion
 
 # Benchmarks print one JSON row per line ({"name","value","unit","peer","peer_value",
 # "ratio","target"}); scripts/bench.sh gathers them into build/bench.json.
 $(BUILD)/bench/%: $(BUILD)/obj/selftests/bench/%.o $(TEST_HELPER_OBJS) $(LIB) $(BPF_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS)
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 	       -Iheaders -Iuserspace/lib -I$(BUILD)/include $(PKG_CFLAGS)
