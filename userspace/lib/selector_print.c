@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Calico's canonical form of a selector and the UID derived from it. Calico identifies
+ * selectors (and shares IP sets between rules) by this UID, so both must be byte-for-byte
+ * what Calico prints: single spaces around binary operators, each &&/|| chain of two or more
+ * operands in one pair of parentheses, ! glued to its operand, set members sorted and unique,
+ * double quotes unless the value holds one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "selector_int.h"
+
+struct sbuf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+static void put(struct sbuf *b, const char *s, size_t n)
+{
+	size_t cap;
+	char *np;
+
+	if (b->err)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap * 2 : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct sbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void put_str(struct sbuf *b, const struct tb_selector *s, struct tb_sel_str str)
+{
+	put(b, s->strs + str.off, str.len);
+}
+
+static void put_quoted(struct sbuf *b, const struct tb_selector *s, struct tb_sel_str str)
+{
+	const char *q = memchr(s->strs + str.off, '"', str.len) ? "'" : "\"";
+
+	puts_(b, q);
+	put_str(b, s, str);
+	puts_(b, q);
+}
+
+static const char *const op_text[] = {
+	[TB_SEL_EQ] = " == ",
+	[TB_SEL_NE] = " != ",
+	[TB_SEL_CONTAINS] = " contains ",
+	[TB_SEL_STARTS] = " starts with ",
+	[TB_SEL_ENDS] = " ends with ",
+	[TB_SEL_IN] = " in {",
+	[TB_SEL_NOT_IN] = " not in {",
+	[TB_SEL_AND] = " && ",
+	[TB_SEL_OR] = " || ",
+};
+
+static void print_node(struct sbuf *b, const struct tb_selector *s, uint32_t idx)
+{
+	const struct tb_sel_node *n = &s->nodes[idx];
+	uint32_t i;
+
+	switch (n->op) {
+	case TB_SEL_ALL:
+		puts_(b, "all()");
+		break;
+	case TB_SEL_GLOBAL:
+		puts_(b, "global()");
+		break;
+	case TB_SEL_HAS:
+		puts_(b, "has(");
+		put_str(b, s, n->label);
+		puts_(b, ")");
+		break;
+	case TB_SEL_NOT:
+		puts_(b, "!");
+		print_node(b, s, n->child);
+		break;
+	case TB_SEL_AND:
+	case TB_SEL_OR:
+		puts_(b, "(");
+		for (i = 0; i < n->list.count; i++) {
+			if (i)
+				puts_(b, op_text[n->op]);
+			print_node(b, s, s->kids[n->list.first + i]);
+		}
+		puts_(b, ")");
+		break;
+	case TB_SEL_IN:
+	case TB_SEL_NOT_IN:
+		put_str(b, s, n->label);
+		puts_(b, op_text[n->op]);
+		for (i = 0; i < n->list.count; i++) {
+			if (i)
+				puts_(b, ", ");
+			put_quoted(b, s, s->members[n->list.first + i]);
+		}
+		puts_(b, "}");
+		break;
+	default:
+		put_str(b, s, n->label);
+		puts_(b, op_text[n->op]);
+		put_quoted(b, s, n->value);
+		break;
+	}
+}
+
+char *tb_selector_canonical(const struct tb_selector *s)
+{
+	struct sbuf b = { 0 };
+
+	print_node(&b, s, s->root);
+	if (b.err) {
+		free(b.p);
+		errno = -b.err;
+		return NULL;
+	}
+	return b.p;
+}
+
+/* RFC 4648 base64url without padding, as Go's base64.RawURLEncoding. */
+static void base64url(const unsigned char *in, size_t n, char *out)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+		*out++ = abc[v >> 18 & 63];
+		*out++ = abc[v >> 12 & 63];
+		*out++ = abc[v >> 6 & 63];
+		*out++ = abc[v & 63];
+	}
+	if (n - i == 1) {
+		v = in[i] << 16;
+		*out++ = abc[v >> 18 & 63];
+		*out++ = abc[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = in[i] << 16 | in[i + 1] << 8;
+		*out++ = abc[v >> 18 & 63];
+		*out++ = abc[v >> 12 & 63];
+		*out++ = abc[v >> 6 & 63];
+	}
+	*out = '\0';
+}
+
+int tb_selector_uid(const struct tb_selector *s, char *buf, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct sbuf b = { 0 };
+	int ret = 0;
+
+	if (len < TB_SELECTOR_UID_LEN)
+		return -ENOSPC;
+	puts_(&b, "s:");
+	print_node(&b, s, s->root);
+	if (b.err) {
+		ret = b.err;
+		goto out;
+	}
+	if (!EVP_Digest(b.p, b.len, md, &mdlen, EVP_sha224(), NULL) || mdlen != 28) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(buf, "s:", 2);
+	base64url(md, mdlen, buf + 2);
+out:
+	free(b.p);
+	return ret;
+}
