@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The local datastore: SQLite in WAL mode, shared by every process on the host (tabbyd,
+ * tabbyctl, CNI plugins running in parallel). This file opens the store, checks that it is a
+ * tabby store of a schema it knows, creates it when new, and maps SQLite's errors to -errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "datastore_sqlite.h"
+#include "log.h"
+
+static const char *const stmt_sql[SQ__COUNT] = {
+	[SQ_BEGIN_READ] = "BEGIN DEFERRED",
+	[SQ_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_STATE] = "SELECT revision, compact_rev FROM state WHERE id = 1",
+	[SQ_STATE_SET_REV] = "UPDATE state SET revision = ?1 WHERE id = 1",
+	[SQ_STATE_SET_COMPACT] = "UPDATE state SET compact_rev = ?1 WHERE id = 1",
+	[SQ_KV_GET] = "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?1",
+	[SQ_KV_META] = "SELECT create_rev, mod_rev FROM kv WHERE key = ?1",
+	[SQ_KV_RANGE] = "SELECT key, value, create_rev, mod_rev FROM kv "
+			"WHERE key >= ?1 AND key < ?2 ORDER BY key",
+	[SQ_KV_UPSERT] = "INSERT OR REPLACE INTO kv(key, value, create_rev, mod_rev) "
+			 "VALUES(?1, ?2, ?3, ?4)",
+	[SQ_KV_DELETE] = "DELETE FROM kv WHERE key = ?1",
+	/* prev_value is read from kv before the write changes it: no copy through C. */
+	[SQ_LOG_ADD] = "INSERT INTO log(rev, type, key, value, prev_value, create_rev) "
+		       "VALUES(?1, ?2, ?3, ?4, (SELECT value FROM kv WHERE key = ?3), ?5)",
+	[SQ_LOG_COMPACT] = "DELETE FROM log WHERE rev <= ?1",
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE state(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" revision INTEGER NOT NULL, compact_rev INTEGER NOT NULL);"
+	"INSERT INTO state(id, revision, compact_rev) VALUES(1, 0, 0);"
+	"CREATE TABLE kv(key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+	" create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;"
+	/* AUTOINCREMENT: seq never goes back, even when compaction empties the log. */
+	"CREATE TABLE log(seq INTEGER PRIMARY KEY AUTOINCREMENT, rev INTEGER NOT NULL,"
+	" type INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, prev_value TEXT,"
+	" create_rev INTEGER NOT NULL);"
+	"CREATE INDEX log_rev ON log(rev);";
+
+int tb_sq_error(sqlite3 *db, const char *path, int rc, const char *what)
+{
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	int sys_errno;
+
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		tb_warn("datastore %s: %s: still locked by another process after the busy timeout",
+			path, what);
+		return -EBUSY;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_RANGE:
+	case SQLITE_MISUSE:
+		return -EINVAL;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	case SQLITE_FULL:
+		tb_err("datastore %s: %s: disk full", path, what);
+		return -ENOSPC;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_READONLY:
+		tb_err("datastore %s: %s: permission denied (%s)", path, what, msg);
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		tb_err("datastore %s: %s: cannot open (%s)", path, what, msg);
+		sys_errno = db ? sqlite3_system_errno(db) : 0;
+		return sys_errno == EACCES || sys_errno == EPERM ? -EACCES : -EIO;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		tb_err("datastore %s: %s: corrupt or not a database (%s)", path, what, msg);
+		return -EIO;
+	default:
+		tb_err("datastore %s: %s: %s", path, what, msg);
+		return -EIO;
+	}
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * SQLite's own busy handler sleeps 1, 2, 5, 10... ms between tries: under contention from a
+ * few processes a waiter oversleeps every commit. Short randomised sleeps that grow to 1 ms
+ * keep the lock busy instead of idle.
+ */
+static int busy_handler(void *arg, int count)
+{
+	struct tb_sq_busy *b = arg;
+	int64_t now = mono_ns(), start;
+	unsigned cap_us;
+
+	if (count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &b->start);
+	start = (int64_t)b->start.tv_sec * 1000000000 + b->start.tv_nsec;
+	if (now - start >= b->timeout_ns)
+		return 0;
+	cap_us = count < 6 ? 20u << count : 1000u;
+	if (cap_us > 1000)
+		cap_us = 1000;
+	usleep(cap_us / 2 + (unsigned)rand_r(&b->seed) % (cap_us / 2 + 1));
+	return 1;
+}
+
+/* Runs one SQL text that returns at most one integer (pragmas). */
+static int exec_int(sqlite3 *db, const char *path, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			if (out)
+				*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return tb_sq_error(db, path, rc, sql);
+}
+
+int tb_sq_conn_open(const char *path, struct tb_sq_busy *busy, sqlite3 **out)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	sqlite3 *db = NULL;
+	int rc, err;
+
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		err = tb_sq_error(db, path, rc, "open");
+		goto fail;
+	}
+	sqlite3_busy_handler(db, busy_handler, busy);
+	/* The first read of the header: a file that is not SQLite fails here. */
+	err = exec_int(db, path, "PRAGMA application_id", NULL);
+	if (err)
+		goto fail;
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		tb_err("datastore %s: not writable", path);
+		err = -EACCES;
+		goto fail;
+	}
+	err = exec_int(db, path, "PRAGMA journal_mode = WAL", NULL);
+	if (err)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close_v2(db);
+	return err;
+}
+
+/* Creates every missing directory above path (mkdir -p of its parent). */
+static int make_parents(const char *path)
+{
+	char *dir = strdup(path);
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			err = -errno;
+			tb_err("datastore %s: cannot create directory %s: %s", path, dir,
+			       strerror(errno));
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return err;
+}
+
+/* Refuses what root would be let through by SQLite but an ordinary user would not, early. */
+static int check_access(const char *path)
+{
+	if (access(path, F_OK) == 0 && access(path, R_OK | W_OK)) {
+		tb_err("datastore %s: %s", path, strerror(errno));
+		return errno == ENOENT ? -EIO : -errno;
+	}
+	return 0;
+}
+
+/* Creates the schema in a new, empty store, or checks an existing one. */
+static int schema_init(sqlite3 *db, const char *path)
+{
+	int64_t app = 0, version = 0, tables = 0;
+	int err;
+
+	err = exec_int(db, path, "BEGIN IMMEDIATE", NULL);
+	if (err)
+		return err;
+	/* Read inside the write lock: another process may have created it meanwhile. */
+	err = exec_int(db, path, "PRAGMA application_id", &app);
+	if (!err)
+		err = exec_int(db, path, "PRAGMA user_version", &version);
+	if (!err)
+		err = exec_int(db, path, "SELECT count(*) FROM sqlite_master", &tables);
+	if (err)
+		goto rollback;
+	if (app == 0 && tables == 0) {
+		err = tb_sq_error(db, path, sqlite3_exec(db, schema_sql, NULL, NULL, NULL),
+				  "create schema");
+		if (!err)
+			err = exec_int(db, path, "PRAGMA application_id = 1413628505", NULL);
+		if (!err)
+			err = exec_int(db, path, "PRAGMA user_version = 1", NULL);
+		if (err)
+			goto rollback;
+		tb_info("datastore %s: created (schema version %d)", path, TB_SQ_SCHEMA_VERSION);
+	} else if (app != TB_SQ_APPLICATION_ID) {
+		tb_err("datastore %s: an SQLite database, but not a tabby datastore", path);
+		err = -EIO;
+		goto rollback;
+	} else if (version != TB_SQ_SCHEMA_VERSION) {
+		tb_err("datastore %s: schema version %lld, this build knows %d", path,
+		       (long long)version, TB_SQ_SCHEMA_VERSION);
+		err = -EIO;
+		goto rollback;
+	}
+	return exec_int(db, path, "COMMIT", NULL);
+rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+_Static_assert(TB_SQ_APPLICATION_ID == 1413628505, "application_id pragma literal");
+_Static_assert(TB_SQ_SCHEMA_VERSION == 1, "user_version pragma literal");
+
+static int64_t env_int(const char *name, int64_t def, int64_t min)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || *end || n < min) {
+		tb_warn("%s=%s: not an integer >= %lld, using %lld", name, v, (long long)min,
+			(long long)def);
+		return def;
+	}
+	return n;
+}
+
+/* WAL with synchronous=FULL survives power loss; NORMAL only a crash of the process. */
+static int apply_sync(struct tb_ds_sqlite *s)
+{
+	const char *v = getenv("TABBY_DATASTORE_SYNC");
+	const char *sql = "PRAGMA synchronous = FULL";
+
+	if (v && !strcmp(v, "normal"))
+		sql = "PRAGMA synchronous = NORMAL";
+	else if (v && *v && strcmp(v, "full"))
+		tb_warn("TABBY_DATASTORE_SYNC=%s: expected full or normal, using full", v);
+	return exec_int(s->db, s->path, sql, NULL);
+}
+
+static int prepare_all(struct tb_ds_sqlite *s)
+{
+	int rc;
+
+	for (int i = 0; i < SQ__COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			/* A missing table here means someone else's database under our id. */
+			tb_err("datastore %s: schema does not match this build: %s", s->path,
+			       sqlite3_errmsg(s->db));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static void sqlite_close(struct tb_ds *ds)
+{
+	struct tb_ds_sqlite *s = tb_sq(ds);
+
+	for (int i = 0; i < SQ__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close_v2(s->db);
+	if (s->notify_fd >= 0)
+		close(s->notify_fd);
+	free(s->notify_path);
+	free(s->path);
+	free(s);
+}
+
+static int sqlite_open(const struct tb_ds_config *cfg, struct tb_ds **out)
+{
+	struct tb_ds_sqlite *s;
+	int64_t rev, compact;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->base.ops = &tb_ds_sqlite_ops;
+	s->notify_fd = -1;
+	s->path = strdup(cfg->path);
+	if (!s->path || asprintf(&s->notify_path, "%s-notify", cfg->path) < 0) {
+		s->notify_path = NULL;
+		err = -ENOMEM;
+		goto fail;
+	}
+	s->history = env_int("TABBY_DATASTORE_HISTORY", TB_SQ_DEFAULT_HISTORY, 1);
+	s->busy_ms = env_int("TABBY_DATASTORE_BUSY_TIMEOUT_MS", TB_SQ_DEFAULT_BUSY_MS, 0);
+	s->busy.timeout_ns = s->busy_ms * 1000000;
+	s->busy.seed = (unsigned)getpid() ^ (unsigned)mono_ns();
+	err = make_parents(s->path);
+	if (!err)
+		err = check_access(s->path);
+	if (!err)
+		err = tb_sq_conn_open(s->path, &s->busy, &s->db);
+	if (!err)
+		err = apply_sync(s);
+	if (!err)
+		err = schema_init(s->db, s->path);
+	if (!err)
+		err = prepare_all(s);
+	/* A store that passed the checks above but lost its state row is corrupt too. */
+	if (!err)
+		err = tb_sq_read_state(s, &rev, &compact);
+	if (err)
+		goto fail;
+	s->notify_fd = open(s->notify_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (s->notify_fd < 0)
+		tb_warn("datastore %s: cannot open %s (%s): watchers in other processes will "
+			"notice this process's writes only by polling",
+			s->path, s->notify_path, strerror(errno));
+	*out = &s->base;
+	return 0;
+fail:
+	sqlite_close(&s->base);
+	return err;
+}
+
+int tb_sq_exec_stmt(struct tb_ds_sqlite *s, enum tb_sq_stmt which, const char *what)
+{
+	sqlite3_stmt *st = s->st[which];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	return tb_sq_error(s->db, s->path, rc, what);
+}
+
+int tb_sq_read_state(struct tb_ds_sqlite *s, int64_t *rev, int64_t *compact_rev)
+{
+	sqlite3_stmt *st = s->st[SQ_STATE];
+	int rc = sqlite3_step(st), err = 0;
+
+	if (rc == SQLITE_ROW) {
+		*rev = sqlite3_column_int64(st, 0);
+		*compact_rev = sqlite3_column_int64(st, 1);
+	} else if (rc == SQLITE_DONE) {
+		tb_err("datastore %s: corrupt: the revision row is missing", s->path);
+		err = -EIO;
+	} else {
+		err = tb_sq_error(s->db, s->path, rc, "read revision");
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+int tb_sq_bind_prefix(sqlite3_stmt *st, int idx, const char *prefix, char **end_owned)
+{
+	char *end = tb_ds_prefix_end(prefix);
+
+	if (!end && errno)
+		return -errno;
+	*end_owned = end;
+	sqlite3_bind_text(st, idx, prefix, -1, SQLITE_STATIC);
+	/* No upper bound: every TEXT value sorts below any BLOB, even an empty one. */
+	if (end)
+		sqlite3_bind_text(st, idx + 1, end, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_zeroblob(st, idx + 1, 0);
+	return 0;
+}
+
+void tb_sq_notify(struct tb_ds_sqlite *s)
+{
+	/* Any write raises IN_MODIFY; the content is irrelevant. */
+	if (s->notify_fd >= 0 && pwrite(s->notify_fd, "", 1, 0) < 0)
+		tb_debug("datastore %s: notify: %s", s->path, strerror(errno));
+}
+
+int tb_sq_column_strdup(sqlite3_stmt *st, int col, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	*out = NULL;
+	if (!t)
+		return sqlite3_column_type(st, col) == SQLITE_NULL ? 0 : -ENOMEM;
+	*out = strdup((const char *)t);
+	return *out ? 0 : -ENOMEM;
+}
+
+const struct tb_ds_ops tb_ds_sqlite_ops = {
+	.name = "local",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.revision = tb_sq_revision,
+	.get = tb_sq_get,
+	.list = tb_sq_list,
+	.put = tb_sq_put,
+	.del = tb_sq_del,
+	.txn = tb_sq_txn,
+	.compact = tb_sq_compact,
+	.watch_open = tb_sq_watch_open,
+	.watch_next = tb_sq_watch_next,
+	.watch_fd = tb_sq_watch_fd,
+	.watch_close = tb_sq_watch_close,
+};
