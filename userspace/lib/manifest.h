@@ -35,6 +35,16 @@ int tb_manifest_parse(const char *buf, size_t len, const char *name, struct tb_d
 		      struct tb_diag *diag);
 void tb_doc_list_free(struct tb_doc_list *l);
 
+/*
+ * The YAML layer alone: *docs becomes a JSON array with one value per document of the stream
+ * (an empty document is null), no List expansion. Errors as tb_manifest_parse.
+ */
+int tb_yaml_load(const char *buf, size_t len, const char *name, json_t **docs,
+		 struct tb_diag *diag);
+/* Limits that keep hostile input (alias bombs, deep nesting) cheap. */
+#define TB_YAML_MAX_DEPTH 256
+#define TB_YAML_MAX_ALIAS_NODES 100000
+
 /* "file: document N" or "file: document N item M", the start of every message about a doc. */
 int tb_doc_describe(const struct tb_doc *doc, char *buf, size_t len);
 
