@@ -101,7 +101,7 @@ static const char *const invalid[] = {
 	"a in {", "a in {\"b\"", "a in {\"b\",", "a in {,}", "a in {,\"b\"}", "a in {\"b\",,}",
 	"a in {\"b\",, \"c\"}", "a in {\"b\" \"c\"}", "a in {b}", "a in {\"b\", c}",
 	"a in {\"b\"}}", "a in {{\"b\"}}", "a in {\"b\", \"c\",,}", "a not in {", "a not in {,}",
-	"a in {\"b\"; \"c\"}",
+	"a in {\"b\"; \"c\"}", "a in {\"\\\"\", \"'\"}",
 	/* has(), all(), global() spelling */
 	"has()", "has( )", "has(\"a\")", "has('a')", "has (a)", "has(a", "has(a b)",
 	"has( foo ", "has(a,b)", "has(a)(b)", "has", "has(a)b", "HAS(a)", "Has(a)",
