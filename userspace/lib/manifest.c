@@ -5,6 +5,7 @@
  * items, each remembered with the document and item index that messages quote.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,7 +120,21 @@ static int expand(struct tb_doc_list *out, json_t *v, const char *name, int inde
 	return expand_items(out, items, name, index, diag);
 }
 
-/* Text that starts like JSON is read as JSON; if that fails, as YAML ("{a: 1}" is YAML). */
+/* How far into the input a parser got before its first error (line, then column). */
+static unsigned long long error_pos(const struct tb_diag *d, const char *name)
+{
+	size_t skip = strlen(name) + 2, line = 0, col = 0;
+
+	if (!d->n || strlen(d->msgs[0]) < skip ||
+	    sscanf(d->msgs[0] + skip, "line %zu column %zu", &line, &col) != 2)
+		return 0;
+	return ((unsigned long long)line << 32) | col;
+}
+
+/*
+ * Text that starts like JSON is read as JSON; if that fails, as YAML ("{a: 1}" is YAML). When
+ * both fail, the parser that got further reports: it understood more of what was meant.
+ */
 static int load_any(const char *buf, size_t len, const char *name, json_t **docs,
 		    struct tb_diag *diag)
 {
@@ -135,10 +150,14 @@ static int load_any(const char *buf, size_t len, const char *name, json_t **docs
 
 		tb_diag_init(&ydiag);
 		err = tb_yaml_load(buf, len, name, docs, &ydiag);
+		if (err == -EINVAL) {
+			const struct tb_diag *d =
+				error_pos(&ydiag, name) > error_pos(&jdiag, name) ? &ydiag : &jdiag;
+
+			for (size_t i = 0; i < d->n; i++)
+				tb_diag_add(diag, "%s", d->msgs[i]);
+		}
 		tb_diag_free(&ydiag);
-		if (err == -EINVAL)
-			for (size_t i = 0; i < jdiag.n; i++)
-				tb_diag_add(diag, "%s", jdiag.msgs[i]);
 	}
 	tb_diag_free(&jdiag);
 	return err;

@@ -26,6 +26,7 @@ struct frame {
 	char *key;		/* the key waiting for its value, NULL when a key is expected */
 	bool merge;		/* the pending key is the merge key "<<" */
 	json_t *merges;		/* mappings merged in with "<<", applied at the end */
+	yaml_mark_t start;	/* where the node starts, for messages about it as a key */
 };
 
 struct loader {
@@ -278,6 +279,7 @@ static int on_start(struct loader *l, yaml_event_t *ev, bool map)
 		return fail_at(l, ev->start_mark, "nesting too deep", NULL);
 	f = &l->stack[l->depth];
 	memset(f, 0, sizeof(*f));
+	f->start = ev->start_mark;
 	f->node = map ? json_object() : json_array();
 	if (!f->node)
 		return -ENOMEM;
@@ -293,6 +295,7 @@ static int on_start(struct loader *l, yaml_event_t *ev, bool map)
 static int on_end(struct loader *l, yaml_event_t *ev)
 {
 	struct frame *f = &l->stack[l->depth - 1];
+	yaml_mark_t start = f->start;
 	json_t *v;
 	int err = 0;
 
@@ -310,7 +313,7 @@ static int on_end(struct loader *l, yaml_event_t *ev)
 		json_decref(v);
 		return err;
 	}
-	return add_value(l, v, false, ev->start_mark);
+	return add_value(l, v, false, start);
 }
 
 static int on_document_end(struct loader *l, json_t *docs)
