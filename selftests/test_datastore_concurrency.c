@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Many processes on one local store at once, as CNI plugins, tabbyctl and tabbyd are: no lost
+ * update under read-then-compare-and-swap, exactly one winner per create, transactions seen
+ * whole by concurrent readers, and a brand-new store created by racing first opens.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datastore.h"
+#include "helpers/ds_fixture.h"
+
+static struct ds_fx fx;
+static struct tb_ds *ds;
+
+static void setup(void)
+{
+	cr_assert_eq(ds_fx_init(&fx), 0, "temporary directory");
+	cr_assert_eq(ds_fx_open(&fx, &ds), 0, "open %s", fx.path);
+}
+
+static void teardown(void)
+{
+	tb_ds_close(ds);
+	ds = NULL;
+	ds_fx_cleanup(&fx);
+}
+
+TestSuite(datastore_concurrency, .init = setup, .fini = teardown);
+
+#define PROCS 8
+#define INCREMENTS 200
+
+/* One read-then-CAS increment, retried until it lands. */
+static int cas_increment(struct tb_ds *d, const char *key)
+{
+	struct tb_kv kv;
+	char val[32];
+	int err;
+
+	do {
+		err = tb_ds_get(d, key, &kv);
+		if (err)
+			return err;
+		snprintf(val, sizeof(val), "%lld", atoll(kv.value) + 1);
+		err = tb_ds_put(d, key, val, kv.mod_revision, NULL);
+		tb_kv_free(&kv);
+	} while (err == -ECANCELED);
+	return err;
+}
+
+static int child_increments(int idx, void *arg)
+{
+	struct tb_ds *d = NULL;
+	int err = ds_fx_open(&fx, &d);
+
+	for (int i = 0; !err && i < INCREMENTS; i++)
+		err = cas_increment(d, "/counter");
+	tb_ds_close(d);
+	return err;
+}
+
+Test(datastore_concurrency, cas_increments_lose_nothing)
+{
+	struct tb_kv kv = { 0 };
+	int64_t seed, now;
+
+	cr_assert_eq(tb_ds_put(ds, "/counter", "0", TB_REV_ABSENT, &seed), 0);
+	cr_assert_eq(ds_fx_run_children(PROCS, child_increments, NULL), 0, "every child finished");
+	cr_assert_eq(tb_ds_get(ds, "/counter", &kv), 0);
+	cr_expect_eq(atoi(kv.value), PROCS * INCREMENTS, "counter %s", kv.value);
+	/* Only successful swaps write: one revision each, nothing else. */
+	cr_assert_eq(tb_ds_revision(ds, &now), 0);
+	cr_expect_eq(now, seed + PROCS * INCREMENTS);
+	cr_expect_eq(kv.mod_revision, now);
+	cr_expect_eq(kv.create_revision, seed);
+	tb_kv_free(&kv);
+}
+
+#define CLAIMS 60
+
+static int child_claims(int idx, void *arg)
+{
+	struct tb_ds *d = NULL;
+	char key[32], me[16];
+	int err = ds_fx_open(&fx, &d), wins = 0;
+
+	snprintf(me, sizeof(me), "%d", idx);
+	for (int i = 0; !err && i < CLAIMS; i++) {
+		snprintf(key, sizeof(key), "/claim/%02d", i);
+		err = tb_ds_put(d, key, me, TB_REV_ABSENT, NULL);
+		if (!err)
+			wins++;
+		else if (err == -ECANCELED)
+			err = 0;
+	}
+	/* Report through the store itself. */
+	snprintf(key, sizeof(key), "/wins/%d", idx);
+	snprintf(me, sizeof(me), "%d", wins);
+	if (!err)
+		err = tb_ds_put(d, key, me, TB_REV_ABSENT, NULL);
+	tb_ds_close(d);
+	return err;
+}
+
+Test(datastore_concurrency, one_winner_per_create)
+{
+	struct tb_kv_list claims = { 0 }, wins = { 0 };
+	int total = 0;
+
+	cr_assert_eq(ds_fx_run_children(PROCS, child_claims, NULL), 0, "every child finished");
+	cr_assert_eq(tb_ds_list(ds, "/claim/", &claims), 0);
+	cr_assert_eq(tb_ds_list(ds, "/wins/", &wins), 0);
+	cr_expect_eq(claims.n, CLAIMS);
+	cr_expect_eq(wins.n, PROCS);
+	for (size_t i = 0; i < wins.n; i++)
+		total += atoi(wins.items[i].value);
+	cr_expect_eq(total, CLAIMS, "claims won in all: %d", total);
+	for (size_t i = 0; i < claims.n; i++)
+		cr_expect_eq(claims.items[i].create_revision, claims.items[i].mod_revision,
+			     "a claim is never overwritten");
+	tb_kv_list_free(&claims);
+	tb_kv_list_free(&wins);
+}
+
+#define TRANSFERS 60
+#define TOTAL 1000
+
+/* Moves one unit from /bank/a to /bank/b, both swaps in one transaction. */
+static int transfer(struct tb_ds *d)
+{
+	struct tb_kv_list l = { 0 };
+	char va[32], vb[32];
+	struct tb_txn_op ops[2];
+	int err;
+
+	do {
+		err = tb_ds_list(d, "/bank/", &l);
+		if (err)
+			return err;
+		if (l.n != 2) {
+			tb_kv_list_free(&l);
+			return -EIO;
+		}
+		snprintf(va, sizeof(va), "%d", atoi(l.items[0].value) - 1);
+		snprintf(vb, sizeof(vb), "%d", atoi(l.items[1].value) + 1);
+		ops[0] = (struct tb_txn_op){ TB_TXN_PUT, "/bank/a", va, l.items[0].mod_revision };
+		ops[1] = (struct tb_txn_op){ TB_TXN_PUT, "/bank/b", vb, l.items[1].mod_revision };
+		err = tb_ds_txn(d, ops, 2, NULL);
+		tb_kv_list_free(&l);
+	} while (err == -ECANCELED);
+	return err;
+}
+
+static int child_transfers(int idx, void *arg)
+{
+	struct tb_ds *d = NULL;
+	int err = ds_fx_open(&fx, &d);
+
+	for (int i = 0; !err && i < TRANSFERS; i++)
+		err = transfer(d);
+	tb_ds_close(d);
+	return err;
+}
+
+Test(datastore_concurrency, readers_never_see_half_a_txn)
+{
+	struct tb_kv_list l = { 0 };
+	pid_t pids[4];
+	int reads = 0, broken = 0, a = TOTAL;
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", TOTAL);
+	cr_assert_eq(tb_ds_put(ds, "/bank/a", v, TB_REV_ABSENT, NULL), 0);
+	cr_assert_eq(tb_ds_put(ds, "/bank/b", "0", TB_REV_ABSENT, NULL), 0);
+	cr_assert_eq(ds_fx_start_children(4, child_transfers, NULL, pids), 0);
+	while (a > TOTAL - 4 * TRANSFERS && reads < 100000) {
+		if (tb_ds_list(ds, "/bank/", &l) || l.n != 2) {
+			broken++;
+			break;
+		}
+		a = atoi(l.items[0].value);
+		if (a + atoi(l.items[1].value) != TOTAL)
+			broken++;
+		reads++;
+		tb_kv_list_free(&l);
+	}
+	tb_kv_list_free(&l);
+	cr_expect_eq(ds_fx_wait_children(4, pids), 0, "every child finished");
+	cr_expect_eq(broken, 0, "%d of %d reads saw a partial transfer", broken, reads);
+	cr_expect_eq(a, TOTAL - 4 * TRANSFERS, "all transfers done (a = %d)", a);
+}
+
+static int child_first_open(int idx, void *arg)
+{
+	struct ds_fx *f = arg;
+	struct tb_ds *d = NULL;
+	char key[32];
+	int err = ds_fx_open(f, &d);
+
+	snprintf(key, sizeof(key), "/hello/%d", idx);
+	if (!err)
+		err = tb_ds_put(d, key, "{}", TB_REV_ABSENT, NULL);
+	tb_ds_close(d);
+	return err;
+}
+
+Test(datastore_concurrency, racing_first_opens_create_one_store)
+{
+	struct tb_kv_list l = { 0 };
+	struct tb_ds *d = NULL;
+	struct ds_fx fresh;
+	int failed, err;
+
+	cr_assert_eq(ds_fx_init(&fresh), 0);
+	failed = ds_fx_run_children(PROCS, child_first_open, &fresh);
+	err = ds_fx_open(&fresh, &d);
+	if (!err)
+		err = tb_ds_list(d, "/hello/", &l);
+	tb_ds_close(d);
+	ds_fx_cleanup(&fresh);
+	cr_expect_eq(failed, 0, "every racing open and write succeeded");
+	cr_expect_eq(err, 0);
+	cr_expect_eq(l.n, PROCS);
+	cr_expect_eq(l.revision, PROCS, "one schema, one revision counter");
+	tb_kv_list_free(&l);
+}
