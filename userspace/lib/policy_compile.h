@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The classifier compiler: turns one endpoint's ordered policy (IR) in one direction into the
+ * tables of headers/tabby/policy.h. The result is plain memory; policy_maps.c writes it into
+ * BPF maps, tb_pol_compiled_decide() runs the same lookup in userspace (trace, tests).
+ */
+#ifndef TABBY_POLICY_COMPILE_H
+#define TABBY_POLICY_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tabby/flow.h"
+#include "tabby/policy.h"
+#include "diag.h"
+#include "policy_ir.h"
+
+struct tb_pol_entry {
+	struct tb_pol_key key;
+	uint32_t cls;		/* index in classes[] */
+};
+
+struct tb_pol_compiled {
+	uint32_t nbits, nwords, field_mask;
+	struct tb_pol_rule *rules;	/* nbits; rule_id is the local id (index in refs) */
+	struct tb_pol_ref *refs;	/* local rule id -> where in the IR */
+	uint32_t n_rule_ids;
+	struct tb_pol_entry *entries;
+	size_t n_entries;
+	struct tb_pol_class *classes;
+	size_t n_classes;
+	uint64_t *bits;			/* TB_PF_MAX * nwords wildcard words, then diff words */
+	size_t n_bits;
+};
+
+/*
+ * Compiles; returns 0 or -errno. -E2BIG when the policy exceeds the dataplane's limits (the
+ * message in diag names the limit), -EINVAL for an invalid rule (message in diag).
+ */
+int tb_pol_compile(const struct tb_ir *ir, const struct tb_pol_sets *sets, struct tb_diag *diag,
+		   struct tb_pol_compiled **out);
+void tb_pol_compiled_free(struct tb_pol_compiled *c);
+
+struct tb_pol_sim_result {
+	int allow;
+	int reason;
+	uint32_t rule_id;		/* local id, or TB_POL_NO_RULE */
+	uint32_t logs[64];		/* local ids of Log rules that matched */
+	size_t n_logs;
+};
+
+#define TB_POL_NO_RULE 0xffffffffu
+
+/* The BPF lookup, done on the compiled tables in userspace. */
+void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flow *f,
+			    struct tb_pol_sim_result *res);
+
+/* The lookup key of one field for a flow (what the BPF side builds). */
+void tb_pol_flow_key(const struct tb_flow *f, enum tb_pol_field field, struct tb_pol_key *key);
+
+#endif
