@@ -191,3 +191,63 @@ fail:
 	cr_expect_fail("err %d, %zu messages: %s", err, diag.n, diag.n ? diag.msgs[0] : "");
 	tb_diag_free(&diag);
 }
+
+struct describe_case {
+	struct tb_doc doc;
+	const char *want;
+};
+
+static const struct describe_case describe_cases[] = {
+	{ { .file = "a.yaml", .index = 1 }, "a.yaml: document 1" },
+	{ { .file = "-", .index = 3, .item = 2 }, "-: document 3 item 2" },
+};
+
+Test(manifest_load, describe)
+{
+	char buf[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(describe_cases); i++) {
+		const struct describe_case *c = &describe_cases[i];
+
+		if (tb_doc_describe(&c->doc, buf, sizeof(buf)) || strcmp(buf, c->want))
+			cr_expect_fail("case %zu: got [%s], want [%s]", i, buf, c->want);
+	}
+	if (tb_doc_describe(&describe_cases[1].doc, buf, 8) != -ENOSPC)
+		cr_expect_fail("a short buffer must say -ENOSPC");
+}
+
+Test(manifest_load, read_file)
+{
+	char path[] = "/tmp/tabby-manifest-XXXXXX";
+	const char *text = "kind: IPPool\nmetadata: {name: a}\n---\nkind: IPPool\n"
+			   "metadata: {name: b}\n";
+	struct tb_doc_list l = { 0 };
+	struct tb_diag diag;
+	int fd, err = 0;
+
+	tb_diag_init(&diag);
+	fd = mkstemp(path);
+	if (fd < 0)
+		goto fail;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		goto fail_unlink;
+	}
+	close(fd);
+	err = tb_manifest_read_file(path, &l, &diag);
+	if (err || l.n != 2 || strcmp(l.docs[1].file, path) || l.docs[1].index != 2)
+		goto fail_unlink;
+	tb_doc_list_free(&l);
+	unlink(path);
+	err = tb_manifest_read_file(path, &l, &diag);
+	if (err != -ENOENT || l.n || diag.n != 1 || !strstr(diag.msgs[0], path))
+		goto fail;
+	tb_diag_free(&diag);
+	return;
+fail_unlink:
+	unlink(path);
+fail:
+	cr_expect_fail("err %d, %zu docs: %s", err, l.n, diag.n ? diag.msgs[0] : "");
+	tb_doc_list_free(&l);
+	tb_diag_free(&diag);
+}
