@@ -19,7 +19,7 @@
 #include "tabby/flow.h"
 
 #define TB_PKT_MAX 2048
-#define TB_PKT_MAX_EXT 8
+#define TB_PKT_MAX_EXT 12
 
 /* TCP flag bits as in the header's 13th byte. */
 #define TB_TCP_FIN 0x01
