@@ -19,7 +19,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
 	   -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DTABBY_VERSION='"$(VERSION)"' \
-	   -Iheaders -Iuserspace/lib -I$(BUILD)/include $(PKG_CFLAGS)
+	   -Iheaders -Iuserspace/lib -Iselftests -I$(BUILD)/include $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
@@ -112,7 +112,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/selftests/bench/%.o $(TEST_HELPER_OBJS) $(LIB) $(
 	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS)
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-	       -Iheaders -Iuserspace/lib -I$(BUILD)/include $(PKG_CFLAGS)
+	       -Iheaders -Iuserspace/lib -Iselftests -I$(BUILD)/include $(PKG_CFLAGS)
 $(BUILD)/fuzz/%: selftests/fuzz/%.c $(LIB_SRCS) $(HDRS) | $(SKELS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
