@@ -47,6 +47,7 @@ FUZZERS    := $(FUZZ_SRCS:selftests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 HDRS := $(wildcard headers/tabby/*.h userspace/lib/*.h bpf/lib/*.h)
 
+.SECONDARY:
 .PHONY: all deps check test unit fuzz vmtest demo bench install clean format
 # A program is built once its folder has sources.
 PROG_DIR_tabbyctl := userspace/tabbyctl
@@ -73,6 +74,20 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX)
 $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@echo "  SKEL    $@"
 	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# Test-only BPF programs: selftests/progs/*.bpf.c, skeletons as <build>/include/progs/*.skel.h.
+TEST_PROG_SRCS := $(wildcard selftests/progs/*.bpf.c)
+TEST_SKELS := $(TEST_PROG_SRCS:selftests/progs/%.bpf.c=$(BUILD)/include/progs/%.skel.h)
+$(BUILD)/progs/%.bpf.o: selftests/progs/%.bpf.c $(HDRS) $(VMLINUX)
+	@mkdir -p $(@D)
+	@echo "  BPF     $<"
+	@$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/include/progs/%.skel.h: $(BUILD)/progs/%.bpf.o
+	@mkdir -p $(@D)
+	@echo "  SKEL    $@"
+	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+$(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS) $(BENCH_SRCS)): | $(TEST_SKELS)
 
 # --- userspace ---------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(SKELS)
