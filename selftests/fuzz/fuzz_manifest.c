@@ -22,8 +22,8 @@ static void check_round_trip(json_t *v)
 	text = tb_yaml_dumps(v);
 	if (!text)
 		abort();
-	if (tb_yaml_load(text, strlen(text), "dump", &back, &diag) ||
-	    json_array_size(back) != 1 || !json_equal(json_array_get(back, 0), v)) {
+	if (tb_yaml_load(text, strlen(text), "dump", &back, &diag) || json_array_size(back) != 1 ||
+	    !json_equal(json_array_get(back, 0), v)) {
 		tb_diag_print(&diag, stderr);
 		fprintf(stderr, "round trip differs; dumped:\n%s\n", text);
 		abort();

@@ -56,13 +56,23 @@ static int doc_push(struct tb_doc_list *l, json_t *obj, const char *name, int in
 
 static const char *type_name(const json_t *v)
 {
-	static const char *const names[] = {
-		[JSON_OBJECT] = "a mapping", [JSON_ARRAY] = "a sequence", [JSON_STRING] = "a string",
-		[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
-		[JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
-	};
-
-	return names[json_typeof(v)];
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "a mapping";
+	case JSON_ARRAY:
+		return "a sequence";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
 }
 
 static bool is_list_kind(json_t *obj)
@@ -152,7 +162,7 @@ static int load_any(const char *buf, size_t len, const char *name, json_t **docs
 		err = tb_yaml_load(buf, len, name, docs, &ydiag);
 		if (err == -EINVAL) {
 			const struct tb_diag *d =
-				error_pos(&ydiag, name) > error_pos(&jdiag, name) ? &ydiag : &jdiag;
+			    error_pos(&ydiag, name) > error_pos(&jdiag, name) ? &ydiag : &jdiag;
 
 			for (size_t i = 0; i < d->n; i++)
 				tb_diag_add(diag, "%s", d->msgs[i]);

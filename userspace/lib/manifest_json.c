@@ -64,8 +64,8 @@ static void json_fail(const char *name, const char *buf, size_t off, const json_
 		col += e->column > 0 ? (size_t)e->column : 1;
 	else
 		col = e->column > 0 ? (size_t)e->column : 1;
-	tb_diag_add(diag, "%s: line %zu column %zu: %s", name, line + (e->line > 1 ? e->line - 1 : 0),
-		    col, e->text);
+	tb_diag_add(diag, "%s: line %zu column %zu: %s", name,
+		    line + (e->line > 1 ? e->line - 1 : 0), col, e->text);
 }
 
 int tb_manifest_load_json(const char *buf, size_t len, const char *name, json_t **docs,

@@ -23,10 +23,10 @@ struct anchor {
 struct frame {
 	json_t *node;
 	char *anchor;
-	char *key;		/* the key waiting for its value, NULL when a key is expected */
-	bool merge;		/* the pending key is the merge key "<<" */
-	json_t *merges;		/* mappings merged in with "<<", applied at the end */
-	yaml_mark_t start;	/* where the node starts, for messages about it as a key */
+	char *key;	   /* the key waiting for its value, NULL when a key is expected */
+	bool merge;	   /* the pending key is the merge key "<<" */
+	json_t *merges;	   /* mappings merged in with "<<", applied at the end */
+	yaml_mark_t start; /* where the node starts, for messages about it as a key */
 };
 
 struct loader {
@@ -371,10 +371,9 @@ static int dispatch(struct loader *l, yaml_event_t *ev, json_t *docs)
 	}
 }
 
-int tb_yaml_load(const char *buf, size_t len, const char *name, json_t **docs,
-		 struct tb_diag *diag)
+int tb_yaml_load(const char *buf, size_t len, const char *name, json_t **docs, struct tb_diag *diag)
 {
-	struct loader l = { .buf = buf, .name = name, .diag = diag };
+	struct loader l = {.buf = buf, .name = name, .diag = diag};
 	yaml_event_t ev;
 	bool done = false;
 	int err = 0;

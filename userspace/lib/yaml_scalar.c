@@ -18,15 +18,14 @@ static bool str_in(const char *s, size_t len, const char *const *words)
 	return false;
 }
 
-static const char *const null_words[] = { "null", "Null", "NULL", "~", NULL };
-static const char *const true_words[] = { "true", "True", "TRUE", NULL };
-static const char *const false_words[] = { "false", "False", "FALSE", NULL };
+static const char *const null_words[] = {"null", "Null", "NULL", "~", NULL};
+static const char *const true_words[] = {"true", "True", "TRUE", NULL};
+static const char *const false_words[] = {"false", "False", "FALSE", NULL};
 /* YAML 1.1 booleans and specials that 1.2 readers keep as strings but 1.1 readers do not. */
 static const char *const yaml11_words[] = {
-	"y",   "Y",	"yes",	"Yes",	"YES",	"n",	"N",	"no",  "No",	"NO",
-	"on",  "On",	"ON",	"off",	"Off",	"OFF",	"<<",	"=",   ".inf",	".Inf",
-	".INF", "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF", ".nan", ".NaN", ".NAN",
-	NULL,
+    "y",     "Y",     "yes",   "Yes",	"YES",	 "n",	 "N",	 "no",	 "No",	 "NO",	 "on",
+    "On",    "ON",    "off",   "Off",	"OFF",	 "<<",	 "=",	 ".inf", ".Inf", ".INF", "-.inf",
+    "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF", ".nan", ".NaN", ".NAN", NULL,
 };
 
 static bool all_in(const char *s, size_t len, const char *set)
@@ -144,7 +143,7 @@ static json_t *resolve_number(const char *s, size_t len, bool *is_str)
 	}
 	/* 0755: octal to YAML 1.1, decimal to 1.2; kept as written (see yaml_scalar.h). */
 	if (is_float(s, len) && !all_in(s + (s[0] == '-' || s[0] == '+'),
-					 len - (s[0] == '-' || s[0] == '+'), "0123456789")) {
+					len - (s[0] == '-' || s[0] == '+'), "0123456789")) {
 		err = parse_real(s, len, &d);
 		if (!err)
 			return json_real(d);
@@ -179,8 +178,9 @@ json_t *tb_yaml_resolve_tagged(const char *tag, const char *s, size_t len, bool 
 
 	*bad = false;
 	if (strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)))
-		/* "!" (non-specific) and local tags: typed as the untagged scalar; "!" means string. */
-		return plain && strcmp(tag, "!") ? tb_yaml_resolve_plain(s, len) : json_stringn(s, len);
+		/* Local tags type as the untagged scalar; "!" (non-specific) means string. */
+		return plain && strcmp(tag, "!") ? tb_yaml_resolve_plain(s, len)
+						 : json_stringn(s, len);
 	name = tag + strlen(TAG_PREFIX);
 	if (!strcmp(name, "str"))
 		return json_stringn(s, len);
