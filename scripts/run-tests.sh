@@ -3,9 +3,10 @@
 # Runs every test layer and ends with the one summary line CI reads: "N passed, N failed".
 #   unit  Criterion binaries in $BUILD/selftests (BPF tests through BPF_PROG_TEST_RUN included)
 #   fuzz  each libFuzzer target in $BUILD/fuzz for a few seconds, from its seed corpus
+#   cli   selftests/cli/*.sh: the command-line tools end to end (TAP)
 #   vm    vm-tests/*.sh: namespaces, real processes and traffic; TAP "ok"/"not ok" lines, or the
 #         exit status when a script prints none
-# Options: --only unit|fuzz|vm (repeatable).
+# Options: --only unit|cli|fuzz|vm (repeatable).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -71,11 +72,12 @@ run_fuzz() {
 	done
 }
 
-run_vm() {
+# Script layers: every executable *.sh in a folder; TAP lines counted, else the exit status.
+run_scripts() { # folder prefix
 	local t name log ok notok
-	for t in vm-tests/*.sh; do
-		[ -f "$t" ] || continue
-		name=vm-$(basename "$t" .sh)
+	for t in "$1"/*.sh; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		name=$2-$(basename "$t" .sh)
 		log=$LOGDIR/$name.log
 		BUILD=$BUILD timeout 900 bash "$t" >"$log" 2>&1
 		local rc=$?
@@ -91,8 +93,9 @@ run_vm() {
 }
 
 want unit && { echo "unit tests:"; run_unit; }
+want cli && { echo "command-line tests:"; run_scripts selftests/cli cli; }
 want fuzz && { echo "fuzz targets (${FUZZ_SECONDS}s each):"; run_fuzz; }
-want vm && { echo "vm tests:"; run_vm; }
+want vm && { echo "vm tests:"; run_scripts vm-tests vm; }
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"

@@ -19,6 +19,8 @@ static void print_row(char **cells, const size_t *width, size_t ncols)
 	printf("\n");
 }
 
+static const struct column ns_col = { "NAMESPACE", "metadata.namespace", COL_STR };
+
 int ctl_print_table(const struct column *const *cols, bool ns_column, json_t *items)
 {
 	const struct column *all[32];
@@ -28,7 +30,7 @@ int ctl_print_table(const struct column *const *cols, bool ns_column, json_t *it
 	if (!cells)
 		return -1;
 	if (ns_column)
-		all[ncols++] = &(const struct column){ "NAMESPACE", "metadata.namespace", COL_STR };
+		all[ncols++] = &ns_col;
 	for (size_t i = 0; cols[i] && ncols < 32; i++)
 		all[ncols++] = cols[i];
 	for (size_t r = 0; r < nrows; r++) {
