@@ -30,8 +30,8 @@ static const struct {
 	{ "empty key", { "+=x", NULL }, { "=x", "!a", NULL }, 1 },
 	{ "sorted insert", { "+m=1", "+a=2", "+z=3", "+b=4", NULL },
 	  { "a=2", "b=4", "m=1", "z=3", "!c", NULL }, 4 },
-	{ "prefix keys", { "+ab=1", "+a=2", "+abc=3", NULL }, { "a=2", "ab=1", "abc=3", "!abcd", NULL },
-	  3 },
+	{ "prefix keys", { "+ab=1", "+a=2", "+abc=3", NULL },
+	  { "a=2", "ab=1", "abc=3", "!abcd", NULL }, 3 },
 	{ "unset", { "+a=1", "+b=2", "-a", NULL }, { "!a", "b=2", NULL }, 1 },
 	{ "unset then set", { "+a=1", "-a", "+a=3", NULL }, { "a=3", NULL }, 1 },
 	{ "unset missing", { "+a=1", "-b", NULL }, { "a=1", NULL }, 1 },
@@ -74,7 +74,8 @@ Test(selector_labels, operations)
 		tb_labels_init(&l);
 		for (size_t k = 0; op_cases[i].ops[k]; k++)
 			if (apply(&l, op_cases[i].ops[k]))
-				cr_expect_fail("%s: %s failed", op_cases[i].name, op_cases[i].ops[k]);
+				cr_expect_fail("%s: %s failed", op_cases[i].name,
+					       op_cases[i].ops[k]);
 		for (size_t k = 0; op_cases[i].expect[k]; k++)
 			if (!expect_one(&l, op_cases[i].expect[k]))
 				cr_expect_fail("%s: %s does not hold", op_cases[i].name,
@@ -144,8 +145,10 @@ fail:
 
 Test(selector_labels, json_invalid)
 {
-	static const char *const bad[] = { "[]", "\"x\"", "{\"a\": 1}", "{\"a\": \"b\", \"c\": null}",
-					   "{\"a\": {}}", "{\"a\": true}" };
+	static const char *const bad[] = {
+		"[]", "\"x\"", "{\"a\": 1}", "{\"a\": \"b\", \"c\": null}", "{\"a\": {}}",
+		"{\"a\": true}",
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		json_t *j = json_loads(bad[i], JSON_DECODE_ANY, NULL);

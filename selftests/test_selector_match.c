@@ -24,8 +24,8 @@ static const char *const universe[N_SETS][12] = {
 	/* 6 */ { "a", "bab", "b", "aaa", NULL },
 	/* 7 */ { "a", "\"", "b", "'", NULL },
 	/* 8 */ { "app", "web", "tier", "frontend", "env", "prod", NULL },
-	/* 9 */
-	{ "app", "db", "tier", "backend", "env", "dev", "projectcalico.org/namespace", "ns1", NULL },
+	/* 9 */ { "app", "db", "tier", "backend", "env", "dev", "projectcalico.org/namespace",
+		  "ns1", NULL },
 	/* a */ { "in", "x", "has", "y", "all", "z", "contains", "contains", "not", "a", NULL },
 	/* b */ { "a", "B", NULL },
 };
@@ -168,7 +168,8 @@ static int build(const char *const *kv, struct tb_labels *l, json_t **j)
 	if (!*j)
 		return -1;
 	for (; kv[0]; kv += 2)
-		if (tb_labels_set(l, kv[0], kv[1]) || json_object_set_new(*j, kv[0], json_string(kv[1])))
+		if (tb_labels_set(l, kv[0], kv[1]) ||
+		    json_object_set_new(*j, kv[0], json_string(kv[1])))
 			return -1;
 	return 0;
 }
@@ -187,7 +188,8 @@ static int check(const struct tb_selector *s, const char *what, const char *sel,
 		if (build(universe[i], &l, &j)) {
 			cr_expect_fail("building label set %d failed", i);
 			bad++;
-		} else if (tb_selector_match(s, &l) != want || tb_selector_match_json(s, j) != want) {
+		} else if (tb_selector_match(s, &l) != want ||
+			   tb_selector_match_json(s, j) != want) {
 			cr_expect_fail("%s '%s' on set %c: want %s", what, sel, digit,
 				       want ? "match" : "no match");
 			bad++;

@@ -36,7 +36,8 @@ static void fill(const struct tb_selector *s, struct tb_labels *l, int variant)
 			v = s->strs + n->value.off;
 			vlen = n->value.len;
 		} else if ((n->op == TB_SEL_IN || n->op == TB_SEL_NOT_IN) && n->list.count) {
-			const struct tb_sel_str *m = &s->members[n->list.first + variant % n->list.count];
+			uint32_t pick = n->list.first + variant % n->list.count;
+			const struct tb_sel_str *m = &s->members[pick];
 
 			v = s->strs + m->off;
 			vlen = m->len;

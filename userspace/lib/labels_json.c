@@ -87,7 +87,7 @@ int tb_labels_from_json(struct tb_labels *l, const json_t *obj)
 		tmp.pool_len += vlen + 1;
 	}
 	qsort_r(tmp.ents, tmp.n, sizeof(*tmp.ents), ent_cmp, tmp.pool);
-	/* Keys are unique in a JSON object, but keys with embedded NULs can collide as C strings. */
+	/* JSON object keys are unique, but keys with embedded NULs can collide as C strings. */
 	for (i = 1, out = 1; i < tmp.n; i++) {
 		if (ent_cmp(&tmp.ents[out - 1], &tmp.ents[i], tmp.pool) == 0)
 			tmp.ents[out - 1] = tmp.ents[i];

@@ -63,7 +63,11 @@ char *tb_selector_canonical(const struct tb_selector *s);
  */
 int tb_selector_uid(const struct tb_selector *s, char *buf, size_t len);
 
-/* True when the selector matches every label set (all(), the empty selector, all() || x...). */
+/*
+ * True when the selector matches every label set (all(), global(), the empty selector,
+ * all() || x, a not in {}...). In a namespaceSelector all() and global() differ in scope, so
+ * check tb_selector_has_global() there too.
+ */
 bool tb_selector_is_all(const struct tb_selector *s);
 /* True when it can match no label set (!all(), a in {} ...). */
 bool tb_selector_is_none(const struct tb_selector *s);
