@@ -20,8 +20,8 @@ static const char *const stmt_sql[SQ__COUNT] = {
 	[SQ_BEGIN_WRITE] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
 	[SQ_ROLLBACK] = "ROLLBACK",
-	[SQ_STATE] = "SELECT revision, compact_rev FROM state WHERE id = 1",
-	[SQ_STATE_SET_REV] = "UPDATE state SET revision = ?1 WHERE id = 1",
+	[SQ_STATE] = "SELECT revision, compact_rev, seq FROM state WHERE id = 1",
+	[SQ_STATE_SET] = "UPDATE state SET revision = ?1, seq = ?2 WHERE id = 1",
 	[SQ_STATE_SET_COMPACT] = "UPDATE state SET compact_rev = ?1 WHERE id = 1",
 	[SQ_KV_GET] = "SELECT value, create_rev, mod_rev FROM kv WHERE key = ?1",
 	[SQ_KV_META] = "SELECT create_rev, mod_rev FROM kv WHERE key = ?1",
@@ -31,22 +31,23 @@ static const char *const stmt_sql[SQ__COUNT] = {
 			 "VALUES(?1, ?2, ?3, ?4)",
 	[SQ_KV_DELETE] = "DELETE FROM kv WHERE key = ?1",
 	/* prev_value is read from kv before the write changes it: no copy through C. */
-	[SQ_LOG_ADD] = "INSERT INTO log(rev, type, key, value, prev_value, create_rev) "
-		       "VALUES(?1, ?2, ?3, ?4, (SELECT value FROM kv WHERE key = ?3), ?5)",
-	[SQ_LOG_COMPACT] = "DELETE FROM log WHERE rev <= ?1",
+	[SQ_LOG_ADD] = "INSERT INTO log(seq, rev, type, key, value, prev_value, create_rev) "
+		       "VALUES(?6, ?1, ?2, ?3, ?4, (SELECT value FROM kv WHERE key = ?3), ?5)",
+	/* Reads only the rows it deletes plus one: the first row after rev ends the scan. */
+	[SQ_LOG_COMPACT] = "DELETE FROM log WHERE seq < coalesce((SELECT seq FROM log "
+			   "WHERE rev > ?1 ORDER BY seq LIMIT 1), 9223372036854775807)",
 };
 
 static const char schema_sql[] =
 	"CREATE TABLE state(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	" revision INTEGER NOT NULL, compact_rev INTEGER NOT NULL);"
-	"INSERT INTO state(id, revision, compact_rev) VALUES(1, 0, 0);"
+	" revision INTEGER NOT NULL, compact_rev INTEGER NOT NULL, seq INTEGER NOT NULL);"
+	"INSERT INTO state(id, revision, compact_rev, seq) VALUES(1, 0, 0, 0);"
 	"CREATE TABLE kv(key TEXT PRIMARY KEY, value TEXT NOT NULL,"
 	" create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;"
-	/* AUTOINCREMENT: seq never goes back, even when compaction empties the log. */
-	"CREATE TABLE log(seq INTEGER PRIMARY KEY AUTOINCREMENT, rev INTEGER NOT NULL,"
+	/* seq comes from state.seq: it never goes back, even when compaction empties the log. */
+	"CREATE TABLE log(seq INTEGER PRIMARY KEY, rev INTEGER NOT NULL,"
 	" type INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, prev_value TEXT,"
-	" create_rev INTEGER NOT NULL);"
-	"CREATE INDEX log_rev ON log(rev);";
+	" create_rev INTEGER NOT NULL);";
 
 int tb_sq_error(sqlite3 *db, const char *path, int rc, const char *what)
 {
@@ -318,8 +319,8 @@ static void sqlite_close(struct tb_ds *ds)
 
 static int sqlite_open(const struct tb_ds_config *cfg, struct tb_ds **out)
 {
+	struct tb_sq_state state;
 	struct tb_ds_sqlite *s;
-	int64_t rev, compact;
 	int err;
 
 	s = calloc(1, sizeof(*s));
@@ -350,7 +351,7 @@ static int sqlite_open(const struct tb_ds_config *cfg, struct tb_ds **out)
 		err = prepare_all(s);
 	/* A store that passed the checks above but lost its state row is corrupt too. */
 	if (!err)
-		err = tb_sq_read_state(s, &rev, &compact);
+		err = tb_sq_read_state(s, &state);
 	if (err)
 		goto fail;
 	s->notify_fd = open(s->notify_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -377,14 +378,15 @@ int tb_sq_exec_stmt(struct tb_ds_sqlite *s, enum tb_sq_stmt which, const char *w
 	return tb_sq_error(s->db, s->path, rc, what);
 }
 
-int tb_sq_read_state(struct tb_ds_sqlite *s, int64_t *rev, int64_t *compact_rev)
+int tb_sq_read_state(struct tb_ds_sqlite *s, struct tb_sq_state *out)
 {
 	sqlite3_stmt *st = s->st[SQ_STATE];
 	int rc = sqlite3_step(st), err = 0;
 
 	if (rc == SQLITE_ROW) {
-		*rev = sqlite3_column_int64(st, 0);
-		*compact_rev = sqlite3_column_int64(st, 1);
+		out->rev = sqlite3_column_int64(st, 0);
+		out->compact_rev = sqlite3_column_int64(st, 1);
+		out->seq = sqlite3_column_int64(st, 2);
 	} else if (rc == SQLITE_DONE) {
 		tb_err("datastore %s: corrupt: the revision row is missing", s->path);
 		err = -EIO;

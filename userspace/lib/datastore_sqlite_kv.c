@@ -15,9 +15,12 @@
 
 int tb_sq_revision(struct tb_ds *ds, int64_t *rev)
 {
-	int64_t compact;
+	struct tb_sq_state state;
+	int err = tb_sq_read_state(tb_sq(ds), &state);
 
-	return tb_sq_read_state(tb_sq(ds), rev, &compact);
+	if (!err)
+		*rev = state.rev;
+	return err;
 }
 
 /* Fills out from a row of (key?, value, create_rev, mod_rev) starting at column col. */
@@ -81,7 +84,7 @@ int tb_sq_list(struct tb_ds *ds, const char *prefix, struct tb_kv_list *out)
 {
 	struct tb_ds_sqlite *s = tb_sq(ds);
 	sqlite3_stmt *st = s->st[SQ_KV_RANGE];
-	int64_t compact;
+	struct tb_sq_state state;
 	char *end = NULL;
 	size_t cap = 0;
 	int rc, err;
@@ -91,7 +94,8 @@ int tb_sq_list(struct tb_ds *ds, const char *prefix, struct tb_kv_list *out)
 	err = tb_sq_exec_stmt(s, SQ_BEGIN_READ, "list");
 	if (err)
 		return err;
-	err = tb_sq_read_state(s, &out->revision, &compact);
+	err = tb_sq_read_state(s, &state);
+	out->revision = state.rev;
 	if (!err)
 		err = tb_sq_bind_prefix(st, 1, prefix, &end);
 	while (!err) {
@@ -137,10 +141,11 @@ static int kv_meta(struct tb_ds_sqlite *s, const char *key, int64_t *create, int
 	return ret;
 }
 
-static int log_add(struct tb_ds_sqlite *s, int64_t rev, enum tb_sq_log_type type,
+static int log_add(struct tb_ds_sqlite *s, struct tb_sq_state *next, enum tb_sq_log_type type,
 		   const char *key, const char *value, int64_t create)
 {
 	sqlite3_stmt *st = s->st[SQ_LOG_ADD];
+	int64_t rev = next->rev;
 
 	sqlite3_bind_int64(st, 1, rev);
 	sqlite3_bind_int(st, 2, type);
@@ -148,6 +153,7 @@ static int log_add(struct tb_ds_sqlite *s, int64_t rev, enum tb_sq_log_type type
 	if (value)
 		sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, create);
+	sqlite3_bind_int64(st, 6, ++next->seq);
 	return tb_sq_exec_stmt(s, SQ_LOG_ADD, "write change log");
 }
 
@@ -158,12 +164,13 @@ static bool expect_holds(int64_t expect, int64_t mod)
 }
 
 /*
- * One operation at revision rev. strict_delete: a delete of an absent key is -ENOENT (the
+ * One operation at revision next->rev, its log row numbered after next->seq. strict_delete: a delete of an absent key is -ENOENT (the
  * single-key API) rather than a no-op (inside a transaction). *changed is set when it wrote.
  */
-static int apply_op(struct tb_ds_sqlite *s, const struct tb_txn_op *op, int64_t rev,
+static int apply_op(struct tb_ds_sqlite *s, const struct tb_txn_op *op, struct tb_sq_state *next,
 		    bool strict_delete, bool *changed)
 {
+	int64_t rev = next->rev;
 	int64_t create = 0, mod = 0;
 	sqlite3_stmt *st;
 	int found, err;
@@ -178,7 +185,7 @@ static int apply_op(struct tb_ds_sqlite *s, const struct tb_txn_op *op, int64_t 
 	if (op->type == TB_TXN_DELETE) {
 		if (!found)
 			return 0;
-		err = log_add(s, rev, TB_SQ_LOG_DELETE, op->key, NULL, create);
+		err = log_add(s, next, TB_SQ_LOG_DELETE, op->key, NULL, create);
 		if (err)
 			return err;
 		sqlite3_bind_text(s->st[SQ_KV_DELETE], 1, op->key, -1, SQLITE_STATIC);
@@ -186,7 +193,7 @@ static int apply_op(struct tb_ds_sqlite *s, const struct tb_txn_op *op, int64_t 
 	} else {
 		if (!found)
 			create = rev;
-		err = log_add(s, rev, TB_SQ_LOG_PUT, op->key, op->value, create);
+		err = log_add(s, next, TB_SQ_LOG_PUT, op->key, op->value, create);
 		if (err)
 			return err;
 		st = s->st[SQ_KV_UPSERT];
@@ -230,36 +237,38 @@ static int auto_compact(struct tb_ds_sqlite *s, int64_t rev, int64_t compact)
 static int write_ops(struct tb_ds_sqlite *s, const struct tb_txn_op *ops, size_t n,
 		     bool strict_delete, int64_t *new_rev)
 {
-	int64_t rev = 0, compact = 0;
+	struct tb_sq_state cur = { 0 }, next;
 	bool changed = false;
 	int err;
 
 	err = tb_sq_exec_stmt(s, SQ_BEGIN_WRITE, "begin write");
 	if (err)
 		return err;
-	err = tb_sq_read_state(s, &rev, &compact);
+	err = tb_sq_read_state(s, &cur);
+	next = cur;
+	next.rev++;
 	for (size_t i = 0; !err && i < n; i++)
-		err = apply_op(s, &ops[i], rev + 1, strict_delete, &changed);
+		err = apply_op(s, &ops[i], &next, strict_delete, &changed);
 	if (err || !changed)
 		goto rollback;
-	rev++;
-	sqlite3_bind_int64(s->st[SQ_STATE_SET_REV], 1, rev);
-	err = tb_sq_exec_stmt(s, SQ_STATE_SET_REV, "bump revision");
+	sqlite3_bind_int64(s->st[SQ_STATE_SET], 1, next.rev);
+	sqlite3_bind_int64(s->st[SQ_STATE_SET], 2, next.seq);
+	err = tb_sq_exec_stmt(s, SQ_STATE_SET, "bump revision");
 	if (!err)
-		err = auto_compact(s, rev, compact);
+		err = auto_compact(s, next.rev, cur.compact_rev);
 	if (!err)
 		err = tb_sq_exec_stmt(s, SQ_COMMIT, "commit");
 	if (err)
 		goto rollback;
 	tb_sq_notify(s);
 	if (new_rev)
-		*new_rev = rev;
+		*new_rev = next.rev;
 	return 0;
 rollback:
 	/* Nothing to write (all deletes of absent keys) is success at the current revision. */
 	tb_sq_exec_stmt(s, SQ_ROLLBACK, "rollback");
 	if (!err && new_rev)
-		*new_rev = rev;
+		*new_rev = cur.rev;
 	return err;
 }
 
@@ -320,16 +329,16 @@ int tb_sq_txn(struct tb_ds *ds, const struct tb_txn_op *ops, size_t n, int64_t *
 int tb_sq_compact(struct tb_ds *ds, int64_t rev)
 {
 	struct tb_ds_sqlite *s = tb_sq(ds);
-	int64_t cur, compact;
+	struct tb_sq_state cur;
 	int err;
 
 	err = tb_sq_exec_stmt(s, SQ_BEGIN_WRITE, "begin compact");
 	if (err)
 		return err;
-	err = tb_sq_read_state(s, &cur, &compact);
-	if (!err && rev > cur)
+	err = tb_sq_read_state(s, &cur);
+	if (!err && rev > cur.rev)
 		err = -EINVAL; /* etcd: "required revision is a future revision" */
-	if (!err && rev > compact)
+	if (!err && rev > cur.compact_rev)
 		err = compact_locked(s, rev);
 	if (!err)
 		err = tb_sq_exec_stmt(s, SQ_COMMIT, "commit compact");

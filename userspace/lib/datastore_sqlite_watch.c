@@ -36,7 +36,6 @@ enum watch_stmt {
 	WS_ROLLBACK,
 	WS_STATE,
 	WS_FIRST_AFTER,
-	WS_MAX_SEQ,
 	WS_FETCH,
 	WS__COUNT,
 };
@@ -45,10 +44,9 @@ static const char *const watch_sql[WS__COUNT] = {
 	[WS_BEGIN] = "BEGIN DEFERRED",
 	[WS_COMMIT] = "COMMIT",
 	[WS_ROLLBACK] = "ROLLBACK",
-	[WS_STATE] = "SELECT revision, compact_rev FROM state WHERE id = 1",
-	[WS_FIRST_AFTER] = "SELECT seq FROM log WHERE rev > ?1 ORDER BY rev, seq LIMIT 1",
-	[WS_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM log",
-	/* seq drives the scan; the unary + keeps the planner off the rev index. */
+	[WS_STATE] = "SELECT revision, compact_rev, seq FROM state WHERE id = 1",
+	/* rev grows with seq: the first row in seq order past after_rev ends the scan. */
+	[WS_FIRST_AFTER] = "SELECT seq FROM log WHERE rev > ?1 ORDER BY seq LIMIT 1",
 	[WS_FETCH] = "SELECT seq, rev, type, key, value, prev_value, create_rev FROM log "
 		     "WHERE seq > ?1 AND +rev > ?2 AND key >= ?3 AND key < ?4 "
 		     "ORDER BY seq LIMIT 256",
@@ -105,14 +103,15 @@ static int ws_int(struct tb_sq_watch *w, enum watch_stmt which, int64_t *out)
 	return err;
 }
 
-static int ws_state(struct tb_sq_watch *w, int64_t *rev, int64_t *compact)
+static int ws_state(struct tb_sq_watch *w, struct tb_sq_state *out)
 {
 	sqlite3_stmt *st = w->st[WS_STATE];
 	int rc = sqlite3_step(st), err = 0;
 
 	if (rc == SQLITE_ROW) {
-		*rev = sqlite3_column_int64(st, 0);
-		*compact = sqlite3_column_int64(st, 1);
+		out->rev = sqlite3_column_int64(st, 0);
+		out->compact_rev = sqlite3_column_int64(st, 1);
+		out->seq = sqlite3_column_int64(st, 2);
 	} else {
 		err = rc == SQLITE_DONE ? -EIO : tb_sq_error(w->db, w->path, rc, "watch");
 	}
@@ -139,10 +138,10 @@ static int event_from_row(sqlite3_stmt *st, struct tb_ds_event *ev)
 }
 
 /* Reads the rows after the current position into buf (fetches from one snapshot). */
-static int fetch_rows(struct tb_sq_watch *w, int64_t store_rev)
+static int fetch_rows(struct tb_sq_watch *w, const struct tb_sq_state *state)
 {
 	sqlite3_stmt *st = w->st[WS_FETCH];
-	int64_t seq = w->last_seq, rev = 0, max_seq = 0;
+	int64_t seq = w->last_seq, rev = 0;
 	int rc, err = 0;
 
 	sqlite3_bind_int64(st, 1, w->last_seq);
@@ -172,17 +171,16 @@ static int fetch_rows(struct tb_sq_watch *w, int64_t store_rev)
 		return 0;
 	}
 	/* Everything up to the snapshot's revision was read: skip what did not match too. */
-	err = ws_int(w, WS_MAX_SEQ, &max_seq);
-	if (!err && max_seq > w->last_seq)
-		w->last_seq = max_seq;
-	if (!err && store_rev > w->complete_rev)
-		w->complete_rev = store_rev;
-	return err;
+	if (state->seq > w->last_seq)
+		w->last_seq = state->seq;
+	if (state->rev > w->complete_rev)
+		w->complete_rev = state->rev;
+	return 0;
 }
 
 static int fetch(struct tb_sq_watch *w)
 {
-	int64_t rev, compact;
+	struct tb_sq_state state;
 	int err;
 
 	w->buf_n = 0;
@@ -190,13 +188,13 @@ static int fetch(struct tb_sq_watch *w)
 	err = ws_exec(w, WS_BEGIN);
 	if (err)
 		return err;
-	err = ws_state(w, &rev, &compact);
-	if (!err && compact > w->complete_rev) {
+	err = ws_state(w, &state);
+	if (!err && state.compact_rev > w->complete_rev) {
 		w->stale = true;
 		err = -ESTALE;
 	}
 	if (!err)
-		err = fetch_rows(w, rev);
+		err = fetch_rows(w, &state);
 	if (!err)
 		err = ws_exec(w, WS_COMMIT);
 	if (err)
@@ -317,14 +315,15 @@ void tb_sq_watch_close(struct tb_ds_watch *base)
 /* Finds the position just before the first change after after_rev, -ESTALE if compacted. */
 static int position(struct tb_sq_watch *w)
 {
-	int64_t rev, compact, first = 0;
+	struct tb_sq_state state;
+	int64_t first = 0;
 	int err;
 
 	err = ws_exec(w, WS_BEGIN);
 	if (err)
 		return err;
-	err = ws_state(w, &rev, &compact);
-	if (!err && w->after_rev < compact)
+	err = ws_state(w, &state);
+	if (!err && w->after_rev < state.compact_rev)
 		err = -ESTALE;
 	sqlite3_bind_int64(w->st[WS_FIRST_AFTER], 1, w->after_rev);
 	if (!err)
@@ -332,7 +331,7 @@ static int position(struct tb_sq_watch *w)
 	if (!err && first)
 		w->last_seq = first - 1;
 	else if (!err)
-		err = ws_int(w, WS_MAX_SEQ, &w->last_seq);
+		w->last_seq = state.seq;
 	if (!err)
 		err = ws_exec(w, WS_COMMIT);
 	if (err)
