@@ -23,6 +23,9 @@
 #define TB_KIND_READONLY (1u << 1)	/* derived (converted) resources: shown, never written */
 #define TB_KIND_K8S (1u << 2)		/* a Kubernetes object, stored under TB_KEY_K8S */
 #define TB_KIND_STAGED (1u << 3)	/* stored and shown, never enforced */
+/* Fields beside metadata that are not spec (ServiceAccount's secrets, ...): the kind's check
+ * validates them. */
+#define TB_KIND_OWN_TOP (1u << 4)
 
 struct tb_kind {
 	const char *kind;		/* "GlobalNetworkPolicy" */

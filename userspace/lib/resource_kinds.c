@@ -62,7 +62,8 @@ K8S_KIND(knp, K8S_NET, "NetworkPolicy", "networkpolicies", NS, &tb_spec_kubernet
 K8S_KIND(k8sns, K8S_V1, "Namespace", "namespaces", 0, &tb_spec_k8s_namespace, tb_check_infra_doc,
 	 "namespace", "ns");
 K8S_KIND(pod, K8S_V1, "Pod", "pods", NS, &tb_spec_k8s_pod, tb_check_infra_doc, "pod", "po");
-K8S_KIND(sa, K8S_V1, "ServiceAccount", "serviceaccounts", NS, &tb_spec_k8s_serviceaccount,
+/* A ServiceAccount has no spec; its other top-level fields are checked by its document rule. */
+K8S_KIND(sa, K8S_V1, "ServiceAccount", "serviceaccounts", NS | TB_KIND_OWN_TOP, NULL,
 	 tb_check_infra_doc, "serviceaccount", "sa");
 
 const struct tb_kind *const tb_kinds[] = {

@@ -124,6 +124,8 @@ int tb_resource_validate(json_t *doc, const struct tb_kind **kind_out, struct tb
 
 		while (*t && strcmp(*t, key))
 			t++;
+		if (!*t && (k->flags & TB_KIND_OWN_TOP))
+			continue;
 		if (!*t || (!k->spec && !strcmp(key, "spec")))
 			tb_verror_at(&c, key, "unknown field");
 	}
