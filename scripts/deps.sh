@@ -11,7 +11,7 @@ packages=(
 	libjansson-dev libyaml-dev libsqlite3-dev
 	libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libssl-dev
 	# tests
-	libcriterion-dev libclang-rt-14-dev iproute2 jq sqlite3 procps
+	libcriterion-dev libclang-rt-14-dev iproute2 jq sqlite3 procps bsdextrautils bc python3
 )
 
 missing=()
