@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Policy decision for a new flow (conntrack miss). Owned by the classifier: this first version
- * only fixes the signature the entry programs call; the classifier replaces the body.
+ * Policy decision for a new flow (conntrack miss): the endpoint's table set through the
+ * bit-vector classifier (lib/classifier.h). An interface without an endpoint entry, or whose
+ * compiled policy exceeded the limits, is denied with its own reason: never left open.
  */
 #ifndef TABBY_BPF_POLICY_H
 #define TABBY_BPF_POLICY_H
@@ -10,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include "tabby/flow.h"
 #include "tabby/drop_reasons.h"
+#include "lib/classifier.h"
 
 #define TB_RULE_NONE 0xffffffffu
 
@@ -19,17 +21,110 @@ struct tb_policy_result {
 	__u32 rule_id;	/* the deciding rule's counter index, TB_RULE_NONE if none */
 };
 
+/* Words below nwords are candidates before any field is looked at. */
+static __always_inline __u64 tb_pol_valid_words(__u32 nwords, __u32 k)
+{
+	if (nwords >= (k + 1) * 64)
+		return ~0ull;
+	if (nwords <= k * 64)
+		return 0;
+	return (1ull << (nwords - k * 64)) - 1;
+}
+
+/* Looks up every constrained field of the flow; 0, or a drop reason on broken tables. */
+static __always_inline int tb_pol_classes(struct tb_pol_scratch *sc, const struct tb_flow *flow)
+{
+	struct tb_pol_key key;
+	void *keys;
+
+	keys = bpf_map_lookup_elem(&tb_pol_keys_v1, &sc->slot);
+	if (!keys)
+		return TB_DROP_NO_ENDPOINT;
+#pragma unroll
+	for (__u32 f = 0; f < TB_PF_MAX; f++) {
+		struct tb_pol_class *c;
+
+		if (!(sc->mask & (1u << f)))
+			continue;
+		tb_cls_key(flow, f, &key);
+		c = bpf_map_lookup_elem(keys, &key);
+		if (!c)
+			return TB_DROP_DEFAULT_DENY;
+#pragma unroll
+		for (__u32 k = 0; k < TB_POL_SUM_WORDS; k++) {
+			sc->sum[k] &= c->sum[k];
+			sc->dsum[f][k] = c->dsum[k];
+			sc->base[f][k] = c->base[k];
+		}
+	}
+	return 0;
+}
+
 /*
  * Decides a new flow seen on the endpoint behind `ifindex` in direction `dir`
- * (TB_DIR_INGRESS: towards the endpoint). Per-endpoint state lives in maps owned here.
+ * (TB_DIR_INGRESS: towards the endpoint). Returns 0; the verdict is in *res.
  */
 static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 ifindex,
 					    enum tb_dir dir, struct tb_policy_result *res)
 {
-	res->allow = 1;
-	res->reason = TB_DROP_NONE;
+	struct tb_pol_ep_key ek = { .ifindex = ifindex, .dir = dir };
+	struct tb_pol_scratch *sc;
+	struct tb_pol_hdr *hdr;
+	struct tb_pol_ep *ep;
+	__u32 zero = 0, slot;
+	int err;
+
+	res->allow = 0;
+	res->reason = TB_DROP_NO_ENDPOINT;
 	res->rule_id = TB_RULE_NONE;
+	ep = bpf_map_lookup_elem(&tb_pol_ep_v1, &ek);
+	if (!ep)
+		return 0;
+	if (ep->flags & TB_POL_EP_TOO_LARGE) {
+		res->reason = TB_DROP_POLICY_TOO_LARGE;
+		return 0;
+	}
+	slot = ep->slot;	/* read once: every table below comes from this slot */
+	hdr = bpf_map_lookup_elem(&tb_pol_hdr_v1, &slot);
+	sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
+	if (!hdr || !sc)
+		return 0;
+	sc->slot = slot;
+	sc->nwords = hdr->nwords;
+	sc->nbits = hdr->nbits;
+	sc->mask = hdr->field_mask;
+	sc->from = 0;
+	sc->done = 0;
+	sc->ifindex = ifindex;
+	sc->dir = dir;
+	__builtin_memcpy(&sc->flow, flow, sizeof(*flow));
+#pragma unroll
+	for (__u32 k = 0; k < TB_POL_SUM_WORDS; k++)
+		sc->sum[k] = tb_pol_valid_words(sc->nwords, k);
+	err = tb_pol_classes(sc, flow);
+	if (err) {
+		res->reason = err;
+		return 0;
+	}
+	bpf_loop(TB_POL_MAX_WORDS + TB_POL_MAX_STEPS, tb_cls_step, NULL, 0);
+	res->reason = TB_DROP_DEFAULT_DENY;
+	if (!sc->done)
+		return 0;
+	res->allow = sc->allow;
+	res->reason = sc->reason;
+	res->rule_id = sc->rule_id;
 	return 0;
+}
+
+/* Counts a packet of a flow that rule_id decided (the deciding packet and conntrack hits). */
+static __always_inline void tb_policy_count(__u32 rule_id, __u32 bytes)
+{
+	struct tb_pol_counter *c = bpf_map_lookup_elem(&tb_pol_cnt_v1, &rule_id);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
 }
 
 #endif

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Creating and filling one table set's inner maps, and zeroing its counters. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "policy_maps_int.h"
+
+static int create_inner(enum bpf_map_type type, const char *name, uint32_t ksz, uint32_t vsz,
+			uint32_t n, uint32_t flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags);
+	int fd = bpf_map_create(type, name, ksz, vsz, n ? n : 1, &o);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Array contents in batches: one syscall per chunk instead of per entry. */
+static int fill_array(int fd, const void *vals, size_t vsz, uint32_t n)
+{
+	const uint32_t chunk = 4096;
+	uint32_t *keys = malloc(chunk * sizeof(*keys));
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n && !err; i += chunk) {
+		uint32_t cnt = n - i < chunk ? n - i : chunk;
+
+		for (uint32_t k = 0; k < cnt; k++)
+			keys[k] = i + k;
+		if (bpf_map_update_batch(fd, keys, (const char *)vals + (size_t)i * vsz, &cnt,
+					 NULL))
+			err = -errno;
+	}
+	free(keys);
+	return err;
+}
+
+static int fill_keys(int fd, const struct tb_pol_compiled *c)
+{
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (bpf_map_update_elem(fd, &c->entries[i].key, &c->classes[c->entries[i].cls],
+					BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int fill_rules(int fd, const struct tb_pol_compiled *c, uint32_t rule_base)
+{
+	struct tb_pol_rule *r = malloc(c->nbits * sizeof(*r));
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	for (uint32_t b = 0; b < c->nbits; b++) {
+		r[b] = c->rules[b];
+		r[b].rule_id += rule_base;
+	}
+	err = fill_array(fd, r, sizeof(*r), c->nbits);
+	free(r);
+	return err;
+}
+
+int tb_pol_counters_zero(int fd, uint32_t base, uint32_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tb_pol_counter *zero;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n && !err; i++) {
+		uint32_t k = base + i;
+
+		if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
+
+/* Creates and fills the three inner maps of a set and publishes them in `slot`. */
+int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
+		     const struct tb_pol_compiled *c, uint32_t rule_base)
+{
+	struct tb_pol_hdr hdr = { .nbits = c->nbits, .nwords = c->nwords,
+				  .field_mask = c->field_mask };
+	int kfd, bfd = -1, rfd = -1, err;
+
+	kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
+			   sizeof(struct tb_pol_class), (uint32_t)c->n_entries, BPF_F_NO_PREALLOC);
+	if (kfd < 0)
+		return kfd;
+	bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
+			   BPF_F_INNER_MAP);
+	rfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_rules_i", 4, sizeof(struct tb_pol_rule),
+			   c->nbits, BPF_F_INNER_MAP);
+	err = bfd < 0 ? bfd : rfd < 0 ? rfd : 0;
+	if (!err)
+		err = fill_keys(kfd, c);
+	if (!err)
+		err = fill_array(bfd, c->bits, sizeof(uint64_t), (uint32_t)c->n_bits);
+	if (!err)
+		err = fill_rules(rfd, c, rule_base);
+	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
+		err = -errno;
+	if (!err && (bpf_map_update_elem(fds->keys, &slot, &kfd, BPF_ANY) ||
+		     bpf_map_update_elem(fds->bits, &slot, &bfd, BPF_ANY) ||
+		     bpf_map_update_elem(fds->rules, &slot, &rfd, BPF_ANY)))
+		err = -errno;
+	if (rfd >= 0)
+		close(rfd);
+	if (bfd >= 0)
+		close(bfd);
+	close(kfd);
+	return err;
+}
+
+void tb_pol_set_unpublish(const struct tb_pol_map_fds *fds, uint32_t slot)
+{
+	bpf_map_delete_elem(fds->keys, &slot);
+	bpf_map_delete_elem(fds->bits, &slot);
+	bpf_map_delete_elem(fds->rules, &slot);
+}
