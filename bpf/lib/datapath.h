@@ -33,12 +33,17 @@ static __always_inline int tb_new_flow(const struct tb_parsed *p, const struct t
 	struct tb_policy_result res = { .allow = 0, .reason = TB_DROP_POLICY_DENY };
 	int rc;
 
-	rc = tb_test_policy(&p->flow, dir);
-	if (rc)
-		return rc;
-	rc = tb_policy_decide(&p->flow, ifindex, dir, &res);
-	if (rc < 0 || !res.allow)
-		return -(int)(res.reason ? res.reason : TB_DROP_POLICY_DENY);
+	if (tb_test_policy_on()) {
+		rc = tb_test_policy(&p->flow, dir);
+		if (rc)
+			return rc;
+		res.allow = 1;
+		res.rule_id = TB_RULE_NONE;
+	} else {
+		rc = tb_policy_decide(&p->flow, ifindex, dir, &res);
+		if (rc < 0 || !res.allow)
+			return -(int)(res.reason ? res.reason : TB_DROP_POLICY_DENY);
+	}
 	tb_ct_create(k, fwd, p->flow.proto, dir, res.rule_id, now, bytes);
 	*stat = TB_STAT_POLICY_ALLOW;
 	return 0;

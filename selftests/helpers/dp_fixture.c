@@ -11,6 +11,7 @@
 
 #include "bpf_run.h"
 #include "conntrack_gc.h"
+#include "tabby/frag.h"
 
 int tb_fixture_open(struct tb_fixture *f, uint32_t ct_entries)
 {
@@ -42,6 +43,32 @@ void tb_fixture_close(struct tb_fixture *f)
 {
 	tb_dp_destroy(f->dp);
 	f->dp = NULL;
+}
+
+static int clear_map(int fd, size_t key_size)
+{
+	char key[64];
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	/* Always delete the first key: deleting while walking would skip entries. */
+	while (!bpf_map_get_next_key(fd, NULL, key)) {
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	}
+	return 0;
+}
+
+int tb_fixture_reset(struct tb_fixture *f)
+{
+	int err;
+
+	err = clear_map(f->ct_fd, sizeof(struct tb_ct_key));
+	if (!err)
+		err = clear_map(f->frag_fd, sizeof(struct tb_frag_key));
+	if (!err)
+		err = clear_map(f->tdeny_fd, sizeof(struct tb_tdeny_key));
+	return err;
 }
 
 int tb_fixture_deny(struct tb_fixture *f, uint8_t proto, uint8_t dir, uint16_t dport,

@@ -31,6 +31,8 @@ struct tb_expect {
 /* Loads with small maps (ct_entries 0: 4096) and TB_CFG_F_TEST_POLICY. 0 or -errno. */
 int tb_fixture_open(struct tb_fixture *f, uint32_t ct_entries);
 void tb_fixture_close(struct tb_fixture *f);
+/* Empties conntrack, fragment and test-policy maps (counters are compared as deltas). */
+int tb_fixture_reset(struct tb_fixture *f);
 
 /* Test-only policy: deny new flows of (proto, dir, dport) with `reason`. */
 int tb_fixture_deny(struct tb_fixture *f, uint8_t proto, uint8_t dir, uint16_t dport,
