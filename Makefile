@@ -87,7 +87,7 @@ $(BUILD)/include/progs/%.skel.h: $(BUILD)/progs/%.bpf.o
 	@mkdir -p $(@D)
 	@echo "  SKEL    $@"
 	@$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
-$(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS) $(BENCH_SRCS)): | $(TEST_SKELS)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_SRCS) $(BENCH_SRCS) $(TEST_HELPERS)): | $(TEST_SKELS)
 
 # --- userspace ---------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c $(HDRS) | $(SKELS)
