@@ -158,6 +158,8 @@ void tb_field_validate(struct tb_vctx *c, const struct tb_field *f, json_t *v)
 
 	if (json_is_null(v) && (f->flags & TB_NULLABLE))
 		return;
+	if ((f->flags & TB_OMITEMPTY) && json_is_string(v) && !*json_string_value(v))
+		return;
 	if (f->type != TB_T_ARRAY) {
 		value_validate(c, f, f->type, v);
 		if (f->check && c->errors == before)

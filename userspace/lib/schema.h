@@ -29,6 +29,9 @@ enum tb_type {
 /* Field flags. */
 #define TB_REQUIRED (1u << 0)	/* must be present (and, for strings, non-empty) */
 #define TB_NULLABLE (1u << 1)	/* JSON null accepted and left as is */
+/* "" is accepted and left as is, unchecked: Go's `validate:"omitempty,..."`, which Calico's
+ * fields use, skips the checks of an empty string. */
+#define TB_OMITEMPTY (1u << 2)
 
 struct tb_vctx;
 /* Checks a value beyond its type; c's path names the value. Reports with tb_verror. */
