@@ -143,4 +143,12 @@ json_t *tb_cni_result_json(const struct tb_cni_result *r, const char *version);
 /* Reads the ips of a prevResult (any supported version) back. */
 int tb_cni_result_parse(const json_t *j, struct tb_cni_result *r);
 
+/* Around a command. */
+char *tb_cni_read_stdin(void);
+/* Log level and file: netconf log_level/log_file_path, then TABBY_LOG_LEVEL/TABBY_LOG_FILE. */
+void tb_cni_log_setup(const char *ident, const struct tb_cni_conf *c);
+struct tb_ds;
+int tb_cni_ds_open(const struct tb_cni_conf *c, struct tb_ds **ds, struct tb_cni_error *e);
+int tb_cni_print_result(const struct tb_cni_result *r, const char *version);
+
 #endif

@@ -21,8 +21,8 @@ int tb_nl_veth_add(struct tb_nl *nl, const struct tb_veth_spec *spec)
 	peer = rtnl_link_veth_get_peer(link);
 	rtnl_link_set_name(link, spec->host_name);
 	rtnl_link_set_mtu(link, (unsigned)spec->mtu);
-	/* Up from birth: saves a request, and the host side must answer at once. */
-	rtnl_link_set_flags(link, IFF_UP);
+	/* Not up from birth: the kernel refuses IFF_UP on a veth whose peer is not set up yet
+	 * (ENOTCONN); the caller brings each side up. */
 	if (spec->host_mac) {
 		mac = nl_addr_build(AF_LLC, spec->host_mac, 6);
 		if (!mac) {
@@ -33,7 +33,6 @@ int tb_nl_veth_add(struct tb_nl *nl, const struct tb_veth_spec *spec)
 	}
 	rtnl_link_set_name(peer, spec->peer_name);
 	rtnl_link_set_mtu(peer, (unsigned)spec->mtu);
-	rtnl_link_set_flags(peer, IFF_UP);
 	rtnl_link_set_ns_fd(peer, spec->peer_netns_fd);
 	r = tb_nl_errno(nl, rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL));
 out:

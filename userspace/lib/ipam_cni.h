@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * IPAM as the CNI plugins use it, in process: the handle "<network>.<container ID>", the
+ * families and pools of the netconf, and the Pod annotations that override them
+ * (cni.projectcalico.org/ipv4pools, ipv6pools: JSON lists of pool names or CIDRs;
+ * cni.projectcalico.org/ipAddrs: a JSON list of fixed addresses). Shared by `tabby`
+ * (when its ipam type is tabby-ipam) and the `tabby-ipam` binary.
+ */
+#ifndef TABBY_IPAM_CNI_H
+#define TABBY_IPAM_CNI_H
+
+#include "cni.h"
+#include "datastore.h"
+
+/* The Kubernetes objects' keys (DESIGN.md "Datastore"). */
+#define TB_K8S_PREFIX "/tabby/kubernetes/"
+
+struct tb_ipam_cni_req {
+	const struct tb_cni_conf *conf;
+	const char *container_id;
+	const char *k8s_namespace;	/* NULL without Kubernetes names */
+	const char *k8s_pod;
+	const json_t *pod;		/* the Pod object when known, for its annotations */
+};
+
+void tb_ipam_cni_handle(const char *network, const char *container_id, char *buf, size_t len);
+/* Assigns the netconf's families; on any failure releases what it took. Fills res->ips
+ * (interface -1) and nothing else. */
+int tb_ipam_cni_assign(struct tb_ds *ds, const struct tb_ipam_cni_req *req,
+		       struct tb_cni_result *res, struct tb_cni_error *e);
+/* Releases the container's handle; absent is fine. */
+int tb_ipam_cni_release(struct tb_ds *ds, const struct tb_cni_conf *conf, const char *cid,
+			struct tb_cni_error *e);
+/* Reads a Kubernetes object (/tabby/kubernetes/<plural>/<ns>/<name>); NULL when absent. */
+json_t *tb_k8s_get(struct tb_ds *ds, const char *plural, const char *ns, const char *name);
+
+#endif
