@@ -128,9 +128,26 @@ static json_t *random_tree(int depth)
 	}
 }
 
+static char *json_text(json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	if (tb_json_dump(v, f)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 static bool check(json_t *v, char **why)
 {
-	char *y1 = tb_yaml_dumps(v), *y2 = NULL, *j = json_dumps(v, JSON_ENCODE_ANY);
+	char *y1 = tb_yaml_dumps(v), *y2 = NULL, *j = json_text(v);
 	json_t *docs = NULL, *jback = NULL;
 	struct tb_diag diag;
 	bool ok = false;

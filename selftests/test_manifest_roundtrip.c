@@ -347,3 +347,44 @@ Test(manifest_roundtrip, golden_ippool)
 	free(got);
 	tb_doc_list_free(&l);
 }
+
+/* JSON as jansson lays it out with indent 2, reals in their shortest exact form. */
+Test(manifest_roundtrip, golden_json)
+{
+	static const char want[] = "{\n"
+				   "  \"kind\": \"Tier\",\n"
+				   "  \"spec\": {\n"
+				   "    \"order\": 0.1,\n"
+				   "    \"big\": 1e+20,\n"
+				   "    \"n\": [\n"
+				   "      1,\n"
+				   "      \"x\\ny\",\n"
+				   "      null,\n"
+				   "      true\n"
+				   "    ],\n"
+				   "    \"e\": {},\n"
+				   "    \"a\": []\n"
+				   "  }\n"
+				   "}\n";
+	const char *in = "kind: Tier\nspec: {order: 0.1, big: 1e20, n: [1, \"x\\ny\", ~, true], "
+			 "e: {}, a: []}\n";
+	struct tb_doc_list l = { 0 };
+	struct tb_diag diag;
+	char *got = NULL;
+
+	tb_diag_init(&diag);
+	if (tb_manifest_parse(in, strlen(in), "t", &l, &diag) || l.n != 1)
+		goto fail;
+	got = json_text(l.docs[0].obj);
+	if (!got || strcmp(got, want))
+		goto fail;
+	free(got);
+	tb_doc_list_free(&l);
+	tb_diag_free(&diag);
+	return;
+fail:
+	cr_expect_fail("got:\n%s", got ? got : (diag.n ? diag.msgs[0] : "(null)"));
+	free(got);
+	tb_doc_list_free(&l);
+	tb_diag_free(&diag);
+}

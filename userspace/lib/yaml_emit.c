@@ -188,13 +188,3 @@ char *tb_yaml_dumps(json_t *v)
 	}
 	return buf;
 }
-
-int tb_json_dump(json_t *v, FILE *f)
-{
-	if (!v || !f)
-		return -EINVAL;
-	/* jansson keeps insertion order; 17 digits make every real read back exactly. */
-	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)))
-		return -EIO;
-	return fputc('\n', f) == EOF ? -EIO : 0;
-}
