@@ -2,7 +2,8 @@
 /*
  * Arbitrary bytes into the manifest reader. Whatever parses must survive the round trip:
  * dump to YAML, load again, and get an equal tree (json_equal) - both for the raw YAML layer
- * and for the resources that the manifest front end produces (JSON input included).
+ * and for the resources that the manifest front end produces (JSON input included); the JSON
+ * writer likewise.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,26 @@
 #include "manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The JSON writer must give text that jansson reads back to the same tree. */
+static void check_json(json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *back;
+
+	if (!f || tb_json_dump(v, f))
+		abort();
+	fclose(f);
+	back = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (!back || !json_equal(back, v)) {
+		fprintf(stderr, "JSON round trip differs:\n%s\n", buf);
+		abort();
+	}
+	json_decref(back);
+	free(buf);
+}
 
 static void check_round_trip(json_t *v)
 {
@@ -31,6 +52,7 @@ static void check_round_trip(json_t *v)
 	json_decref(back);
 	free(text);
 	tb_diag_free(&diag);
+	check_json(v);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
