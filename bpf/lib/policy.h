@@ -13,13 +13,7 @@
 #include "tabby/drop_reasons.h"
 #include "lib/classifier.h"
 
-#define TB_RULE_NONE 0xffffffffu
-
-struct tb_policy_result {
-	__u32 allow;	/* 1: allow the flow, 0: drop it with `reason` */
-	__u32 reason;	/* enum tb_drop_reason when !allow */
-	__u32 rule_id;	/* the deciding rule's counter index, TB_RULE_NONE if none */
-};
+/* struct tb_policy_result and TB_RULE_NONE live in tabby/policy.h (shared with userspace). */
 
 /* Words below nwords are candidates before any field is looked at. */
 static __always_inline __u64 tb_pol_valid_words(__u32 nwords, __u32 k)

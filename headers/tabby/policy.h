@@ -115,6 +115,15 @@ struct tb_pol_log_event {
 	__u32 pad;
 };
 
+#define TB_RULE_NONE 0xffffffffu
+
+/* What tb_policy_decide() answers for a new flow. */
+struct tb_policy_result {
+	__u32 allow;	/* 1: allow the flow, 0: drop it with `reason` */
+	__u32 reason;	/* enum tb_drop_reason when !allow */
+	__u32 rule_id;	/* the deciding rule's counter index, TB_RULE_NONE if none */
+};
+
 _Static_assert(sizeof(struct tb_pol_key) == 28, "tb_pol_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_class) == 80, "tb_pol_class layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_rule) == 8, "tb_pol_rule layout is shared with BPF");
