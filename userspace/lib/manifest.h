@@ -41,7 +41,10 @@ void tb_doc_list_free(struct tb_doc_list *l);
  */
 int tb_yaml_load(const char *buf, size_t len, const char *name, json_t **docs,
 		 struct tb_diag *diag);
-/* Limits that keep hostile input (alias bombs, deep nesting) cheap. */
+/*
+ * Limits that keep hostile input cheap: nesting depth, and the nodes that aliases may add to a
+ * stream, TB_YAML_MAX_ALIAS_NODES plus 4 per input byte (linear, where alias bombs are not).
+ */
 #define TB_YAML_MAX_DEPTH 256
 #define TB_YAML_MAX_ALIAS_NODES 100000
 

@@ -13,13 +13,6 @@
 #include "manifest.h"
 #include "yaml_scalar.h"
 
-struct anchor {
-	char *name;
-	json_t *v;
-	size_t nodes;
-	int depth;
-};
-
 struct frame {
 	json_t *node;
 	char *anchor;
@@ -36,9 +29,9 @@ struct loader {
 	struct tb_diag *diag;
 	struct frame stack[TB_YAML_MAX_DEPTH];
 	int depth;
-	struct anchor *anchors;
-	size_t n_anchors;
+	json_t *anchors; /* name -> [node, nodes in it, its depth]; a hash, as inputs may be big */
 	size_t alias_nodes;
+	size_t alias_budget;
 	json_t *root;
 	bool have_root;
 };
@@ -48,17 +41,6 @@ static int fail_at(struct loader *l, yaml_mark_t m, const char *what, const char
 	tb_diag_add(l->diag, "%s: line %zu column %zu: %s%s%s", l->name, m.line + 1, m.column + 1,
 		    what, arg ? " " : "", arg ? arg : "");
 	return -EINVAL;
-}
-
-static void anchors_clear(struct loader *l)
-{
-	for (size_t i = 0; i < l->n_anchors; i++) {
-		free(l->anchors[i].name);
-		json_decref(l->anchors[i].v);
-	}
-	free(l->anchors);
-	l->anchors = NULL;
-	l->n_anchors = 0;
 }
 
 static void count_nodes(const json_t *v, int depth, size_t *nodes, int *max_depth)
@@ -78,30 +60,18 @@ static void count_nodes(const json_t *v, int depth, size_t *nodes, int *max_dept
 			count_nodes(c, depth + 1, nodes, max_depth);
 }
 
-/* A later anchor of the same name shadows the earlier one, so it is put first. */
-static int anchor_add(struct loader *l, char *name, json_t *v)
+/* A later anchor of the same name replaces the earlier one. */
+static int anchor_add(struct loader *l, const char *name, json_t *v)
 {
-	struct anchor *a = realloc(l->anchors, (l->n_anchors + 1) * sizeof(*a));
+	size_t nodes = 0;
+	int depth = 0;
+	json_t *rec;
 
-	if (!a)
+	count_nodes(v, 1, &nodes, &depth);
+	rec = json_pack("[OIi]", v, (json_int_t)nodes, depth);
+	if (!rec)
 		return -ENOMEM;
-	l->anchors = a;
-	memmove(a + 1, a, l->n_anchors * sizeof(*a));
-	a->name = name;
-	a->v = json_incref(v);
-	a->nodes = 0;
-	a->depth = 0;
-	count_nodes(v, 1, &a->nodes, &a->depth);
-	l->n_anchors++;
-	return 0;
-}
-
-static const struct anchor *anchor_find(const struct loader *l, const char *name)
-{
-	for (size_t i = 0; i < l->n_anchors; i++)
-		if (!strcmp(l->anchors[i].name, name))
-			return &l->anchors[i];
-	return NULL;
+	return json_object_set_new(l->anchors, name, rec) ? -ENOMEM : 0;
 }
 
 static int set_key(struct loader *l, struct frame *f, json_t *v, bool merge, yaml_mark_t m)
@@ -208,22 +178,6 @@ static void frame_free(struct frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static int anchor_take(struct loader *l, yaml_char_t *anchor, json_t *v)
-{
-	char *name;
-	int err;
-
-	if (!anchor)
-		return 0;
-	name = strdup((char *)anchor);
-	if (!name)
-		return -ENOMEM;
-	err = anchor_add(l, name, v);
-	if (err)
-		free(name);
-	return err;
-}
-
 static int on_scalar(struct loader *l, yaml_event_t *ev)
 {
 	const char *s = (const char *)ev->data.scalar.value;
@@ -243,7 +197,10 @@ static int on_scalar(struct loader *l, yaml_event_t *ev)
 	if (!v)
 		return fail_at(l, ev->start_mark, bad ? "value does not fit its tag" : "bad scalar",
 			       bad ? tag : NULL);
-	err = anchor_take(l, ev->data.scalar.anchor, v);
+	if (ev->data.scalar.anchor)
+		err = anchor_add(l, (const char *)ev->data.scalar.anchor, v);
+	else
+		err = 0;
 	if (err) {
 		json_decref(v);
 		return err;
@@ -253,18 +210,17 @@ static int on_scalar(struct loader *l, yaml_event_t *ev)
 
 static int on_alias(struct loader *l, yaml_event_t *ev)
 {
-	const struct anchor *a = anchor_find(l, (const char *)ev->data.alias.anchor);
-	json_t *v;
+	const char *name = (const char *)ev->data.alias.anchor;
+	json_t *a = json_object_get(l->anchors, name), *v;
 
 	if (!a)
-		return fail_at(l, ev->start_mark, "unknown anchor",
-			       (const char *)ev->data.alias.anchor);
-	if (l->depth + a->depth > TB_YAML_MAX_DEPTH)
+		return fail_at(l, ev->start_mark, "unknown anchor", name);
+	if (l->depth + json_integer_value(json_array_get(a, 2)) > TB_YAML_MAX_DEPTH)
 		return fail_at(l, ev->start_mark, "alias nests too deep", NULL);
-	l->alias_nodes += a->nodes;
-	if (l->alias_nodes > TB_YAML_MAX_ALIAS_NODES)
+	l->alias_nodes += (size_t)json_integer_value(json_array_get(a, 1));
+	if (l->alias_nodes > l->alias_budget)
 		return fail_at(l, ev->start_mark, "aliases expand to too many nodes", NULL);
-	v = json_deep_copy(a->v);
+	v = json_deep_copy(json_array_get(a, 0));
 	if (!v)
 		return -ENOMEM;
 	return add_value(l, v, false, ev->start_mark);
@@ -301,11 +257,8 @@ static int on_end(struct loader *l, yaml_event_t *ev)
 
 	if (f->merges)
 		err = apply_merges(f);
-	if (!err && f->anchor) {
+	if (!err && f->anchor)
 		err = anchor_add(l, f->anchor, f->node);
-		if (!err)
-			f->anchor = NULL;
-	}
 	v = json_incref(f->node);
 	frame_free(f);
 	l->depth--;
@@ -322,7 +275,7 @@ static int on_document_end(struct loader *l, json_t *docs)
 
 	l->root = NULL;
 	l->have_root = false;
-	anchors_clear(l);
+	json_object_clear(l->anchors);
 	return json_array_append_new(docs, root) ? -ENOMEM : 0;
 }
 
@@ -373,14 +326,21 @@ static int dispatch(struct loader *l, yaml_event_t *ev, json_t *docs)
 
 int tb_yaml_load(const char *buf, size_t len, const char *name, json_t **docs, struct tb_diag *diag)
 {
-	struct loader l = {.buf = buf, .name = name, .diag = diag};
+	/* Linear in the input: legitimate reuse passes, exponential expansion does not. */
+	struct loader l = {.buf = buf,
+			   .name = name,
+			   .diag = diag,
+			   .alias_budget = TB_YAML_MAX_ALIAS_NODES + 4 * len};
 	yaml_event_t ev;
 	bool done = false;
 	int err = 0;
 
 	*docs = json_array();
-	if (!*docs)
-		return -ENOMEM;
+	l.anchors = json_object();
+	if (!*docs || !l.anchors) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (!yaml_parser_initialize(&l.parser)) {
 		err = -ENOMEM;
 		goto out;
@@ -400,7 +360,7 @@ out:
 	while (l.depth)
 		frame_free(&l.stack[--l.depth]);
 	json_decref(l.root);
-	anchors_clear(&l);
+	json_decref(l.anchors);
 	if (err) {
 		json_decref(*docs);
 		*docs = NULL;
