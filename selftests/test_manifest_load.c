@@ -251,3 +251,34 @@ fail:
 	tb_doc_list_free(&l);
 	tb_diag_free(&diag);
 }
+
+/* "-" reads standard input (tests run in their own process, so replacing it is harmless). */
+Test(manifest_load, read_stdin)
+{
+	const char *text = "[{\"kind\": \"IPPool\", \"metadata\": {\"name\": \"a\"}}]";
+	struct tb_doc_list l = { 0 };
+	struct tb_diag diag;
+	int fds[2], err = 0;
+
+	tb_diag_init(&diag);
+	if (pipe(fds))
+		goto fail;
+	if (write(fds[1], text, strlen(text)) != (ssize_t)strlen(text) || dup2(fds[0], 0) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		goto fail;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	err = tb_manifest_read_file("-", &l, &diag);
+	if (err || l.n != 1 || strcmp(l.docs[0].file, "-") || l.docs[0].index != 1 ||
+	    l.docs[0].item != 1)
+		goto fail;
+	tb_doc_list_free(&l);
+	tb_diag_free(&diag);
+	return;
+fail:
+	cr_expect_fail("err %d, %zu docs: %s", err, l.n, diag.n ? diag.msgs[0] : "");
+	tb_doc_list_free(&l);
+	tb_diag_free(&diag);
+}
