@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Inside the SQLite backend (not a public contract): the handle, its prepared statements and
- * the helpers its three files share — datastore_sqlite.c (open, schema, errors),
- * datastore_sqlite_kv.c (reads, writes, compaction) and datastore_sqlite_watch.c.
+ * the helpers its files share: datastore_sqlite.c (open, schema), datastore_sqlite_conn.c
+ * (connections, errors, statement helpers), datastore_sqlite_kv.c (reads, writes,
+ * compaction) and datastore_sqlite_watch.c.
  *
  * Schema (version TB_SQ_SCHEMA_VERSION, marked by PRAGMA application_id/user_version):
  *   state(id=1, revision, compact_rev, seq)
@@ -91,6 +92,8 @@ static inline struct tb_ds_sqlite *tb_sq(struct tb_ds *ds)
 int tb_sq_conn_open(const char *path, struct tb_sq_busy *busy, sqlite3 **out);
 /* Maps an SQLite result code to -errno, logging what failed for the codes that need a human. */
 int tb_sq_error(sqlite3 *db, const char *path, int rc, const char *what);
+/* Runs one SQL text that returns at most one integer (pragmas); out may be NULL. */
+int tb_sq_exec_int(sqlite3 *db, const char *path, const char *sql, int64_t *out);
 /* Runs a prepared statement that returns no rows (and resets it). */
 int tb_sq_exec_stmt(struct tb_ds_sqlite *s, enum tb_sq_stmt which, const char *what);
 /* Reads state in the current transaction. */

@@ -164,8 +164,9 @@ static bool expect_holds(int64_t expect, int64_t mod)
 }
 
 /*
- * One operation at revision next->rev, its log row numbered after next->seq. strict_delete: a delete of an absent key is -ENOENT (the
- * single-key API) rather than a no-op (inside a transaction). *changed is set when it wrote.
+ * One operation at revision next->rev, its log row numbered after next->seq. strict_delete:
+ * a delete of an absent key is -ENOENT (the single-key API) rather than a no-op (inside a
+ * transaction). *changed is set when it wrote.
  */
 static int apply_op(struct tb_ds_sqlite *s, const struct tb_txn_op *op, struct tb_sq_state *next,
 		    bool strict_delete, bool *changed)
