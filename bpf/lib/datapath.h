@@ -99,7 +99,7 @@ static __noinline int tb_process(struct __sk_buff *skb, __u32 dir, __u32 *stat)
 	}
 	if (rc < 0)
 		return rc;
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	if (p.frag == TB_FRAG_LATER) {
 		rc = tb_frag_later(&p, ifindex, now);
 		if (!rc)

@@ -14,7 +14,7 @@ uint64_t tb_ct_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * TB_NSEC_PER_SEC + ts.tv_nsec;
 }
 
