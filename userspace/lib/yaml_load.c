@@ -25,6 +25,7 @@ struct frame {
 struct loader {
 	yaml_parser_t parser;
 	const char *buf;
+	size_t len;
 	const char *name;
 	struct tb_diag *diag;
 	struct frame stack[TB_YAML_MAX_DEPTH];
@@ -290,7 +291,7 @@ static int parser_error(struct loader *l)
 	if (p->error == YAML_READER_ERROR) {
 		/* The reader reports a byte offset only: count lines up to it. */
 		memset(&m, 0, sizeof(m));
-		for (size_t i = 0; i < p->problem_offset; i++) {
+		for (size_t i = 0; i < p->problem_offset && i < l->len; i++) {
 			m.column++;
 			if (l->buf[i] == '\n') {
 				m.line++;
@@ -328,6 +329,7 @@ int tb_yaml_load(const char *buf, size_t len, const char *name, json_t **docs, s
 {
 	/* Linear in the input: legitimate reuse passes, exponential expansion does not. */
 	struct loader l = {.buf = buf,
+			   .len = len,
 			   .name = name,
 			   .diag = diag,
 			   .alias_budget = TB_YAML_MAX_ALIAS_NODES + 4 * len};
