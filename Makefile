@@ -126,11 +126,21 @@ $(BUILD)/bench/%: $(BUILD)/obj/selftests/bench/%.o $(TEST_HELPER_OBJS) $(LIB) $(
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS)
 
+COMMA := ,
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 	       -Iheaders -Iuserspace/lib -Iselftests -I$(BUILD)/include $(PKG_CFLAGS)
-$(BUILD)/fuzz/%: selftests/fuzz/%.c $(LIB_SRCS) $(HDRS) | $(SKELS)
+# The fuzzers link a sanitizer build of the library, as an archive like the real one.
+FUZZ_LIB := $(BUILD)/libtabby-fuzz.a
+$(BUILD)/fuzz-obj/%.o: %.c $(HDRS) | $(SKELS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	@echo "  CC/FUZZ $<"
+	@$(CLANG) $(subst fuzzer$(COMMA),fuzzer-no-link$(COMMA),$(FUZZ_CFLAGS)) -c $< -o $@
+$(FUZZ_LIB): $(LIB_SRCS:%.c=$(BUILD)/fuzz-obj/%.o)
+	@rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIB) $(HDRS)
+	@mkdir -p $(@D)
+	@echo "  LD/FUZZ $@"
+	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 unit: all $(TESTS)
 fuzz: $(FUZZERS)
