@@ -94,7 +94,8 @@ Test(datastore_config, env_and_defaults)
 
 Test(datastore_config, etcd_without_backend_is_not_supported)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3 };
+	/* Port 1: nothing listens there, even where a real etcd runs on the default port. */
+	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3, .etcd_endpoints = "http://127.0.0.1:1" };
 	struct tb_ds *d = NULL;
 	int err = tb_ds_open(&cfg, &d);
 

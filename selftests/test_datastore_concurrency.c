@@ -6,9 +6,11 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "datastore.h"
 #include "helpers/ds_fixture.h"
@@ -227,4 +229,39 @@ Test(datastore_concurrency, racing_first_opens_create_one_store)
 	cr_expect_eq(l.n, PROCS);
 	cr_expect_eq(l.revision, PROCS, "one schema, one revision counter");
 	tb_kv_list_free(&l);
+}
+
+/* Holds the store's write lock from outside for a while, as a long writer would. */
+static int child_hold_lock(int idx, void *arg)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(fx.path, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		usleep(400 * 1000);
+		rc = sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+Test(datastore_concurrency, lock_waits_then_ebusy)
+{
+	struct tb_ds *impatient = NULL;
+	int err_short, err_long;
+	pid_t pid;
+
+	setenv("TABBY_DATASTORE_BUSY_TIMEOUT_MS", "50", 1);
+	cr_assert_eq(ds_fx_open(&fx, &impatient), 0);
+	cr_assert_eq(ds_fx_start_children(1, child_hold_lock, NULL, &pid), 0);
+	usleep(100 * 1000);
+	/* A writer gives up after its busy timeout; one with the default waits its turn. */
+	err_short = tb_ds_put(impatient, "/busy", "1", TB_REV_ANY, NULL);
+	err_long = tb_ds_put(ds, "/busy", "2", TB_REV_ANY, NULL);
+	cr_expect_eq(ds_fx_wait_children(1, &pid), 0, "lock holder");
+	cr_expect_eq(err_short, -EBUSY, "short timeout: %d", err_short);
+	cr_expect_eq(err_long, 0, "default timeout: %d", err_long);
+	tb_ds_close(impatient);
 }

@@ -244,6 +244,39 @@ Test(datastore_watch, long_stream_from_another_process)
 		     (long long)ev.kv.mod_revision, (long long)last);
 }
 
+#define BIG_TXN 600
+
+/* One revision bigger than a read batch: split across reads, never lost or repeated. */
+Test(datastore_watch, big_txn_crosses_read_batches)
+{
+	static struct tb_txn_op ops[BIG_TXN];
+	static char keys[BIG_TXN][32];
+	struct tb_ds_event ev = { 0 };
+	struct tb_ds_watch *w = NULL;
+	int64_t start, rev, after;
+	int got = 0, r;
+
+	for (int i = 0; i < BIG_TXN; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "/w/big/%04d", i);
+		ops[i] = (struct tb_txn_op){ TB_TXN_PUT, keys[i], "{}", TB_REV_ABSENT };
+	}
+	cr_assert_eq(tb_ds_revision(ds, &start), 0);
+	cr_assert_eq(tb_ds_watch_open(ds, "/w/", start, &w), 0);
+	cr_assert_eq(tb_ds_txn(ds, ops, BIG_TXN, &rev), 0);
+	cr_assert_eq(tb_ds_put(ds, "/w/after", "{}", TB_REV_ANY, &after), 0);
+	while ((r = tb_ds_watch_next(w, &ev, 1000)) == 1 && got < BIG_TXN) {
+		if (ev.kv.mod_revision != rev || strcmp(ev.kv.key, keys[got]))
+			break;
+		got++;
+		tb_ds_event_free(&ev);
+	}
+	cr_expect_eq(got, BIG_TXN, "%d of the txn's events in order", got);
+	cr_expect_eq(r, 1);
+	cr_expect_eq(ev.kv.mod_revision, after, "then the next revision");
+	tb_ds_event_free(&ev);
+	tb_ds_watch_close(w);
+}
+
 /* Applies an event to a model of the prefix (the list items), as a resyncing client does. */
 static int model_apply(struct tb_kv_list *m, const struct tb_ds_event *ev)
 {
