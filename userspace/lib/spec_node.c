@@ -60,8 +60,9 @@ static const struct tb_schema node_wg = { "NodeWireguardSpec", node_wg_fields };
 
 static const char *const ip_types[] = { "CalicoNodeIP", "InternalIP", "ExternalIP", NULL };
 
+/* Host bits allowed: Calico copies bgp.ipv4Address ("192.168.1.11/24") here itself. */
 static const struct tb_field node_addr_fields[] = {
-	{ "address", TB_T_STRING, TB_REQUIRED, .check = tb_vcheck_net },
+	{ "address", TB_T_STRING, TB_REQUIRED, .check = tb_vcheck_cidr },
 	{ "type", TB_T_STRING, TB_OMITEMPTY, .one_of = ip_types },
 	{ NULL },
 };
