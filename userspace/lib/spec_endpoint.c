@@ -114,7 +114,7 @@ static bool in_networks(json_t *nets, const struct tb_cidr *addr)
 
 	json_array_foreach(nets, i, e)
 		if (!tb_parse_cidr(json_string_value(e), true, &net) &&
-		    tb_cidr_contains(&net, addr))
+		    tb_net_contains(&net, addr))
 			return true;
 	return false;
 }

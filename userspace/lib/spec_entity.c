@@ -60,11 +60,11 @@ static void check_rule_net(struct tb_vctx *c, json_t *v)
 	if (tb_parse_cidr(s, true, &n)) {
 		tb_verror(c, "invalid CIDR '%s'", s);
 	} else if (!n.has_prefix) {
-		tb_cidr_format(&n, canon, sizeof(canon));
+		tb_net_format(&n, canon, sizeof(canon));
 		tb_verror(c, "invalid CIDR '%s': a rule's nets need a prefix length (%s)", s, canon);
 	} else if (!tb_cidr_is_masked(&n)) {
 		tb_cidr_mask(&n);
-		tb_cidr_format(&n, canon, sizeof(canon));
+		tb_net_format(&n, canon, sizeof(canon));
 		tb_verror(c, "'%s' is not a network address: host bits are set (did you mean %s?)", s,
 			  canon);
 	}

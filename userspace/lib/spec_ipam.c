@@ -28,7 +28,7 @@ static void check_pool_cidr(struct tb_vctx *c, json_t *v)
 		tb_verror(c, "IPPool CIDR is not strictly masked ('%s')", json_string_value(v));
 		return;
 	}
-	if (!tb_cidr_format(&p, canon, sizeof(canon)))
+	if (!tb_net_format(&p, canon, sizeof(canon)))
 		json_string_set(v, canon);
 }
 
@@ -97,7 +97,7 @@ static void check_pool_ranges(struct tb_vctx *c, const struct tb_cidr *p)
 	for (size_t i = 0; i < sizeof(bad_ranges) / sizeof(bad_ranges[0]); i++) {
 		if (tb_parse_cidr(bad_ranges[i].cidr, false, &r) || r.family != p->family)
 			continue;
-		if (tb_cidr_contains(&r, p) || tb_cidr_contains(p, &r))
+		if (tb_net_contains(&r, p) || tb_net_contains(p, &r))
 			tb_verror_at(c, "cidr", "IPPool CIDR overlaps with %s", bad_ranges[i].what);
 	}
 }

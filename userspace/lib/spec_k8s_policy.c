@@ -72,7 +72,7 @@ static void check_ip_block(struct tb_vctx *c, json_t *b)
 
 		if (tb_parse_cidr(json_string_value(e), false, &inner))
 			continue;
-		if (inner.prefix > outer.prefix && tb_cidr_contains(&outer, &inner))
+		if (inner.prefix > outer.prefix && tb_net_contains(&outer, &inner))
 			continue;
 		mark = tb_vpush_field(c, "except");
 		tb_vpush_index(c, i);

@@ -101,7 +101,7 @@ void tb_cidr_mask(struct tb_cidr *c)
 		c->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
 }
 
-bool tb_cidr_contains(const struct tb_cidr *outer, const struct tb_cidr *inner)
+bool tb_net_contains(const struct tb_cidr *outer, const struct tb_cidr *inner)
 {
 	struct tb_cidr a = *outer, b = *inner;
 
@@ -113,7 +113,7 @@ bool tb_cidr_contains(const struct tb_cidr *outer, const struct tb_cidr *inner)
 	return !memcmp(a.addr, b.addr, sizeof(a.addr));
 }
 
-int tb_ip_format(const struct tb_cidr *c, char *buf, size_t len)
+int tb_net_format_ip(const struct tb_cidr *c, char *buf, size_t len)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
@@ -125,12 +125,12 @@ int tb_ip_format(const struct tb_cidr *c, char *buf, size_t len)
 	return 0;
 }
 
-int tb_cidr_format(const struct tb_cidr *c, char *buf, size_t len)
+int tb_net_format(const struct tb_cidr *c, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 	int n;
 
-	if (tb_ip_format(c, ip, sizeof(ip)))
+	if (tb_net_format_ip(c, ip, sizeof(ip)))
 		return -EINVAL;
 	n = snprintf(buf, len, "%s/%u", ip, c->prefix);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;

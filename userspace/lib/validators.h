@@ -25,7 +25,7 @@ struct tb_cidr {
 	bool has_prefix;	/* written with "/N" */
 };
 
-/* Longest text tb_cidr_format writes, NUL included. */
+/* Longest text tb_net_format writes, NUL included. */
 #define TB_CIDR_STRLEN 64
 
 /*
@@ -43,13 +43,13 @@ bool tb_cidr_is_masked(const struct tb_cidr *c);
 /* Clears the host bits. */
 void tb_cidr_mask(struct tb_cidr *c);
 /* True when inner lies inside outer (same family, prefix at least as long). */
-bool tb_cidr_contains(const struct tb_cidr *outer, const struct tb_cidr *inner);
+bool tb_net_contains(const struct tb_cidr *outer, const struct tb_cidr *inner);
 /* Bits per address of the family: 32 or 128. */
 unsigned tb_cidr_bits(const struct tb_cidr *c);
 /* Writes the address alone (Go's text: IPv6 compressed, lowercase). Returns 0 or -ENOSPC. */
-int tb_ip_format(const struct tb_cidr *c, char *buf, size_t len);
+int tb_net_format_ip(const struct tb_cidr *c, char *buf, size_t len);
 /* Writes "addr/len" (always with the length). Returns 0 or -ENOSPC. */
-int tb_cidr_format(const struct tb_cidr *c, char *buf, size_t len);
+int tb_net_format(const struct tb_cidr *c, char *buf, size_t len);
 
 /* --- Ports and protocols ------------------------------------------------------------------- */
 

@@ -77,7 +77,7 @@ void tb_vcheck_net(struct tb_vctx *c, json_t *v)
 	}
 	if (!tb_cidr_is_masked(&n)) {
 		tb_cidr_mask(&n);
-		tb_cidr_format(&n, canon, sizeof(canon));
+		tb_net_format(&n, canon, sizeof(canon));
 		tb_verror(c, "'%s' is not a network address: host bits are set (did you mean %s?)", s,
 			  canon);
 	}
