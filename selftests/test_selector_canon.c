@@ -206,3 +206,45 @@ Test(selector_canon, uid_equivalence)
 	if (!strcmp(uid, first))
 		cr_expect_fail("different selectors share uid %s", uid);
 }
+
+/* Every label name gets the prefix; values, all() and global() do not. */
+static const struct {
+	const char *src;
+	const char *prefixed;
+} prefix_cases[] = {
+	{ "k == 'v'", "pcns.k == \"v\"" },
+	{ "k != 'v'", "pcns.k != \"v\"" },
+	{ "k contains 'v'", "pcns.k contains \"v\"" },
+	{ "k starts with 'v'", "pcns.k starts with \"v\"" },
+	{ "k ends with 'v'", "pcns.k ends with \"v\"" },
+	{ "k in {'v'}", "pcns.k in {\"v\"}" },
+	{ "k not in {'v', 'u'}", "pcns.k not in {\"u\", \"v\"}" },
+	{ "has(k)", "has(pcns.k)" },
+	{ "!(k == 'v')", "!pcns.k == \"v\"" },
+	{ "k == 'v' && x == 'y'", "(pcns.k == \"v\" && pcns.x == \"y\")" },
+	{ "k == 'v' || has(x)", "(pcns.k == \"v\" || has(pcns.x))" },
+	{ "all()", "all()" },
+	{ "", "all()" },
+	{ "global() || k == 'all()'", "(global() || pcns.k == \"all()\")" },
+	{ "!(!(k == 'v' && has(t) || all()) && (a in {'b', 'c'}))",
+	  "!(!((pcns.k == \"v\" && has(pcns.t)) || all()) && pcns.a in {\"b\", \"c\"})" },
+};
+
+Test(selector_canon, prefixed)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(prefix_cases); i++) {
+		struct tb_selector *s = NULL;
+		char *c = NULL;
+
+		if (tb_selector_parse(prefix_cases[i].src, &s, NULL, 0)) {
+			cr_expect_fail("'%s' does not parse", prefix_cases[i].src);
+			continue;
+		}
+		c = tb_selector_canonical_prefixed(s, "pcns.");
+		if (!c || strcmp(c, prefix_cases[i].prefixed))
+			cr_expect_fail("'%s': prefixed '%s', want '%s'", prefix_cases[i].src,
+				       c ? c : "(null)", prefix_cases[i].prefixed);
+		free(c);
+		tb_selector_free(s);
+	}
+}

@@ -58,6 +58,14 @@ bool tb_selector_match_fn(const struct tb_selector *s, tb_selector_lookup_fn loo
  */
 char *tb_selector_canonical(const struct tb_selector *s);
 /*
+ * The canonical form with prefix put before every label name, as Calico does when it turns a
+ * rule's namespaceSelector into a selector over the endpoints' "pcns." labels
+ * (k == "v" becomes pcns.k == "v"). all() and global() are printed unchanged: Calico then
+ * replaces them, in that string, by has(projectcalico.org/namespace) and
+ * !has(projectcalico.org/namespace).
+ */
+char *tb_selector_canonical_prefixed(const struct tb_selector *s, const char *prefix);
+/*
  * Calico's selector identity: "s:" + base64url_nopad(SHA-224("s:" + canonical)), written into
  * buf (at least TB_SELECTOR_UID_LEN bytes). Returns 0, -ENOSPC or -ENOMEM.
  */

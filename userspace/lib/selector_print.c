@@ -54,6 +54,14 @@ static void put_str(struct sbuf *b, const struct tb_selector *s, struct tb_sel_s
 	put(b, s->strs + str.off, str.len);
 }
 
+static void put_label(struct sbuf *b, const struct tb_selector *s, struct tb_sel_str label,
+		      const char *prefix)
+{
+	if (prefix)
+		puts_(b, prefix);
+	put_str(b, s, label);
+}
+
 static void put_quoted(struct sbuf *b, const struct tb_selector *s, struct tb_sel_str str)
 {
 	const char *q = memchr(s->strs + str.off, '"', str.len) ? "'" : "\"";
@@ -75,7 +83,9 @@ static const char *const op_text[] = {
 	[TB_SEL_OR] = " || ",
 };
 
-static void print_node(struct sbuf *b, const struct tb_selector *s, uint32_t idx)
+/* Prints node idx; every label name gets prefix (NULL for none) in front of it. */
+static void print_node(struct sbuf *b, const struct tb_selector *s, uint32_t idx,
+		       const char *prefix)
 {
 	const struct tb_sel_node *n = &s->nodes[idx];
 	uint32_t i;
@@ -89,12 +99,12 @@ static void print_node(struct sbuf *b, const struct tb_selector *s, uint32_t idx
 		break;
 	case TB_SEL_HAS:
 		puts_(b, "has(");
-		put_str(b, s, n->label);
+		put_label(b, s, n->label, prefix);
 		puts_(b, ")");
 		break;
 	case TB_SEL_NOT:
 		puts_(b, "!");
-		print_node(b, s, n->child);
+		print_node(b, s, n->child, prefix);
 		break;
 	case TB_SEL_AND:
 	case TB_SEL_OR:
@@ -102,13 +112,13 @@ static void print_node(struct sbuf *b, const struct tb_selector *s, uint32_t idx
 		for (i = 0; i < n->list.count; i++) {
 			if (i)
 				puts_(b, op_text[n->op]);
-			print_node(b, s, s->kids[n->list.first + i]);
+			print_node(b, s, s->kids[n->list.first + i], prefix);
 		}
 		puts_(b, ")");
 		break;
 	case TB_SEL_IN:
 	case TB_SEL_NOT_IN:
-		put_str(b, s, n->label);
+		put_label(b, s, n->label, prefix);
 		puts_(b, op_text[n->op]);
 		for (i = 0; i < n->list.count; i++) {
 			if (i)
@@ -118,24 +128,29 @@ static void print_node(struct sbuf *b, const struct tb_selector *s, uint32_t idx
 		puts_(b, "}");
 		break;
 	default:
-		put_str(b, s, n->label);
+		put_label(b, s, n->label, prefix);
 		puts_(b, op_text[n->op]);
 		put_quoted(b, s, n->value);
 		break;
 	}
 }
 
-char *tb_selector_canonical(const struct tb_selector *s)
+char *tb_selector_canonical_prefixed(const struct tb_selector *s, const char *prefix)
 {
 	struct sbuf b = { 0 };
 
-	print_node(&b, s, s->root);
+	print_node(&b, s, s->root, prefix);
 	if (b.err) {
 		free(b.p);
 		errno = -b.err;
 		return NULL;
 	}
 	return b.p;
+}
+
+char *tb_selector_canonical(const struct tb_selector *s)
+{
+	return tb_selector_canonical_prefixed(s, NULL);
 }
 
 /* RFC 4648 base64url without padding, as Go's base64.RawURLEncoding. */
@@ -176,7 +191,7 @@ int tb_selector_uid(const struct tb_selector *s, char *buf, size_t len)
 	if (len < TB_SELECTOR_UID_LEN)
 		return -ENOSPC;
 	puts_(&b, "s:");
-	print_node(&b, s, s->root);
+	print_node(&b, s, s->root, NULL);
 	if (b.err) {
 		ret = b.err;
 		goto out;
