@@ -30,7 +30,7 @@ static json_t *net_json(const char *s)
 	if (!s || tb_parse_cidr(s, false, &c))
 		return NULL;
 	tb_cidr_mask(&c);
-	tb_cidr_format(&c, buf, sizeof(buf));
+	tb_net_format(&c, buf, sizeof(buf));
 	return json_string(buf);
 }
 
