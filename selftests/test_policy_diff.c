@@ -2,7 +2,9 @@
 /*
  * Differential test of the classifier in BPF: random policies compiled and installed, random
  * flows decided through BPF_PROG_TEST_RUN and by the reference evaluator; verdict, reason,
- * deciding rule and Log records must agree. A disagreement prints its seed.
+ * deciding rule and Log records must agree. A disagreement prints its seed. Each install
+ * costs RCU grace periods (outer map updates), so seeds are fewer here than in the userspace
+ * differential test (test_policy_compile.c), and flows per seed more.
  */
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
@@ -114,7 +116,6 @@ static void run_diff(uint64_t first, uint64_t n, int max_rules, int nflows)
 		if (diff_seed(&p, rb, &lg, seed, max_rules, nflows, msg, sizeof(msg)))
 			break;
 		msg[0] = 0;
-		tb_pol_maps_gc(p.maps, 1);
 	}
 	ring_buffer__free(rb);
 	tb_pbpf_close(&p);
@@ -124,10 +125,10 @@ static void run_diff(uint64_t first, uint64_t n, int max_rules, int nflows)
 
 Test(policy_diff, small_policies)
 {
-	run_diff(1, 400, 12, 25);
+	run_diff(1, 150, 12, 40);
 }
 
 Test(policy_diff, larger_policies)
 {
-	run_diff(5000, 20, 300, 150);
+	run_diff(5000, 12, 300, 200);
 }

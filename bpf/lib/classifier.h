@@ -102,7 +102,7 @@ static __always_inline __u64 tb_cls_word(const struct tb_pol_scratch *sc, void *
 {
 	__u32 k = (w >> 6) & (TB_POL_SUM_WORDS - 1), b = w & 63;
 	__u64 ds = sc->dsum[f][k];
-	__u64 v = tb_cls_bits(bits, f * sc->nwords + w);
+	__u64 v = tb_cls_bits(bits, sc->nbits + f * sc->nwords + w);
 
 	if (ds & (1ull << b))
 		v ^= tb_cls_bits(bits, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
@@ -140,15 +140,10 @@ static __always_inline void tb_cls_log(const struct tb_pol_scratch *sc, __u32 ru
 }
 
 /* Acts on the first matching bit b; returns 1 when the verdict is made. */
-static __always_inline long tb_cls_act(struct tb_pol_scratch *sc, __u32 b)
+static __always_inline long tb_cls_act(struct tb_pol_scratch *sc, void *bits, __u32 b)
 {
-	struct tb_pol_rule *r;
-	void *rules;
+	struct tb_pol_rule *r = bpf_map_lookup_elem(bits, &b);
 
-	rules = bpf_map_lookup_elem(&tb_pol_rules_v1, &sc->slot);
-	if (!rules)
-		return 1;
-	r = bpf_map_lookup_elem(rules, &b);
 	if (!r)
 		return 1;
 	switch (r->action) {
@@ -201,7 +196,7 @@ static long tb_cls_step(__u32 i, void *ctx)
 		return 0;
 	}
 	b = w * 64 + tb_ctz64(acc);
-	return tb_cls_act(sc, b);
+	return tb_cls_act(sc, bits, b);
 }
 
 #endif

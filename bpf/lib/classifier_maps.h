@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The classifier's maps. A table set lives in one slot of three arrays of maps (LPM classes,
- * bitmap words, rule actions) plus its header; an endpoint points at a slot. Userspace fills a
+ * The classifier's maps. A table set lives in one slot of two arrays of maps (LPM classes;
+ * rule actions and bitmap words) plus its header; an endpoint points at a slot. Userspace fills a
  * free slot completely, then flips the endpoint's entry: one map update, so a packet reads
  * either the old slot or the new one, and the kernel keeps a replaced inner map alive until
  * the programs using it are done.
@@ -58,14 +58,6 @@ struct tb_pol_bits_inner {
 	__uint(value_size, sizeof(__u64));
 };
 
-struct tb_pol_rules_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct tb_pol_rule));
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, TB_POL_MAX_SETS);
@@ -81,14 +73,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct tb_pol_bits_inner);
 } tb_pol_bits_v1 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, TB_POL_MAX_SETS);
-	__uint(key_size, sizeof(__u32));
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct tb_pol_rules_inner);
-} tb_pol_rules_v1 SEC(".maps");
 
 /* Per-rule counters by global rule id. */
 struct {

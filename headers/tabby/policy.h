@@ -4,7 +4,9 @@
  * userspace compiler and map writer (userspace/lib/policy_*.c).
  *
  * One compiled "table set" serves every endpoint with the same ordered policy list in one
- * direction. Each rule (after expansion), each tier end and the final catch-all get one bit in
+ * direction: an LPM trie of classes and one array of 64-bit words holding the rules' actions
+ * (struct tb_pol_rule, word b for bit b), then each field's wildcard bitmap (nwords words per
+ * field, from word nbits), then the classes' diff words. Each rule (after expansion), each tier end and the final catch-all get one bit in
  * priority order. Every field of the flow is looked up in one LPM trie (the field id is the
  * first key byte) whose value is the class of rules matching that value: the class's summary
  * (one bit per 64-bit word that holds a match), and the words where it differs from the field's
@@ -29,7 +31,7 @@
 /* Table sets alive at once (slots of the outer array-of-maps). */
 #define TB_POL_MAX_SETS 4096
 /* Per-rule counters (global rule ids, allocated in ranges per table set). */
-#define TB_POL_MAX_RULE_IDS (1 << 20)
+#define TB_POL_MAX_RULE_IDS (1 << 18)
 #define TB_POL_MAX_ENDPOINTS 65536
 #define TB_POL_KEY_DATA 23
 
@@ -66,7 +68,7 @@ enum tb_pol_act {
 	TB_PACT_PASS = 3,
 };
 
-/* One bit's action. Pass jumps to next_bit; Log records and continues with the next bit. */
+/* One bit's action, one 64-bit word. Pass and Log continue at next_bit. */
 struct tb_pol_rule {
 	__u32 rule_id;		/* global counter index */
 	__u16 next_bit;		/* Pass: first bit of the next tier (or profile) */

@@ -232,7 +232,7 @@ static int pack_class(struct tb_pol_compiled *c, size_t *cap, const uint64_t *bm
 
 static int pack(struct tb_pol_compiled *c, struct tb_field_out *fo)
 {
-	size_t cap = TB_PF_MAX * c->nwords + 64, n_cls = 0, n_ent = 0;
+	size_t cap = c->nbits + TB_PF_MAX * c->nwords + 64, n_cls = 0, n_ent = 0;
 
 	for (int f = 0; f < TB_PF_MAX; f++) {
 		n_cls += fo[f].n_cls;
@@ -243,16 +243,15 @@ static int pack(struct tb_pol_compiled *c, struct tb_field_out *fo)
 	c->entries = calloc(n_ent + 1, sizeof(*c->entries));
 	if (!c->bits || !c->classes || !c->entries)
 		return -ENOMEM;
-	c->n_bits = TB_PF_MAX * c->nwords;
+	c->n_bits = c->nbits + TB_PF_MAX * c->nwords;
 	for (int f = 0; f < TB_PF_MAX; f++) {
-		uint64_t *wild = c->bits + f * c->nwords;
+		uint64_t *wild = c->bits + c->nbits + f * c->nwords;
 		size_t base = c->n_classes;
 
 		if (!fo[f].n_cls)
 			continue;
 		memcpy(wild, fo[f].bms, c->nwords * sizeof(*wild));
 		for (size_t k = 0; k < fo[f].n_cls; k++) {
-			/* wild is re-derived: c->bits may move while packing */
 			if (pack_class(c, &cap, fo[f].bms + k * c->nwords, fo[f].bms,
 				       &c->classes[c->n_classes++]))
 				return -ENOMEM;

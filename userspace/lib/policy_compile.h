@@ -29,7 +29,9 @@ struct tb_pol_compiled {
 	size_t n_entries;
 	struct tb_pol_class *classes;
 	size_t n_classes;
-	uint64_t *bits;			/* TB_PF_MAX * nwords wildcard words, then diff words */
+	/* nbits words for the rules (filled in by the map writer), TB_PF_MAX * nwords wildcard
+	 * words, then the classes' diff words */
+	uint64_t *bits;
 	size_t n_bits;
 };
 

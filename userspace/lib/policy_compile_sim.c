@@ -75,7 +75,7 @@ static const struct tb_pol_class *lookup(const struct tb_pol_compiled *c,
 static uint64_t word_of(const struct tb_pol_compiled *c, int f, const struct tb_pol_class *cl,
 			uint32_t w)
 {
-	uint64_t v = c->bits[f * c->nwords + w];
+	uint64_t v = c->bits[c->nbits + f * c->nwords + w];
 	uint64_t ds = cl->dsum[w / 64];
 
 	if (ds & (1ull << (w % 64)))

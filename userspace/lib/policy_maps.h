@@ -2,7 +2,7 @@
 /*
  * Writing compiled classifier tables into the BPF maps of bpf/lib/classifier_maps.h.
  *
- * A table set is installed aside into a free slot (inner maps created and filled, header
+ * A table set is installed aside into a free slot (two inner maps created and filled, header
  * written, slot put into the outer arrays); endpoints then point at it with one update of
  * their tb_pol_ep_v1 entry. Endpoints with the same ordered policy list (the same list key)
  * share one set, reference-counted. A set nobody references is removed after a grace period
@@ -17,7 +17,7 @@
 #include "policy_compile.h"
 
 struct tb_pol_map_fds {
-	int ep, hdr, keys, bits, rules, cnt;
+	int ep, hdr, keys, bits, cnt;
 };
 
 struct tb_pol_maps;

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "policy_maps_int.h"
@@ -48,19 +49,23 @@ static int fill_keys(int fd, const struct tb_pol_compiled *c)
 	return 0;
 }
 
-static int fill_rules(int fd, const struct tb_pol_compiled *c, uint32_t rule_base)
+/* The set's words with the rules (global ids) in front. */
+static int fill_bits(int fd, const struct tb_pol_compiled *c, uint32_t rule_base)
 {
-	struct tb_pol_rule *r = malloc(c->nbits * sizeof(*r));
+	uint64_t *w = malloc(c->n_bits * sizeof(*w));
 	int err;
 
-	if (!r)
+	if (!w)
 		return -ENOMEM;
+	memcpy(w, c->bits, c->n_bits * sizeof(*w));
 	for (uint32_t b = 0; b < c->nbits; b++) {
-		r[b] = c->rules[b];
-		r[b].rule_id += rule_base;
+		struct tb_pol_rule r = c->rules[b];
+
+		r.rule_id += rule_base;
+		memcpy(&w[b], &r, sizeof(r));
 	}
-	err = fill_array(fd, r, sizeof(*r), c->nbits);
-	free(r);
+	err = fill_array(fd, w, sizeof(*w), (uint32_t)c->n_bits);
+	free(w);
 	return err;
 }
 
@@ -85,13 +90,13 @@ int tb_pol_counters_zero(int fd, uint32_t base, uint32_t n)
 	return err;
 }
 
-/* Creates and fills the three inner maps of a set and publishes them in `slot`. */
+/* Creates and fills the two inner maps of a set and publishes them in `slot`. */
 int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
 		     const struct tb_pol_compiled *c, uint32_t rule_base)
 {
 	struct tb_pol_hdr hdr = { .nbits = c->nbits, .nwords = c->nwords,
 				  .field_mask = c->field_mask };
-	int kfd, bfd = -1, rfd = -1, err;
+	int kfd, bfd, err;
 
 	kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
 			   sizeof(struct tb_pol_class), (uint32_t)c->n_entries, BPF_F_NO_PREALLOC);
@@ -99,23 +104,15 @@ int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
 		return kfd;
 	bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
 			   BPF_F_INNER_MAP);
-	rfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_rules_i", 4, sizeof(struct tb_pol_rule),
-			   c->nbits, BPF_F_INNER_MAP);
-	err = bfd < 0 ? bfd : rfd < 0 ? rfd : 0;
+	err = bfd < 0 ? bfd : fill_keys(kfd, c);
 	if (!err)
-		err = fill_keys(kfd, c);
-	if (!err)
-		err = fill_array(bfd, c->bits, sizeof(uint64_t), (uint32_t)c->n_bits);
-	if (!err)
-		err = fill_rules(rfd, c, rule_base);
+		err = fill_bits(bfd, c, rule_base);
 	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
 		err = -errno;
+	/* each outer update waits for running programs (an RCU grace period) */
 	if (!err && (bpf_map_update_elem(fds->keys, &slot, &kfd, BPF_ANY) ||
-		     bpf_map_update_elem(fds->bits, &slot, &bfd, BPF_ANY) ||
-		     bpf_map_update_elem(fds->rules, &slot, &rfd, BPF_ANY)))
+		     bpf_map_update_elem(fds->bits, &slot, &bfd, BPF_ANY)))
 		err = -errno;
-	if (rfd >= 0)
-		close(rfd);
 	if (bfd >= 0)
 		close(bfd);
 	close(kfd);
@@ -126,5 +123,4 @@ void tb_pol_set_unpublish(const struct tb_pol_map_fds *fds, uint32_t slot)
 {
 	bpf_map_delete_elem(fds->keys, &slot);
 	bpf_map_delete_elem(fds->bits, &slot);
-	bpf_map_delete_elem(fds->rules, &slot);
 }
