@@ -15,7 +15,7 @@
 # exit (with CNI_NETNS empty) releases everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-. vm-tests/cni-lib.sh
+. vm-tests/lib/cni.sh
 
 W=$(mktemp -d /tmp/tabby-ctr-XXXXXX)
 NODE=tbctr-$$
@@ -27,6 +27,9 @@ cleanup() {
 	ip netns del "$NODE" 2>/dev/null
 	umount -R "$W"/ctrd/root 2>/dev/null
 	rm -rf "$W"
+	# containerd's runtime directories, only if empty (another user may have its own there)
+	rmdir /run/containerd/runc/tabbytest /run/containerd/runc /run/containerd/fifo \
+		/run/containerd/s /run/containerd 2>/dev/null
 }
 trap cleanup EXIT
 

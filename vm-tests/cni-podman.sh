@@ -15,7 +15,7 @@
 # run, and stop/rm give every address back.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-. vm-tests/cni-lib.sh
+. vm-tests/lib/cni.sh
 
 W=$(mktemp -d /tmp/tabby-podman-XXXXXX)
 NODE=tbpod-$$
