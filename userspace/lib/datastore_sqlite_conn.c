@@ -107,6 +107,52 @@ int tb_sq_exec_int(sqlite3 *db, const char *path, const char *sql, int64_t *out)
 	return tb_sq_error(db, path, rc, sql);
 }
 
+/* 1 when the pragma answered "wal", 0 when another mode, or an SQLite error code < 0. */
+static int try_wal(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *mode;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		mode = sqlite3_column_text(st, 0);
+		rc = mode && !strcmp((const char *)mode, "wal") ? 1 : 0;
+	} else {
+		rc = -(rc ? rc : SQLITE_ERROR);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Switching a new store to WAL needs an exclusive lock, and SQLite reports SQLITE_BUSY for it
+ * at once, without the busy handler, when other processes are opening the same new file:
+ * so retry here, within the busy timeout. Once a store is in WAL mode this is a no-op.
+ */
+static int set_wal(sqlite3 *db, const char *path, const struct tb_sq_busy *busy)
+{
+	int64_t deadline = mono_ns() + busy->timeout_ns;
+	int r;
+
+	for (;;) {
+		r = try_wal(db);
+		if (r == 1)
+			return 0;
+		if ((r == 0 || r == -SQLITE_BUSY || r == -SQLITE_LOCKED) && mono_ns() < deadline) {
+			usleep(500);
+			continue;
+		}
+		if (r == 0) {
+			tb_err("datastore %s: cannot switch to WAL mode", path);
+			return -EIO;
+		}
+		return tb_sq_error(db, path, -r, "PRAGMA journal_mode = WAL");
+	}
+}
+
 int tb_sq_conn_open(const char *path, struct tb_sq_busy *busy, sqlite3 **out)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -128,7 +174,7 @@ int tb_sq_conn_open(const char *path, struct tb_sq_busy *busy, sqlite3 **out)
 		err = -EACCES;
 		goto fail;
 	}
-	err = tb_sq_exec_int(db, path, "PRAGMA journal_mode = WAL", NULL);
+	err = set_wal(db, path, busy);
 	/* A large transaction grows the WAL; give the space back once it is checkpointed. */
 	if (!err)
 		err = tb_sq_exec_int(db, path, "PRAGMA journal_size_limit = 67108864", NULL);
