@@ -21,7 +21,8 @@ struct docs_case {
 	const char *want;
 };
 
-#define GNP(n) "{apiVersion: projectcalico.org/v3, kind: GlobalNetworkPolicy, metadata: {name: " n "}}"
+#define GNP(n)                                                                                     \
+	"{apiVersion: projectcalico.org/v3, kind: GlobalNetworkPolicy, metadata: {name: " n "}}"
 
 static const struct docs_case docs_cases[] = {
 	{ "one doc", "kind: IPPool\nmetadata:\n  name: p\n", "1.0:p" },
@@ -119,13 +120,16 @@ static const struct error_case error_cases[] = {
 	{ "tab indentation", "a:\n\tb: 1\n",
 	  "in.yaml: line 2 column 1: found character that cannot start any token "
 	  "(while scanning for the next token)" },
-	{ "invalid UTF-8", "a: 1\nb: \xff\n", "in.yaml: line 2 column 4: invalid leading UTF-8 octet" },
-	{ "duplicate key", "a: 1\nb: 2\na: 3\n", "in.yaml: line 3 column 1: duplicate mapping key a" },
+	{ "invalid UTF-8", "a: 1\nb: \xff\n",
+	  "in.yaml: line 2 column 4: invalid leading UTF-8 octet" },
+	{ "duplicate key", "a: 1\nb: 2\na: 3\n",
+	  "in.yaml: line 3 column 1: duplicate mapping key a" },
 	{ "duplicate nested key", "spec:\n  order: 1\n  types: []\n  order: 2\n",
 	  "in.yaml: line 4 column 3: duplicate mapping key order" },
 	{ "duplicate after key typing", "1: a\n\"1\": b\n",
 	  "in.yaml: line 2 column 1: duplicate mapping key 1" },
-	{ "duplicate in flow", "{a: 1, a: 2}", "in.yaml: line 1 column 8: duplicate mapping key a" },
+	{ "duplicate in flow", "{a: 1, a: 2}",
+	  "in.yaml: line 1 column 8: duplicate mapping key a" },
 	{ "complex key", "? [a]\n: 1\n", "in.yaml: line 1 column 3: mapping keys must be scalars" },
 	{ "unknown anchor", "a: *nope\n", "in.yaml: line 1 column 4: unknown anchor nope" },
 	{ "anchor from another doc", "a: &x 1\n---\nb: *x\n",

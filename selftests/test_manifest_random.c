@@ -59,7 +59,8 @@ static json_t *random_string(bool key)
 		size_t n = 1 + below(20);
 
 		for (size_t i = 0; i < n && len < sizeof(buf); i++)
-			buf[len++] = below(10) ? (char)(' ' + below(95)) : (char)below(key ? 1 : 32);
+			buf[len++] = below(10) ? (char)(' ' + below(95))
+					       : (char)below(key ? 1 : 32);
 		for (size_t i = 0; key && i < len; i++)
 			if (!buf[i])
 				buf[i] = 'k';
@@ -186,7 +187,8 @@ Test(manifest_random, round_trip)
 		char *why = NULL;
 
 		if (!v) {
-			cr_expect_fail("seed %llu: tree %d: out of memory", (unsigned long long)seed, i);
+			cr_expect_fail("seed %llu: tree %d: out of memory",
+				       (unsigned long long)seed, i);
 			break;
 		}
 		if (!check(v, &why)) {

@@ -44,7 +44,8 @@ static const struct typing_case typing[] = {
 	/* .inf/.nan cannot live in JSON: kept as text */
 	{ ".inf", "\".inf\"" }, { "-.Inf", "\"-.Inf\"" }, { ".NaN", "\".NaN\"" },
 	/* strings */
-	{ "hello", "\"hello\"" }, { "10.0.0.1", "\"10.0.0.1\"" }, { "10.0.0.0/8", "\"10.0.0.0/8\"" },
+	{ "hello", "\"hello\"" }, { "10.0.0.1", "\"10.0.0.1\"" },
+	{ "10.0.0.0/8", "\"10.0.0.0/8\"" },
 	{ "2001-12-14", "\"2001-12-14\"" }, { "a b  c", "\"a b  c\"" }, { "tcp:22", "\"tcp:22\"" },
 	{ "\"a\\tb\"", "\"a\\tb\"" }, { "'it''s'", "\"it's\"" }, { "\"\\u00e9\"", "\"\\u00e9\"" },
 	{ "\"a\\0b\"", "\"a\\u0000b\"" }, { "role == 'db'", "\"role == 'db'\"" },
@@ -57,7 +58,8 @@ static const struct typing_case typing[] = {
 	{ "!local 123", "123" }, { "!local '123'", "\"123\"" }, { "!!binary aGk=", "\"aGk=\"" },
 	{ "!!timestamp 2001-12-14", "\"2001-12-14\"" },
 	/* flow collections */
-	{ "[1, a, \"b\", ~]", "[1, \"a\", \"b\", null]" }, { "{a: 1, b: [x]}", "{\"a\": 1, \"b\": [\"x\"]}" },
+	{ "[1, a, \"b\", ~]", "[1, \"a\", \"b\", null]" },
+	{ "{a: 1, b: [x]}", "{\"a\": 1, \"b\": [\"x\"]}" },
 	{ "[]", "[]" }, { "{}", "{}" },
 };
 
@@ -92,7 +94,8 @@ Test(manifest_scalar, typing)
 		if (!want)
 			cr_expect_fail("case %zu: bad expectation %s", i, c->json);
 		else if (!got)
-			cr_expect_fail("case %zu (%s): load failed: %s", i, c->yaml, diag.n ? diag.msgs[0] : "");
+			cr_expect_fail("case %zu (%s): load failed: %s", i, c->yaml,
+				       diag.n ? diag.msgs[0] : "");
 		else if (!json_equal(got, want)) {
 			dump = json_dumps(got, JSON_ENCODE_ANY);
 			cr_expect_fail("case %zu (%s): got %s, want %s", i, c->yaml, dump, c->json);
@@ -118,7 +121,8 @@ Test(manifest_scalar, bad_tags)
 		tb_diag_init(&diag);
 		got = load_value(bad_tagged[i], &diag);
 		if (got || diag.n != 1 || !strstr(diag.msgs[0], "case: line 1 column 4:"))
-			cr_expect_fail("case %zu (%s): %s", i, bad_tagged[i], diag.n ? diag.msgs[0] : "no error");
+			cr_expect_fail("case %zu (%s): %s", i, bad_tagged[i],
+				       diag.n ? diag.msgs[0] : "no error");
 		json_decref(got);
 		tb_diag_free(&diag);
 	}
@@ -158,7 +162,9 @@ struct real_case {
 
 static const struct real_case reals[] = {
 	{ 1.0, "1.0" }, { 0.5, "0.5" }, { -2.0, "-2.0" }, { 0.1, "0.1" }, { 100.5, "100.5" },
-	{ 1e20, "1e+20" }, { 1e-7, "1e-07" }, { 0.0, "0.0" }, { 1.0 / 3, "0.3333333333333333" },
+	{ 1e20, "1e+20" }, { 1e-7, "1e-07" }, { 1000.0, "1000.0" }, { -3e5, "-300000.0" },
+	{ 1.25e16, "12500000000000000.0" }, { 1e17, "1e+17" }, { 1.5e-5, "1.5e-05" },
+	{ 0.0, "0.0" }, { 1.0 / 3, "0.3333333333333333" },
 };
 
 Test(manifest_scalar, format_real)
@@ -183,7 +189,8 @@ static const struct emit_case emitted[] = {
 	{ "{\"a\": 1.0}", "a: 1.0\n" }, { "{\"a\": null}", "a: null\n" },
 	{ "{\"a\": \" x\"}", "a: ' x'\n" }, { "{\"a\": \"a: b\"}", "a: 'a: b'\n" },
 	{ "{\"a\": \"a #b\"}", "a: 'a #b'\n" }, { "{\"a\": \"!x\"}", "a: '!x'\n" },
-	{ "{\"a\": \"x\\ny\\n\"}", "a: |\n  x\n  y\n" }, { "{\"a\": \"10.0.0.1\"}", "a: 10.0.0.1\n" },
+	{ "{\"a\": \"x\\ny\\n\"}", "a: |\n  x\n  y\n" },
+	{ "{\"a\": \"10.0.0.1\"}", "a: 10.0.0.1\n" },
 	{ "{\"a\": [{\"b\": 1, \"c\": 2}]}", "a:\n- b: 1\n  c: 2\n" },
 	{ "{\"a\": {}, \"b\": []}", "a: {}\nb: []\n" }, { "{\"yes\": 1}", "\"yes\": 1\n" },
 	{ "{\"a\": \"h\\u00e9\"}", "a: h\xc3\xa9\n" },

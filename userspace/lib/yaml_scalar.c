@@ -246,6 +246,7 @@ bool tb_yaml_str_needs_quotes(const char *s, size_t len)
 
 int tb_yaml_format_real(double d, char *buf, size_t len)
 {
+	char *e;
 	int n = 0;
 
 	/* The shortest precision that reads back exactly, as Go and JavaScript print floats. */
@@ -255,6 +256,13 @@ int tb_yaml_format_real(double d, char *buf, size_t len)
 			return -ENOSPC;
 		if (strtod(buf, NULL) == d)
 			break;
+	}
+	/* %g writes 1000 as 1e+03: integral values below 1e17 read better in full. */
+	e = strchr(buf, 'e');
+	if (e && atoi(e + 1) >= 0 && atoi(e + 1) < 17) {
+		n = snprintf(buf, len, "%.0f", d);
+		if (n < 0 || (size_t)n >= len)
+			return -ENOSPC;
 	}
 	if (!strpbrk(buf, ".eEn")) {
 		if ((size_t)n + 2 >= len)
