@@ -133,3 +133,57 @@ Test(cni_k8s, fixed_address_annotation_and_missing_pod)
 	json_decref(w);
 	json_decref(res);
 }
+
+struct veth_case {
+	const char *ns, *pod, *ifname, *sha1_input;
+};
+
+/* The veth name is "tab" + 11 hex of SHA-1 over what Calico hashes. */
+static const struct veth_case veth_cases[] = {
+	{ "default", "nginx", "eth0", "default.nginx" },
+	{ "kube-system", "coredns-5d78c9869d-abcde", "eth0", "kube-system.coredns-5d78c9869d-abcde" },
+	{ "shop", "web-0", "net1", "shop.web-0.net1" },
+	{ NULL, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "eth0",
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+};
+
+Test(cni_k8s, veth_names_follow_calico)
+{
+	for (size_t i = 0; i < sizeof(veth_cases) / sizeof(veth_cases[0]); i++) {
+		const struct veth_case *c = &veth_cases[i];
+		char got[16], want[64], cmd[256];
+		FILE *p;
+
+		cr_assert_eq(tb_wep_veth_name(c->ns, c->pod, c->ifname, got, sizeof(got)), 0);
+		snprintf(cmd, sizeof(cmd), "printf %%s '%s' | sha1sum | cut -c1-11", c->sha1_input);
+		p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		cr_assert_not_null(fgets(want, sizeof(want), p));
+		pclose(p);
+		want[11] = '\0';
+		cr_assert_str_eq(got + 3, want, "case %zu", i);
+		cr_assert_eq(strncmp(got, "tab", 3), 0);
+	}
+}
+
+struct wep_name_case {
+	const char *node, *orch, *workload, *endpoint, *want;
+};
+
+static const struct wep_name_case wep_name_cases[] = {
+	{ "node1", "k8s", "nginx", "eth0", "node1-k8s-nginx-eth0" },
+	{ "n-1", "k8s", "web-0", "eth0", "n--1-k8s-web--0-eth0" },
+	{ "host", "cni", "abc-def", "eth1", "host-cni-abc--def-eth1" },
+};
+
+Test(cni_k8s, endpoint_names_follow_calico)
+{
+	for (size_t i = 0; i < sizeof(wep_name_cases) / sizeof(wep_name_cases[0]); i++) {
+		const struct wep_name_case *c = &wep_name_cases[i];
+		struct tb_wep_id id = { c->node, c->orch, c->workload, c->endpoint, "ns" };
+		char got[128];
+
+		cr_assert_eq(tb_wep_name(&id, got, sizeof(got)), 0);
+		cr_assert_str_eq(got, c->want);
+	}
+}

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,9 +61,8 @@ int tb_wep_key(const struct tb_wep_id *id, char *buf, size_t len)
 int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *buf,
 		     size_t len)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
+	uint8_t md[20];
 	char input[1024];
-	unsigned mdlen = 0;
 	int n;
 
 	if (!pod || len < TB_IFNAMSIZ)
@@ -77,8 +75,7 @@ int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *
 		n += snprintf(input + n, sizeof(input) - (size_t)n, ".%s", ifname);
 	if (n < 0 || (size_t)n >= sizeof(input))
 		return -ENAMETOOLONG;
-	if (!EVP_Digest(input, (size_t)n, md, &mdlen, EVP_sha1(), NULL) || mdlen < 6)
-		return -EIO;
+	tb_sha1(input, (size_t)n, md);
 	snprintf(buf, len, TB_VETH_PREFIX "%02x%02x%02x%02x%02x%x", md[0], md[1], md[2], md[3],
 		 md[4], md[5] >> 4);
 	return 0;

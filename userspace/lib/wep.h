@@ -13,6 +13,7 @@
 #define TABBY_WEP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define TB_WEP_PREFIX "/calico/resources/v3/projectcalico.org/workloadendpoints/"
 #define TB_VETH_PREFIX "tab"
@@ -36,5 +37,8 @@ int tb_wep_key(const struct tb_wep_id *id, char *buf, size_t len);
  */
 int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *buf,
 		     size_t len);
+
+/* SHA-1 of data (wep_sha1.c). */
+void tb_sha1(const void *data, size_t len, uint8_t out[20]);
 
 #endif
