@@ -117,12 +117,14 @@ static __always_inline void tb_ct_tcp_advance(struct tb_ct_value *v, __u8 flags,
 }
 
 /*
- * Looks the packet's flow up and, on a hit, advances its state. A TCP SYN (without ACK) is
+ * Looks the packet's flow up and, on a hit, advances its state and gives the rule that
+ * admitted the flow (for its counters). A TCP SYN (without ACK) is
  * always reported as a miss so that it meets policy, as in Calico: a reused 4-tuple is a new
  * connection under the current policy.
  */
 static __always_inline int tb_ct_lookup(const struct tb_ct_key *k, int fwd,
-					const struct tb_parsed *p, __u64 now, __u32 bytes)
+					const struct tb_parsed *p, __u64 now, __u32 bytes,
+					__u32 *rule_id)
 {
 	struct tb_ct_value *v = bpf_map_lookup_elem(&tb_ct_v1, k);
 	int reply;
@@ -144,6 +146,7 @@ static __always_inline int tb_ct_lookup(const struct tb_ct_key *k, int fwd,
 	/* Refresh coarsely: a write per packet would bounce the line between CPUs. */
 	if (now - v->last_seen_ns > TB_CT_REFRESH_NS)
 		v->last_seen_ns = now;
+	*rule_id = v->rule_id;
 	return reply ? TB_CT_REPLY : TB_CT_HIT;
 }
 

@@ -41,6 +41,9 @@ static __always_inline int tb_new_flow(const struct tb_parsed *p, const struct t
 		res.rule_id = TB_RULE_NONE;
 	} else {
 		rc = tb_policy_decide(&p->flow, ifindex, dir, &res);
+		/* The deciding rule counts the packet, whichever way it went. */
+		if (res.rule_id != TB_RULE_NONE)
+			tb_policy_count(res.rule_id, bytes);
 		if (rc < 0 || !res.allow)
 			return -(int)(res.reason ? res.reason : TB_DROP_POLICY_DENY);
 	}
@@ -52,6 +55,7 @@ static __always_inline int tb_new_flow(const struct tb_parsed *p, const struct t
 static __always_inline int tb_judge(struct __sk_buff *skb, const struct tb_parsed *p, __u32 dir,
 				    __u32 ifindex, __u64 now, __u32 *stat)
 {
+	__u32 rule_id = TB_RULE_NONE;
 	struct tb_ct_key k;
 	int rc, fwd;
 
@@ -68,11 +72,14 @@ static __always_inline int tb_judge(struct __sk_buff *skb, const struct tb_parse
 		break;
 	}
 	fwd = tb_ct_key_from_parsed(&k, p, ifindex);
-	rc = tb_ct_lookup(&k, fwd, p, now, skb->len);
+	rc = tb_ct_lookup(&k, fwd, p, now, skb->len, &rule_id);
 	if (rc == TB_CT_HIT || rc == TB_CT_REPLY) {
 		/* An echo reply in the request's own direction answers nothing. */
 		if (p->icmp_kind == TB_ICMP_REPLY && rc != TB_CT_REPLY)
 			return -TB_DROP_UNSOLICITED_ICMP;
+		/* The rule that admitted the flow counts its later packets too. */
+		if (rule_id != TB_RULE_NONE)
+			tb_policy_count(rule_id, skb->len);
 		*stat = rc == TB_CT_HIT ? TB_STAT_CT_HIT : TB_STAT_CT_REPLY;
 		return 0;
 	}
