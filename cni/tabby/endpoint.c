@@ -58,10 +58,18 @@ static int ensure_profile(struct tb_ds *ds, const char *name, json_t *spec)
 	json_t *doc = json_pack("{sssss{ss}so}", "kind", "Profile", "apiVersion",
 				"projectcalico.org/v3", "metadata", "name", name, "spec", spec);
 	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	struct tb_kv kv;
 	int r;
 
 	snprintf(key, sizeof(key), PROFILE_PREFIX "%s", name);
+	/* Nearly always there already: a read is cheaper than a write transaction. */
+	if (tb_ds_get(ds, key, &kv) == 0) {
+		tb_kv_free(&kv);
+		r = 0;
+		goto out;
+	}
 	r = text ? tb_ds_put(ds, key, text, TB_REV_ABSENT, NULL) : -ENOMEM;
+out:
 	free(text);
 	json_decref(doc);
 	return r == -ECANCELED ? 0 : r;

@@ -56,7 +56,17 @@ void tb_cni_log_setup(const char *ident, const struct tb_cni_conf *c)
 
 int tb_cni_ds_open(const struct tb_cni_conf *c, struct tb_ds **ds, struct tb_cni_error *e)
 {
-	int r = tb_ds_open(&c->ds, ds);
+	int r;
+
+	/*
+	 * The plugin's default for the local store is WAL with synchronous=NORMAL: every commit
+	 * survives the plugin being killed (the crash safety CNI needs), and skipping an fsync
+	 * per commit keeps ADD within its latency budget. Only a power loss can roll back the
+	 * newest commits, after which the node's workloads are gone too and `ipam check --fix`
+	 * mends what is left. TABBY_DATASTORE_SYNC=full in the environment restores fsyncs.
+	 */
+	setenv("TABBY_DATASTORE_SYNC", "normal", 0);
+	r = tb_ds_open(&c->ds, ds);
 
 	if (r)
 		return tb_cni_fail(e, r == -ECONNREFUSED || r == -ETIMEDOUT ? TB_CNI_E_TRY_AGAIN
