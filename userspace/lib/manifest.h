@@ -6,7 +6,8 @@
  *
  * YAML scalars are typed as YAML 1.1/1.2-core-ish readers (and Kubernetes) type them: plain
  * integers, floats, true/false, null/~ become JSON numbers, booleans and null; quoted scalars
- * and everything else are strings. Object key order is kept.
+ * and everything else are strings. Object key order is kept. The exact choices (yes/no stay
+ * strings, 0755 stays a string, .inf/.nan stay strings, ...) are in docs/manifests.md.
  */
 #ifndef TABBY_MANIFEST_H
 #define TABBY_MANIFEST_H
