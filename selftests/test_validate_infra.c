@@ -14,6 +14,11 @@ static const struct infra_case endpoints[] = {
 	  NULL },
 	{ HEP, "eth0", "{`node`:`node1`,`interfaceName`:`eth0`}", NULL },
 	{ HEP, "ips-only", "{`node`:`node1`,`expectedIPs`:[`10.0.0.1`]}", NULL },
+	/* "" is unset for optional fields (Go's omitempty), not for required ones or in lists. */
+	{ HEP, "empty-iface", "{`node`:`node1`,`interfaceName`:``,`expectedIPs`:[`10.0.0.1`]}",
+	  NULL },
+	{ HEP, "empty-node", "{`node`:``,`interfaceName`:`eth0`}", "spec.node: must not be empty" },
+	{ HEP, "empty-ip", "{`node`:`n`,`expectedIPs`:[``]}", "spec.expectedIPs[0]" },
 	{ HEP, "no-iface", "{`node`:`node1`}",
 	  "at least one of interfaceName or expectedIPs must be specified" },
 	{ HEP, "no-node", "{`interfaceName`:`eth0`}", "spec.node: required field is missing" },
@@ -85,6 +90,10 @@ static const struct infra_case endpoints[] = {
 	  "spec.orchestrator: required to name the endpoint" },
 	{ WEP, "x", "{`orchestrator`:`k8s`,`pod`:`p`,`endpoint`:`eth0`,`interfaceName`:`tab0`}",
 	  "spec.node: required to name the endpoint" },
+	{ WEP, "x", "{`orchestrator`:`k8s`,`node`:`n1-`,`pod`:`p`,`endpoint`:`eth0`,"
+	  "`interfaceName`:`tab0`}", "spec.node: 'n1-' is not a valid name" },
+	{ WEP, "x", "{`orchestrator`:`k8s`,`node`:`n1`,`pod`:`p`,`endpoint`:`-eth0`,"
+	  "`interfaceName`:`tab0`}", "spec.endpoint" },
 	{ WEP, "n1-k8s-p-eth0", "{`orchestrator`:`k8s`,`node`:`n1`,`pod`:`p`,`endpoint`:`eth0`}",
 	  "spec.interfaceName: required field is missing" },
 	{ WEP, "n1-k8s-p-eth0",
