@@ -197,6 +197,11 @@ static int sqlite_open(const struct tb_ds_config *cfg, struct tb_ds **out)
 	struct tb_ds_sqlite *s;
 	int err;
 
+	/* SQLite would take "" as a private temporary database: not a shared store. */
+	if (!cfg->path || !*cfg->path) {
+		tb_err("datastore: empty path");
+		return -EINVAL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

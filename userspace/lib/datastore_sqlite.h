@@ -100,10 +100,28 @@ int tb_sq_exec_stmt(struct tb_ds_sqlite *s, enum tb_sq_stmt which, const char *w
 int tb_sq_read_state(struct tb_ds_sqlite *s, struct tb_sq_state *out);
 /* Binds prefix as the key range [prefix, prefix_end) at parameters idx and idx + 1. */
 int tb_sq_bind_prefix(sqlite3_stmt *st, int idx, const char *prefix, char **end_owned);
-/* Wakes watchers in every process (best effort). */
-void tb_sq_notify(struct tb_ds_sqlite *s);
 /* Copies a text column; NULL stays NULL. Returns -ENOMEM on failure. */
 int tb_sq_column_strdup(sqlite3_stmt *st, int col, char **out);
+
+/*
+ * Wakeups between processes (datastore_sqlite_notify.c). A writer calls tb_sq_notify after
+ * each commit; a watcher waits on a tb_sq_waiter.
+ */
+void tb_sq_notify(struct tb_ds_sqlite *s);
+
+struct tb_sq_waiter {
+	int ifd;		/* inotify descriptor, -1 when polling instead */
+	const char *db_path;	/* for log lines; owned by the caller */
+	char *notify_path;
+};
+
+/* Never fails for want of inotify (it falls back to polling); -ENOMEM only. */
+int tb_sq_waiter_init(struct tb_sq_waiter *wt, const char *db_path, const char *notify_path);
+/* Consumes pending wakeups; call before reading the log. */
+void tb_sq_waiter_drain(struct tb_sq_waiter *wt);
+/* Sleeps until a wakeup or at most ms (-1: the safety interval). */
+void tb_sq_waiter_wait(struct tb_sq_waiter *wt, int64_t ms);
+void tb_sq_waiter_close(struct tb_sq_waiter *wt);
 
 /* Ops implemented in datastore_sqlite_kv.c and datastore_sqlite_watch.c. */
 int tb_sq_revision(struct tb_ds *ds, int64_t *rev);

@@ -234,13 +234,6 @@ int tb_sq_bind_prefix(sqlite3_stmt *st, int idx, const char *prefix, char **end_
 	return 0;
 }
 
-void tb_sq_notify(struct tb_ds_sqlite *s)
-{
-	/* Any write raises IN_MODIFY; the content is irrelevant. */
-	if (s->notify_fd >= 0 && pwrite(s->notify_fd, "", 1, 0) < 0)
-		tb_debug("datastore %s: notify: %s", s->path, strerror(errno));
-}
-
 int tb_sq_column_strdup(sqlite3_stmt *st, int col, char **out)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

@@ -1,34 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Watching the local datastore: read the change log table from a position, in commit order,
- * and sleep on inotify until a writer in any process says it committed.
- *
- * Why a separate "-notify" file rather than the WAL file itself: SQLite writes the WAL frames
- * before the commit becomes visible (the wal-index is updated afterwards), so an event on
- * the WAL can wake a watcher that then finds nothing and sleeps through the commit. The notify
- * file is written after COMMIT returns; the watcher drains inotify before it reads the log, so
- * every commit either is in what it reads or raises a later event.
+ * and sleep until a writer in any process says it committed (datastore_sqlite_notify.c).
+ * The waiter is drained before each read of the log, so every commit is either in what was
+ * read or raises a wakeup after it.
  *
  * Each watch has its own SQLite connection, so it can live in another thread than its tb_ds.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "datastore_sqlite.h"
 #include "log.h"
 
 #define WATCH_BATCH 256
-/* A watch re-reads the log this often even without a wakeup: a safety net, not the path. */
-#define WATCH_SAFETY_MS 1000
-/* Without inotify (out of watches), it polls this often. */
-#define WATCH_POLL_MS 10
 
 enum watch_stmt {
 	WS_BEGIN,
@@ -56,7 +44,6 @@ struct tb_sq_watch {
 	struct tb_ds_watch base;
 	sqlite3 *db;
 	char *path;
-	char *notify_path;
 	struct tb_sq_busy busy;
 	sqlite3_stmt *st[WS__COUNT];
 	char *prefix;
@@ -66,7 +53,7 @@ struct tb_sq_watch {
 	int64_t complete_rev;
 	int64_t last_seq;
 	bool stale;
-	int ifd;
+	struct tb_sq_waiter waiter;
 	struct tb_ds_event buf[WATCH_BATCH];
 	size_t buf_n, buf_pos;
 };
@@ -137,8 +124,15 @@ static int event_from_row(sqlite3_stmt *st, struct tb_ds_event *ev)
 	return err;
 }
 
-/* Reads the rows after the current position into buf (fetches from one snapshot). */
-static int fetch_rows(struct tb_sq_watch *w, const struct tb_sq_state *state)
+/* A read position: the last log row consumed and the revision read completely. */
+struct watch_pos {
+	int64_t last_seq;
+	int64_t complete_rev;
+};
+
+/* Reads the rows after the current position into buf and says where that leaves it. */
+static int fetch_rows(struct tb_sq_watch *w, const struct tb_sq_state *state,
+		      struct watch_pos *pos)
 {
 	sqlite3_stmt *st = w->st[WS_FETCH];
 	int64_t seq = w->last_seq, rev = 0;
@@ -161,26 +155,28 @@ static int fetch_rows(struct tb_sq_watch *w, const struct tb_sq_state *state)
 	if (!err && rc != SQLITE_DONE)
 		err = tb_sq_error(w->db, w->path, rc, "watch");
 	sqlite3_reset(st);
+	*pos = (struct watch_pos){ w->last_seq, w->complete_rev };
 	if (err)
 		return err;
 	if (w->buf_n == WATCH_BATCH) {
 		/* Cut inside revision `rev` maybe: only the ones before it are complete. */
-		w->last_seq = seq;
-		if (rev - 1 > w->complete_rev)
-			w->complete_rev = rev - 1;
+		pos->last_seq = seq;
+		if (rev - 1 > pos->complete_rev)
+			pos->complete_rev = rev - 1;
 		return 0;
 	}
 	/* Everything up to the snapshot's revision was read: skip what did not match too. */
-	if (state->seq > w->last_seq)
-		w->last_seq = state->seq;
-	if (state->rev > w->complete_rev)
-		w->complete_rev = state->rev;
+	if (state->seq > pos->last_seq)
+		pos->last_seq = state->seq;
+	if (state->rev > pos->complete_rev)
+		pos->complete_rev = state->rev;
 	return 0;
 }
 
 static int fetch(struct tb_sq_watch *w)
 {
 	struct tb_sq_state state;
+	struct watch_pos pos;
 	int err;
 
 	w->buf_n = 0;
@@ -194,47 +190,20 @@ static int fetch(struct tb_sq_watch *w)
 		err = -ESTALE;
 	}
 	if (!err)
-		err = fetch_rows(w, &state);
+		err = fetch_rows(w, &state, &pos);
 	if (!err)
 		err = ws_exec(w, WS_COMMIT);
-	if (err)
-		ws_exec(w, WS_ROLLBACK);
+	if (!err) {
+		w->last_seq = pos.last_seq;
+		w->complete_rev = pos.complete_rev;
+		return 0;
+	}
+	ws_exec(w, WS_ROLLBACK);
+	/* The position did not move: what was read will be read again. */
+	for (size_t i = 0; i < w->buf_n; i++)
+		tb_ds_event_free(&w->buf[i]);
+	w->buf_n = 0;
 	return err;
-}
-
-/* (Re)creates the notify file and watches it; on failure the watch falls back to polling. */
-static void notify_watch(struct tb_sq_watch *w)
-{
-	int fd = open(w->notify_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd >= 0)
-		close(fd);
-	if (inotify_add_watch(w->ifd, w->notify_path, IN_MODIFY | IN_ATTRIB) < 0) {
-		tb_warn("datastore %s: inotify on %s: %s; polling every %d ms", w->path,
-			w->notify_path, strerror(errno), WATCH_POLL_MS);
-		close(w->ifd);
-		w->ifd = -1;
-	}
-}
-
-static void drain(struct tb_sq_watch *w)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool rewatch = false;
-	ssize_t n;
-
-	while (w->ifd >= 0 && (n = read(w->ifd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *e = (struct inotify_event *)p;
-
-			/* The file was deleted or its filesystem unmounted. */
-			if (e->mask & IN_IGNORED)
-				rewatch = true;
-			p += sizeof(*e) + e->len;
-		}
-	}
-	if (rewatch)
-		notify_watch(w);
 }
 
 static int64_t mono_ms(void)
@@ -243,17 +212,6 @@ static int64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps until a writer notifies, or at most ms. */
-static void wait_notify(struct tb_sq_watch *w, int64_t ms)
-{
-	struct pollfd pfd = { .fd = w->ifd, .events = POLLIN };
-	int64_t cap = w->ifd >= 0 ? WATCH_SAFETY_MS : WATCH_POLL_MS;
-
-	if (ms < 0 || ms > cap)
-		ms = cap;
-	poll(&pfd, w->ifd >= 0 ? 1 : 0, (int)ms);
 }
 
 int tb_sq_watch_next(struct tb_ds_watch *base, struct tb_ds_event *ev, int timeout_ms)
@@ -272,7 +230,7 @@ int tb_sq_watch_next(struct tb_ds_watch *base, struct tb_ds_event *ev, int timeo
 		if (w->stale)
 			return -ESTALE;
 		/* Drain first: a commit after this point raises a fresh event. */
-		drain(w);
+		tb_sq_waiter_drain(&w->waiter);
 		err = fetch(w);
 		if (err)
 			return err;
@@ -285,13 +243,13 @@ int tb_sq_watch_next(struct tb_ds_watch *base, struct tb_ds_event *ev, int timeo
 			if (left <= 0)
 				return 0;
 		}
-		wait_notify(w, left);
+		tb_sq_waiter_wait(&w->waiter, left);
 	}
 }
 
 int tb_sq_watch_fd(struct tb_ds_watch *base)
 {
-	return tb_sqw(base)->ifd;
+	return tb_sqw(base)->waiter.ifd;
 }
 
 void tb_sq_watch_close(struct tb_ds_watch *base)
@@ -303,11 +261,9 @@ void tb_sq_watch_close(struct tb_ds_watch *base)
 	for (int i = 0; i < WS__COUNT; i++)
 		sqlite3_finalize(w->st[i]);
 	sqlite3_close_v2(w->db);
-	if (w->ifd >= 0)
-		close(w->ifd);
+	tb_sq_waiter_close(&w->waiter);
 	free(w->prefix_end);
 	free(w->prefix);
-	free(w->notify_path);
 	free(w->path);
 	free(w);
 }
@@ -344,9 +300,8 @@ static int watch_init(struct tb_sq_watch *w, struct tb_ds_sqlite *s, const char 
 	int err;
 
 	w->path = strdup(s->path);
-	w->notify_path = strdup(s->notify_path);
 	w->prefix = strdup(prefix);
-	if (!w->path || !w->notify_path || !w->prefix)
+	if (!w->path || !w->prefix)
 		return -ENOMEM;
 	w->prefix_end = tb_ds_prefix_end(prefix);
 	if (!w->prefix_end && errno)
@@ -361,13 +316,7 @@ static int watch_init(struct tb_sq_watch *w, struct tb_ds_sqlite *s, const char 
 		err = position(w);
 	if (err)
 		return err;
-	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->ifd < 0)
-		tb_warn("datastore %s: inotify: %s; polling every %d ms", w->path, strerror(errno),
-			WATCH_POLL_MS);
-	else
-		notify_watch(w);
-	return 0;
+	return tb_sq_waiter_init(&w->waiter, w->path, s->notify_path);
 }
 
 int tb_sq_watch_open(struct tb_ds *ds, const char *prefix, int64_t after_rev,
@@ -379,7 +328,7 @@ int tb_sq_watch_open(struct tb_ds *ds, const char *prefix, int64_t after_rev,
 	if (!w)
 		return -ENOMEM;
 	w->base.ops = &tb_ds_sqlite_ops;
-	w->ifd = -1;
+	w->waiter.ifd = -1;
 	w->after_rev = after_rev;
 	w->complete_rev = after_rev;
 	err = watch_init(w, tb_sq(ds), prefix);
