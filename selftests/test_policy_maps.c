@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Table sets in BPF maps: Log records, endpoints without tables or over the limits, shared
+ * and reference-counted sets, replacement with garbage collection, the largest supported
+ * policy, and atomic flips under traffic.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers/policy_bpf.h"
+#include "helpers/policy_spec.h"
+#include "tabby/drop_reasons.h"
+
+static struct tb_pol_compiled *compile_spec(const char *spec)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_diag diag;
+	struct tb_ir *ir = tb_spec_ir(spec);
+
+	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
+	if (!ir || tb_spec_sets(&sets) || tb_pol_compile(ir, &sets, &diag, &c))
+		c = NULL;
+	tb_diag_free(&diag);
+	tb_pol_sets_free(&sets);
+	tb_ir_free(ir);
+	return c;
+}
+
+static int decide(struct tb_pbpf *p, uint32_t ifindex, uint32_t dir, const char *flow,
+		  struct tb_policy_result *res)
+{
+	struct tb_flow f;
+
+	if (tb_spec_flow(flow, &f))
+		return -EINVAL;
+	return tb_pbpf_decide(p, ifindex, dir, &f, 1, res, NULL);
+}
+
+struct logs {
+	struct tb_pol_log_event ev[8];
+	int n;
+};
+
+static int on_log(void *ctx, void *data, size_t len)
+{
+	struct logs *l = ctx;
+
+	if (len >= sizeof(l->ev[0]) && l->n < 8)
+		memcpy(&l->ev[l->n++], data, sizeof(l->ev[0]));
+	return 0;
+}
+
+Test(policy_maps, log_records)
+{
+	struct tb_pol_compiled *c = compile_spec(
+		"tier t; policy p; rule log proto=6; rule log src.net=10.0.0.0/8; "
+		"rule log proto=6 dst.ports=8080 dst.named=10; rule log proto=17; rule allow");
+	struct tb_policy_result res;
+	struct ring_buffer *rb = NULL;
+	struct logs lg = { .n = 0 };
+	uint32_t slot, base;
+	struct tb_pbpf p;
+	int ok;
+
+	if (!c || tb_pbpf_open(&p))
+		cr_assert_fail("setup");
+	rb = ring_buffer__new(p.log_fd, on_log, &lg, NULL);
+	if (!rb || tb_pbpf_install(&p, c, "L", 4, TB_DIR_INGRESS, &slot) ||
+	    tb_pol_maps_rule_id(p.maps, slot, 0, &base) ||
+	    decide(&p, 4, TB_DIR_INGRESS, "tcp 10.0.0.1:7 10.0.0.2:8080", &res))
+		cr_assert_fail("setup");
+	ring_buffer__consume(rb);
+	/* three Log rules match (the third through both of its port alternatives: one record) */
+	ok = res.allow && res.rule_id == base + 4 && lg.n == 3 && lg.ev[0].rule_id == base &&
+	     lg.ev[1].rule_id == base + 1 && lg.ev[2].rule_id == base + 2 &&
+	     lg.ev[0].dport == 8080 && lg.ev[0].sport == 7 && lg.ev[0].proto == 6 &&
+	     lg.ev[0].family == 4 && lg.ev[0].ifindex == 4 && lg.ev[0].dir == TB_DIR_INGRESS;
+	if (!ok)
+		cr_assert_fail("log records: %d, verdict %u rule %u", lg.n, res.allow,
+			       res.rule_id - base);
+	ring_buffer__free(rb);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(c);
+}
+
+Test(policy_maps, endpoints_without_tables_are_denied)
+{
+	struct tb_pol_compiled *c = compile_spec("profile k; rule allow");
+	struct tb_policy_result res;
+	struct tb_pbpf p;
+	int ok;
+
+	if (!c || tb_pbpf_open(&p) || tb_pbpf_install(&p, c, "L", 5, TB_DIR_INGRESS, NULL))
+		cr_assert_fail("setup");
+	ok = !decide(&p, 5, TB_DIR_INGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) && res.allow;
+	ok = ok && !decide(&p, 5, TB_DIR_EGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) &&
+	     !res.allow && res.reason == TB_DROP_NO_ENDPOINT;
+	ok = ok && !decide(&p, 6, TB_DIR_INGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) &&
+	     !res.allow && res.reason == TB_DROP_NO_ENDPOINT;
+	ok = ok && !tb_pol_maps_set_too_large(p.maps, 5, TB_DIR_INGRESS) &&
+	     !decide(&p, 5, TB_DIR_INGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) && !res.allow &&
+	     res.reason == TB_DROP_POLICY_TOO_LARGE && res.rule_id == TB_RULE_NONE;
+	ok = ok && !tb_pol_maps_detach(p.maps, 5, TB_DIR_INGRESS) &&
+	     !decide(&p, 5, TB_DIR_INGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) && !res.allow &&
+	     res.reason == TB_DROP_NO_ENDPOINT;
+	if (!ok)
+		cr_assert_fail("verdict %u reason %u", res.allow, res.reason);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(c);
+}
+
+Test(policy_maps, shared_sets_replace_and_gc)
+{
+	struct tb_pol_compiled *c1 = compile_spec("profile k; rule allow proto=6");
+	struct tb_pol_compiled *c2 = compile_spec("profile k; rule allow proto=17");
+	struct tb_policy_result r1, r2;
+	uint32_t s1, s2, s3, inner;
+	struct tb_pbpf p;
+	int ok;
+
+	if (!c1 || !c2 || tb_pbpf_open(&p) || tb_pbpf_install(&p, c1, "L", 1, 0, &s1) ||
+	    tb_pbpf_install(&p, NULL, "L", 2, 0, &s2))
+		cr_assert_fail("setup");
+	ok = s1 == s2 && tb_pol_maps_n_sets(p.maps) == 1;
+	ok = ok && !decide(&p, 1, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r1) && r1.allow &&
+	     !decide(&p, 2, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r2) && r2.allow;
+	/* the policy of list L changes: both endpoints move, the old set waits for the GC */
+	ok = ok && !tb_pol_maps_replace(p.maps, "L", c2) && tb_pol_maps_n_sets(p.maps) == 2;
+	ok = ok && !decide(&p, 1, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r1) && !r1.allow &&
+	     !decide(&p, 2, 0, "udp 10.0.0.1:1 10.0.0.2:2", &r2) && r2.allow;
+	ok = ok && tb_pol_maps_gc(p.maps, 1) == 1 && tb_pol_maps_n_sets(p.maps) == 1 &&
+	     bpf_map_lookup_elem(p.fds.keys, &s1, &inner) && errno == ENOENT;
+	ok = ok && !tb_pbpf_install(&p, NULL, "L", 3, 0, &s3) && s3 != s1;
+	ok = ok && !tb_pol_maps_detach(p.maps, 1, 0) && !tb_pol_maps_detach(p.maps, 2, 0) &&
+	     tb_pol_maps_gc(p.maps, 1) == 0 && !tb_pol_maps_detach(p.maps, 3, 0) &&
+	     tb_pol_maps_gc(p.maps, 1) == 1 && tb_pol_maps_n_sets(p.maps) == 0;
+	if (!ok)
+		cr_assert_fail("sharing: slots %u %u, %u sets", s1, s2, tb_pol_maps_n_sets(p.maps));
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(c1);
+	tb_pol_compiled_free(c2);
+}
+
+/* n Allow rules for TCP destination ports 1..n in one tier. */
+static struct tb_pol_compiled *port_rules(int n, int *err, struct tb_diag *diag)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_ir *ir = tb_ir_new();
+	struct tb_ir_rule r;
+
+	tb_pol_sets_init(&sets);
+	*err = !ir || tb_ir_add_tier(ir, "t", TB_IR_DENY) || tb_ir_add_policy(ir, "p");
+	for (int i = 0; i < n && !*err; i++) {
+		tb_ir_rule_init(&r, TB_IR_ALLOW);
+		r.protocol = 6;
+		*err = tb_ir_side_add_ports(&r.dst, 0, (uint16_t)(i + 1), (uint16_t)(i + 1)) ||
+		       tb_ir_add_rule(ir, 0, &r);
+		tb_ir_rule_free(&r);
+	}
+	if (!*err)
+		*err = tb_pol_compile(ir, &sets, diag, &c);
+	tb_ir_free(ir);
+	return c;
+}
+
+Test(policy_maps, largest_policy_and_over_the_limit)
+{
+	struct tb_policy_result res;
+	struct tb_pol_compiled *c, *over;
+	struct tb_diag diag;
+	uint32_t slot, base;
+	struct tb_pbpf p;
+	int err, ok;
+
+	tb_diag_init(&diag);
+	c = port_rules(TB_POL_MAX_BITS - 2, &err, &diag);	/* + tier end + final */
+	if (err || !c || c->nbits != TB_POL_MAX_BITS || tb_pbpf_open(&p) ||
+	    tb_pbpf_install(&p, c, "big", 9, 1, &slot) || tb_pol_maps_rule_id(p.maps, slot, 0, &base))
+		cr_assert_fail("setup: %d", err);
+	ok = !decide(&p, 9, 1, "tcp 10.0.0.1:1 10.0.0.2:16382", &res) && res.allow &&
+	     res.rule_id == base + TB_POL_MAX_BITS - 3;
+	ok = ok && !decide(&p, 9, 1, "tcp 10.0.0.1:1 10.0.0.2:1", &res) && res.allow &&
+	     res.rule_id == base;
+	ok = ok && !decide(&p, 9, 1, "tcp 10.0.0.1:1 10.0.0.2:16383", &res) && !res.allow &&
+	     res.reason == TB_DROP_TIER_END;
+	if (!ok)
+		cr_assert_fail("largest policy: %u %u rule %u", res.allow, res.reason,
+			       res.rule_id - base);
+	over = port_rules(TB_POL_MAX_BITS - 1, &err, &diag);
+	if (err != -E2BIG || over || diag.n != 1 || !strstr(diag.msgs[0], "TB_POL_MAX_BITS"))
+		cr_assert_fail("over the limit: %d", err);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(c);
+	tb_diag_free(&diag);
+}
+
+struct flipper {
+	struct tb_pbpf *p;
+	volatile int stop;
+	long runs, bad;
+	struct tb_policy_result last_bad;
+};
+
+/* Runs verdicts until stopped; each must be the old policy's or the new one's. */
+static void *run_traffic(void *arg)
+{
+	struct flipper *fl = arg;
+	struct tb_policy_result res;
+
+	while (!fl->stop) {
+		if (decide(fl->p, 8, 0, "tcp 10.0.0.1:1 10.0.0.2:80", &res)) {
+			fl->bad++;
+			continue;
+		}
+		fl->runs++;
+		if (!((res.allow && res.reason == TB_DROP_NONE) ||
+		      (!res.allow && res.reason == TB_DROP_POLICY_DENY))) {
+			fl->bad++;
+			fl->last_bad = res;
+		}
+	}
+	return NULL;
+}
+
+Test(policy_maps, atomic_flip_under_traffic)
+{
+	/* sets whose tables, if mixed, would not give either answer */
+	struct tb_pol_compiled *old = compile_spec(
+		"tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
+	struct tb_pol_compiled *new = compile_spec(
+		"tier t; policy p; rule allow src.net=10.9.0.0/16; rule deny dst.net=10.0.0.0/24 "
+		"proto=6; rule allow");
+	struct flipper fl = { .stop = 0 };
+	pthread_t th;
+	struct tb_pbpf p;
+
+	if (!old || !new || tb_pbpf_open(&p) || tb_pbpf_install(&p, old, "L", 8, 0, NULL))
+		cr_assert_fail("setup");
+	fl.p = &p;
+	if (pthread_create(&th, NULL, run_traffic, &fl))
+		cr_assert_fail("thread");
+	for (int i = 0; i < 20; i++)
+		if (tb_pol_maps_replace(p.maps, "L", i % 2 ? old : new))
+			fl.bad++;
+	fl.stop = 1;
+	pthread_join(th, NULL);
+	if (fl.bad || fl.runs < 100)
+		cr_assert_fail("%ld of %ld verdicts neither old nor new (last %u/%u)", fl.bad,
+			       fl.runs, fl.last_bad.allow, fl.last_bad.reason);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(old);
+	tb_pol_compiled_free(new);
+}
