@@ -119,6 +119,10 @@ static const struct ccase ccases[] = {
 	  KNP("{`podSelector`:{},`ingress`:[{`ports`:[{`port`:`http`,`endPort`:90}]},{}]}"),
 	  CNP("`ingress`:[" ALLOW_ALL "],`selector`:`" ORCH "`,`types`:[`Ingress`]"),
 	  "spec.ingress[0]: rule dropped" },
+	{ "a malformed rule is dropped, never read as allow-all",
+	  KNP("{`podSelector`:{},`ingress`:[`x`,{`from`:{}},{`ports`:[1]},{`from`:[1]},"
+	      "{`ports`:[{`protocol`:6}]},{`ports`:[{`port`:true}]}]}"),
+	  CNP("`selector`:`" ORCH "`,`types`:[`Ingress`]"), "spec.ingress[5]: rule dropped" },
 };
 
 Test(knp_convert, table)

@@ -160,6 +160,8 @@ static const struct dcase dcases[] = {
 	{ NP, "p", "{`types`:[`Egress`],`ingress`:[{`action`:`Deny`}]}",
 	  "{`tier`:`default`,`ingress`:[{`action`:`Deny`}],`types`:[`Egress`]}", "default" },
 	{ SNP, "t.p", "{`tier`:`t`}", "{`tier`:`t`,`types`:[`Ingress`]}", "t" },
+	/* an empty tier is the default tier */
+	{ GNP, "p", "{`tier`:``}", "{`tier`:`default`,`types`:[`Ingress`]}", "default" },
 	/* a staged deletion gets no types */
 	{ SNP, "p", "{`stagedAction`:`Delete`}", "{`stagedAction`:`Delete`,`tier`:`default`}", "default" },
 	{ "Tier", "t", "{`order`:5}", "{`order`:5,`defaultAction`:`Deny`}", NULL },

@@ -103,6 +103,8 @@ static const struct rcase rcases[] = {
 	{ NP, IN("{`action`:`Allow`,`source`:{`services`:{`name`:`web`}}}"), NULL },
 	{ GNP, IN("{`action`:`Allow`,`source`:{`services`:{`name`:`web`}}}"),
 	  "spec.ingress[0].source: services.namespace: must specify a namespace" },
+	{ NP, IN("{`action`:`Allow`,`source`:{`services`:{`name`:``}}}"),
+	  "spec.ingress[0].source.services: must specify a service name" },
 	{ NP, IN("{`action`:`Allow`,`source`:{`services`:{`namespace`:`x`}}}"),
 	  "spec.ingress[0].source.services: must specify a service name" },
 	{ NP, IN("{`action`:`Allow`,`source`:{`services`:{`name`:`web`},`selector`:`a == 'b'`}}"),

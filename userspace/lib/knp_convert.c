@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Kubernetes NetworkPolicy -> Calico NetworkPolicy: peers, rules, types and the document. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,14 +103,36 @@ fail:
 }
 
 /* One Kubernetes rule to Calico rules: for each protocol group, one rule per peer. */
+/* A list of objects, absent or null; anything else would be read as "everything". */
+static bool object_list_ok(const json_t *list)
+{
+	size_t i;
+	json_t *e;
+
+	if (!list || json_is_null(list))
+		return true;
+	if (!json_is_array(list))
+		return false;
+	json_array_foreach(list, i, e)
+		if (!json_is_object(e))
+			return false;
+	return true;
+}
+
 static int convert_rule(const json_t *krule, bool ingress, json_t *out, char *err, size_t errlen)
 {
 	const json_t *peers = json_object_get(krule, ingress ? "from" : "to");
+	const json_t *ports = json_object_get(krule, "ports");
 	size_t npeers = json_array_size(peers);
 	struct knp_groups g;
 	int r;
 
-	r = knp_groups_build(&g, json_object_get(krule, "ports"), err, errlen);
+	/* Unvalidated input: a malformed rule must not turn into one that allows everything. */
+	if (!json_is_object(krule) || !object_list_ok(peers) || !object_list_ok(ports)) {
+		snprintf(err, errlen, "not a rule (an object with lists of peer and port objects)");
+		return -EINVAL;
+	}
+	r = knp_groups_build(&g, ports, err, errlen);
 	for (size_t i = 0; !r && i < g.n; i++) {
 		for (size_t j = 0; !r && j < (npeers ? npeers : 1); j++) {
 			json_t *rule = make_rule(&g.v[i], npeers ? json_array_get(peers, j) : NULL,

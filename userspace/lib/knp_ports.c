@@ -49,8 +49,12 @@ static int port_of(const json_t *p, struct tb_port *out, char *err, size_t errle
 
 	if (json_is_integer(port))
 		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(port));
-	else
+	else if (json_is_string(port))
 		snprintf(text, sizeof(text), "%s", json_string_value(port));
+	else {
+		snprintf(err, errlen, "a port must be a number or a name");
+		return -EINVAL;
+	}
 	if (json_is_integer(end))
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), ":%lld",
 			 (long long)json_integer_value(end));
@@ -86,11 +90,16 @@ int knp_groups_build(struct knp_groups *g, const json_t *ports, char *err, size_
 			return -ENOMEM;
 	}
 	json_array_foreach(ports, i, p) {
-		const char *proto = json_string_value(json_object_get(p, "protocol"));
+		const json_t *pv = json_object_get(p, "protocol");
+		const char *proto = json_string_value(pv);
 		struct knp_group *grp = group_for(g, canonical_protocol(proto ? proto : "TCP"));
 		const json_t *port = json_object_get(p, "port");
 		int r;
 
+		if (pv && !json_is_null(pv) && !proto) {
+			snprintf(err, errlen, "a protocol must be a name");
+			return -EINVAL;
+		}
 		if (!port || json_is_null(port)) {
 			grp->all = true;	/* no port: every port of the protocol */
 			continue;

@@ -79,8 +79,8 @@ static const struct tb_schema service_account_schema = { "ServiceAccountMatch",
 							   service_account_fields };
 
 static const struct tb_field service_fields[] = {
-	{ "name", TB_T_STRING, .check = tb_vcheck_dns_subdomain },
-	{ "namespace", TB_T_STRING, .check = tb_vcheck_dns_subdomain },
+	{ "name", TB_T_STRING, TB_OMITEMPTY, .check = tb_vcheck_dns_subdomain },
+	{ "namespace", TB_T_STRING, TB_OMITEMPTY, .check = tb_vcheck_dns_subdomain },
 	{ NULL },
 };
 static const struct tb_schema service_schema = { "ServiceMatch", service_fields };

@@ -83,8 +83,18 @@ void tb_check_rule_directions(struct tb_vctx *c, json_t *spec, bool global)
 	check_direction(c, spec, false, global);
 }
 
+/* An empty tier is the default tier (Go's omitempty drops it, then the default applies). */
+static void default_tier(json_t *spec)
+{
+	const char *tier = json_string_value(json_object_get(spec, "tier"));
+
+	if (tier && !*tier)
+		json_object_set_new(spec, "tier", json_string("default"));
+}
+
 static void check_np_common(struct tb_vctx *c, json_t *spec, bool global)
 {
+	default_tier(spec);
 	tb_policy_default_types(spec);
 	tb_check_types_unique(c, spec);
 	check_unique(c, spec, "performanceHints", "performance hint");
@@ -134,6 +144,7 @@ static bool check_staged_delete(struct tb_vctx *c, json_t *spec)
 
 	if (!act || strcmp(act, "Delete"))
 		return false;
+	default_tier(spec);
 	json_object_foreach(spec, k, v) {
 		if (strcmp(k, "tier") && strcmp(k, "stagedAction") && !tb_json_is_zero(v))
 			tb_verror_at(c, k, "must be empty when stagedAction is Delete (only tier may "
@@ -158,7 +169,8 @@ static void check_sgnp(struct tb_vctx *c, json_t *spec)
 	{ "ingress", TB_T_ARRAY, .sub = &tb_schema_rule },                                          \
 	{ "egress", TB_T_ARRAY, .sub = &tb_schema_rule }
 #define NP_FIELDS                                                                                  \
-	{ "tier", TB_T_STRING, .check = tb_vcheck_dns_subdomain, .def = "\"default\"" },            \
+	{ "tier", TB_T_STRING, TB_OMITEMPTY, .check = tb_vcheck_dns_subdomain,                      \
+	  .def = "\"default\"" },                                                                     \
 	{ "order", TB_T_NUMBER },                                                                   \
 	RULES_FIELDS,                                                                               \
 	{ "selector", TB_T_STRING, .check = tb_vcheck_selector },                                   \
