@@ -84,6 +84,7 @@ struct tb_txn_op {
 	int64_t expect_rev;
 };
 
+/* A store handle, and a watch, is used by one thread at a time and never across fork(). */
 struct tb_ds;
 
 int tb_ds_open(const struct tb_ds_config *cfg, struct tb_ds **out);
@@ -93,7 +94,7 @@ void tb_ds_close(struct tb_ds *ds);
 int tb_ds_revision(struct tb_ds *ds, int64_t *rev);
 /* -ENOENT if absent. out is filled and owned by the caller (tb_kv_free). */
 int tb_ds_get(struct tb_ds *ds, const char *key, struct tb_kv *out);
-/* Every key starting with prefix, sorted. */
+/* Every key starting with prefix, sorted. Bytes, as etcd: end it with '/' for a directory. */
 int tb_ds_list(struct tb_ds *ds, const char *prefix, struct tb_kv_list *out);
 /* Put; with expect_rev as in struct tb_txn_op. *new_rev (may be NULL) gets the write's revision. */
 int tb_ds_put(struct tb_ds *ds, const char *key, const char *value, int64_t expect_rev,
@@ -132,7 +133,8 @@ int tb_ds_watch_open(struct tb_ds *ds, const char *prefix, int64_t after_rev,
  * or another -errno.
  */
 int tb_ds_watch_next(struct tb_ds_watch *w, struct tb_ds_event *ev, int timeout_ms);
-/* A file descriptor that becomes readable when events may be pending (for poll loops), or -1. */
+/* A file descriptor that becomes readable when events may be pending (for poll loops), or -1.
+ * Once it is readable, call tb_ds_watch_next(w, ev, 0) until it returns 0, then poll again. */
 int tb_ds_watch_fd(struct tb_ds_watch *w);
 void tb_ds_watch_close(struct tb_ds_watch *w);
 
