@@ -48,6 +48,9 @@ static const struct infra_case felix[] = {
 	  "`max`:250},`istioDSCPMark`:`af11`}", NULL },
 	{ FC, "rack-a", "{`nodeSelector`:`rack == 'a'`,`bpfEnabled`:true}", NULL },
 	{ FC, "default", "{}", NULL, "{}" },
+	/* RE2's inline flags and non-capturing or named groups are accepted. */
+	{ FC, "default", "{`bpfDataIfacePattern`:`(?i)^(?:en|eth)[0-9]+$`,`mtuIfacePattern`:"
+	  "`^(?P<dev>wl|ww).*`,`bpfL3IfacePattern`:`^(?s:wg[0-9]+)$`}", NULL },
 
 	{ FC, "other", "{}", "metadata.name: a FelixConfiguration is named \"default\"" },
 	{ FC, "node.", "{}", "metadata.name: 'node.' must be \"node.<node name>\"" },

@@ -29,7 +29,8 @@ void tb_icheck_iface_filter(struct tb_vctx *c, json_t *v);
 void tb_icheck_mac(struct tb_vctx *c, json_t *v);
 /* A container ID: [a-zA-Z0-9] with inner '-'. */
 void tb_icheck_container_id(struct tb_vctx *c, json_t *v);
-/* A regular expression (checked as POSIX extended; Felix's Go RE2 accepts a superset of it). */
+/* A regular expression in Go's RE2 syntax, checked as POSIX extended once RE2-only forms are
+ * rewritten. */
 void tb_icheck_regexp(struct tb_vctx *c, json_t *v);
 /* A Kubernetes port name (IANA service name), as Calico's portName requires. */
 void tb_icheck_port_name(struct tb_vctx *c, json_t *v);

@@ -89,15 +89,16 @@ static int hex_groups(const char *s, char sep, int width)
 /* Go's net.ParseMAC: 6, 8 or 20 bytes as xx:xx.., xx-xx.. or xxxx.xxxx.. */
 static bool valid_mac(const char *s)
 {
+	size_t len = strlen(s);
 	int n;
 
-	if (strlen(s) >= 14 && s[4] == '.') {
+	if (len >= 14 && s[4] == '.') {
 		n = hex_groups(s, '.', 4);
 		return n == 3 || n == 4 || n == 10;
 	}
-	n = hex_groups(s, s[0] && s[1] ? s[2] : ':', 2);
-	if (s[0] && s[1] && s[2] != ':' && s[2] != '-')
+	if (len < 3 || (s[2] != ':' && s[2] != '-'))
 		return false;
+	n = hex_groups(s, s[2], 2);
 	return n == 6 || n == 8 || n == 20;
 }
 
@@ -121,13 +122,48 @@ void tb_icheck_container_id(struct tb_vctx *c, json_t *v)
 		tb_verror(c, "'%s' is not a container ID (alphanumerics and inner '-')", s);
 }
 
+/*
+ * Felix compiles these with Go's RE2. POSIX extended syntax lacks three RE2 forms that appear in
+ * real patterns, so they are rewritten first: inline flags "(?i)" are dropped, non-capturing
+ * "(?:" and named "(?P<n>" / "(?<n>" groups become plain groups.
+ */
+static void re2_to_posix(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (*s && n + 2 < len) {
+		if (s[0] == '\\' && s[1]) {
+			out[n++] = *s++;
+			out[n++] = *s++;
+			continue;
+		}
+		if (s[0] != '(' || s[1] != '?') {
+			out[n++] = *s++;
+			continue;
+		}
+		s += 2;
+		if (*s == 'P' || *s == '<') {
+			s += strcspn(s, ">");
+			s += *s == '>';
+			out[n++] = '(';
+			continue;
+		}
+		s += strspn(s, "imsU-");
+		if (*s == ':')
+			out[n++] = '(';
+		s += *s == ':' || *s == ')';
+	}
+	out[n] = '\0';
+}
+
 void tb_icheck_regexp(struct tb_vctx *c, json_t *v)
 {
 	const char *s = json_string_value(v);
+	char posix[1024];
 	regex_t re;
-	int r = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
 
-	if (r) {
+	re2_to_posix(s, posix, sizeof(posix));
+	if (strlen(s) >= sizeof(posix) || regcomp(&re, posix, REG_EXTENDED | REG_NOSUB)) {
 		tb_verror(c, "'%s' is not a valid regular expression", s);
 		return;
 	}
