@@ -6,10 +6,12 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -277,4 +279,38 @@ Test(datastore_concurrency, lock_waits_then_ebusy)
 	cr_expect_eq(err_short, -EBUSY, "short timeout: %d", err_short);
 	cr_expect_eq(err_long, 0, "default timeout: %d", err_long);
 	tb_ds_close(impatient);
+}
+
+static int child_transfers_forever(int idx, void *arg)
+{
+	struct tb_ds *d = NULL;
+	int err = ds_fx_open(&fx, &d);
+
+	while (!err)
+		err = transfer(d);
+	tb_ds_close(d);
+	return err;
+}
+
+/* A writer killed at any instant (mid-transaction included) leaves a whole, writable store. */
+Test(datastore_concurrency, killed_writer_leaves_store_consistent)
+{
+	int a = 0, b = 0, status;
+	char v[16];
+	pid_t pid;
+
+	snprintf(v, sizeof(v), "%d", TOTAL);
+	cr_assert_eq(tb_ds_put(ds, "/bank/a", v, TB_REV_ABSENT, NULL), 0);
+	cr_assert_eq(tb_ds_put(ds, "/bank/b", "0", TB_REV_ABSENT, NULL), 0);
+	for (int round = 0; round < 5; round++) {
+		cr_assert_eq(ds_fx_start_children(1, child_transfers_forever, NULL, &pid), 0);
+		usleep(20000 + round * 7000);
+		kill(pid, SIGKILL);
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert_eq(read_bank(ds, &a, &b), 0, "round %d: store readable", round);
+		cr_expect_eq(a + b, TOTAL, "round %d: a %d + b %d", round, a, b);
+		/* The dead writer's lock is gone: this write does not wait for the busy timeout. */
+		cr_assert_eq(transfer(ds), 0, "round %d: writable after the kill", round);
+	}
+	cr_expect_lt(a, TOTAL, "the killed writers did transfer something");
 }
