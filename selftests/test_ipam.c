@@ -363,3 +363,42 @@ Test(ipam, concurrent_assign_release_three_nodes, .timeout = 120)
 	cr_assert_eq(l.n, 0, "no handle leaked");
 	tb_kv_list_free(&l);
 }
+
+struct pool_change_case {
+	const char *name;
+	const char *spec;
+	int want;
+	const char *msg_has;
+};
+
+/* With 10.80.0.0/24 (blockSize 26) holding one address in 10.80.0.0/26. */
+static const struct pool_change_case pool_changes[] = {
+	{ "same spec", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":26}", 0, NULL },
+	{ "grow", "{\"cidr\":\"10.80.0.0/23\",\"blockSize\":26}", 0, NULL },
+	{ "shrink keeping the used block", "{\"cidr\":\"10.80.0.0/25\",\"blockSize\":26}", 0, NULL },
+	{ "shrink off the used block", "{\"cidr\":\"10.80.0.128/25\",\"blockSize\":26}", -EBUSY,
+	  "would strand 1 allocated address (block 10.80.0.0/26)" },
+	{ "blockSize in use", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":28}", -EBUSY,
+	  "blockSize cannot change from 26 to 28" },
+	{ "nonsense", "{\"cidr\":\"nope\"}", -EINVAL, "invalid" },
+};
+
+Test(ipam, pool_changes_that_strand_addresses_are_refused)
+{
+	json_t *old = json_pack("{sssi}", "cidr", "10.80.0.0/24", "blockSize", 26);
+	char ip[TB_IP_STRLEN];
+
+	put_pool("p", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":26}");
+	cr_assert_eq(assign("n1", "net.x", AF_INET, ip), 0);
+	for (size_t i = 0; i < sizeof(pool_changes) / sizeof(pool_changes[0]); i++) {
+		const struct pool_change_case *c = &pool_changes[i];
+		json_t *nw = json_loads(c->spec, 0, NULL);
+		char msg[512] = "";
+		int r = tb_ipam_pool_change_check(ds, "p", old, nw, msg, sizeof(msg));
+
+		json_decref(nw);
+		if (r != c->want || (c->msg_has && !strstr(msg, c->msg_has)))
+			cr_assert_fail("case \"%s\": %d, \"%s\"", c->name, r, msg);
+	}
+	json_decref(old);
+}

@@ -62,6 +62,13 @@ const struct tb_ipam_pool *tb_ipam_pool_for_ip(const struct tb_ipam_pools *p,
 int tb_ipam_pool_from_json(const char *name, const json_t *spec, struct tb_ipam_pool *out);
 void tb_ipam_pool_free(struct tb_ipam_pool *p);
 int tb_ipam_config_load(struct tb_ds *ds, struct tb_ipam_config *out);
+/*
+ * Before an existing IPPool is overwritten: -EBUSY (errmsg says why) when the new spec would
+ * leave allocated addresses outside its cidr, or change blockSize while addresses are out.
+ * 0 when the change is safe. For tabbyctl apply's IPPool validation.
+ */
+int tb_ipam_pool_change_check(struct tb_ds *ds, const char *name, const json_t *old_spec,
+			      const json_t *new_spec, char *errmsg, size_t errlen);
 
 /*
  * Whether a pool's nodeSelector matches a node with the given labels (object, may be NULL).
