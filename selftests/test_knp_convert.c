@@ -10,6 +10,7 @@
 
 #include "helpers/vdoc.h"
 #include "knp_convert.h"
+#include "resource.h"
 
 #define KNP(spec) "{`apiVersion`:`networking.k8s.io/v1`,`kind`:`NetworkPolicy`,`metadata`:" \
 		  "{`name`:`np`,`namespace`:`ns1`},`spec`:" spec "}"
@@ -129,11 +130,12 @@ Test(knp_convert, table)
 {
 	for (size_t i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
 		const struct ccase *t = &ccases[i];
-		json_t *in = vdoc_json(t->knp), *want = vdoc_json(t->want), *got = NULL;
-		struct tb_diag d;
+		json_t *in = vdoc_json(t->knp), *want = vdoc_json(t->want), *got = NULL, *copy = NULL;
+		struct tb_diag d, d2;
 		char *s = NULL;
 
 		tb_diag_init(&d);
+		tb_diag_init(&d2);
 		if (!in || !want)
 			goto fail;
 		got = tb_knp_convert(in, &d);
@@ -141,14 +143,20 @@ Test(knp_convert, table)
 			goto fail;
 		if (t->dropped ? !vdoc_has_error(&d, t->dropped) : d.n != 0)
 			goto fail;
+		/* What the conversion makes is a valid Calico NetworkPolicy. */
+		copy = json_deep_copy(got);
+		if (!copy || tb_resource_validate(copy, NULL, &d2))
+			goto fail;
 		goto next;
 fail:
 		s = got ? json_dumps(got, JSON_SORT_KEYS) : NULL;
-		cr_expect(0, "case %zu (%s): %s; got %s [%s]", i, t->what,
+		cr_expect(0, "case %zu (%s): %s; got %s [%s] [%s]", i, t->what,
 			  !in || !want ? "bad JSON in the case" : "mismatch", s ? s : "NULL",
-			  vdoc_errors(&d));
+			  vdoc_errors(&d), d2.n ? d2.msgs[0] : "");
 next:
 		free(s);
+		json_decref(copy);
+		tb_diag_free(&d2);
 		json_decref(got);
 		json_decref(in);
 		json_decref(want);
