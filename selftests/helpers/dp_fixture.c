@@ -15,7 +15,12 @@
 
 int tb_fixture_open(struct tb_fixture *f, uint32_t ct_entries)
 {
-	struct tb_dp_config cfg = { .ct = TB_CT_DEFAULT_TIMEOUTS, .flags = TB_CFG_F_TEST_POLICY };
+	return tb_fixture_open_flags(f, ct_entries, TB_CFG_F_TEST_POLICY);
+}
+
+int tb_fixture_open_flags(struct tb_fixture *f, uint32_t ct_entries, uint32_t flags)
+{
+	struct tb_dp_config cfg = { .ct = TB_CT_DEFAULT_TIMEOUTS, .flags = flags };
 	struct tb_dp_opts opts = { .ct_entries = ct_entries ? ct_entries : 4096,
 				   .frag_entries = 256, .cfg = &cfg };
 	int err;

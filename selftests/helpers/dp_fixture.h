@@ -30,6 +30,8 @@ struct tb_expect {
 
 /* Loads with small maps (ct_entries 0: 4096) and TB_CFG_F_TEST_POLICY. 0 or -errno. */
 int tb_fixture_open(struct tb_fixture *f, uint32_t ct_entries);
+/* The same with the given TB_CFG_F_* flags (0: the real classifier decides). */
+int tb_fixture_open_flags(struct tb_fixture *f, uint32_t ct_entries, uint32_t flags);
 void tb_fixture_close(struct tb_fixture *f);
 /* Empties conntrack, fragment and test-policy maps (counters are compared as deltas). */
 int tb_fixture_reset(struct tb_fixture *f);
