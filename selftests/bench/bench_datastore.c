@@ -261,6 +261,43 @@ out:
 	return err;
 }
 
+#define BULK_TXN 1000
+#define BULK_KEYS 10000
+
+/* A manifest applied as one transaction, then a full list such as an agent's (re)sync. */
+static int bench_bulk(struct tb_ds *ds)
+{
+	static struct tb_txn_op ops[BULK_TXN];
+	static char keys[BULK_TXN][64];
+	struct tb_kv_list l = { 0 };
+	int64_t txn_ns = 0, t0;
+	int err = 0;
+
+	for (int round = 0; !err && round < BULK_KEYS / BULK_TXN; round++) {
+		for (int i = 0; i < BULK_TXN; i++) {
+			snprintf(keys[i], sizeof(keys[i]), "/bench/bulk/ns%d/wep-%05d", round, i);
+			ops[i] = (struct tb_txn_op){ TB_TXN_PUT, keys[i], resource_json, TB_REV_ANY };
+		}
+		t0 = now_ns();
+		err = tb_ds_txn(ds, ops, BULK_TXN, NULL);
+		txn_ns += now_ns() - t0;
+	}
+	if (err)
+		return err;
+	t0 = now_ns();
+	err = tb_ds_list(ds, "/bench/bulk/", &l);
+	t0 = now_ns() - t0;
+	if (!err && l.n != BULK_KEYS)
+		err = -EIO;
+	tb_kv_list_free(&l);
+	if (err)
+		return err;
+	row("datastore_txn_1000_puts", txn_ns / 1e6 / (BULK_KEYS / BULK_TXN), "ms", NULL, 0,
+	    "<= 50");
+	row("datastore_list_10000_keys", t0 / 1e6, "ms", NULL, 0, "<= 50");
+	return 0;
+}
+
 int main(void)
 {
 	static struct floor f = { .fd = -1 };
@@ -287,6 +324,8 @@ int main(void)
 		err = bench_writes(ds, &f);
 	if (!err)
 		err = bench_watch(ds, &f);
+	if (!err)
+		err = bench_bulk(ds);
 	if (f.fd >= 0)
 		close(f.fd);
 	tb_ds_close(ds);
