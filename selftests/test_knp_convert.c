@@ -124,6 +124,11 @@ static const struct ccase ccases[] = {
 	  KNP("{`podSelector`:{},`ingress`:[`x`,{`from`:{}},{`ports`:[1]},{`from`:[1]},"
 	      "{`ports`:[{`protocol`:6}]},{`ports`:[{`port`:true}]}]}"),
 	  CNP("`selector`:`" ORCH "`,`types`:[`Ingress`]"), "spec.ingress[5]: rule dropped" },
+	{ "a bad ipBlock CIDR drops the rule (Calico would leave an empty peer: allow-all)",
+	  KNP("{`podSelector`:{},`ingress`:[{`from`:[{`ipBlock`:{`cidr`:`10.0.0.1`}}]},"
+	      "{`from`:[{`ipBlock`:{`cidr`:`10.0.0.0/8`,`except`:[`x`]}}]}]}"),
+	  CNP("`selector`:`" ORCH "`,`types`:[`Ingress`]"),
+	  "spec.ingress[1]: rule dropped, it cannot be converted: peer 0: invalid ipBlock CIDR" },
 };
 
 Test(knp_convert, table)

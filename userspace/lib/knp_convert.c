@@ -37,8 +37,9 @@ static json_t *net_json(const char *s)
 
 /*
  * The entity fields of one peer (NULL: no peer, nothing set). An ipBlock gives nets and
- * notNets only; a CIDR that does not parse stops there, leaving what was set so far, as
- * Calico's converter does (validation refuses such a policy before it gets here).
+ * notNets only. A CIDR that does not parse is -EINVAL: Calico's converter would leave the
+ * peer empty (matching everything) or its excepts cut short, tabby drops the rule instead.
+ * Validation refuses such a policy before it gets here, so valid input converts the same.
  */
 static int peer_fields(const json_t *peer, json_t *ent)
 {
@@ -52,14 +53,14 @@ static int peer_fields(const json_t *peer, json_t *ent)
 	if (ipb && !json_is_null(ipb)) {
 		n = net_json(json_string_value(json_object_get(ipb, "cidr")));
 		if (!n)
-			return 0;
+			return -EINVAL;
 		nets = json_array();
 		if (!nets || json_array_append_new(nets, n) || json_object_set_new(ent, "nets", nets))
 			return -ENOMEM;
 		json_array_foreach(json_object_get(ipb, "except"), i, exc) {
 			n = net_json(json_string_value(exc));
 			if (!n)
-				break;
+				return -EINVAL;
 			if (!not_nets && (!(not_nets = json_array()) ||
 					  json_object_set_new(ent, "notNets", not_nets)))
 				return -ENOMEM;
@@ -77,32 +78,32 @@ static int peer_fields(const json_t *peer, json_t *ent)
 	return r;
 }
 
-static json_t *make_rule(const struct knp_group *grp, const json_t *peer, bool ingress)
+static int make_rule(const struct knp_group *grp, const json_t *peer, bool ingress, json_t *out)
 {
 	json_t *rule = json_pack("{s:s}", "action", "Allow");
 	json_t *src = json_object(), *dst = json_object(), *ports = knp_group_ports_json(grp);
+	int r = -ENOMEM;
 
 	if (!rule || !src || !dst || (!ports && !grp->all))
-		goto fail;
+		goto out;
 	if (*grp->protocol && json_object_set_new(rule, "protocol", json_string(grp->protocol)))
-		goto fail;
+		goto out;
 	if (ports && json_object_set(dst, "ports", ports))
-		goto fail;
-	if (peer_fields(peer, ingress ? src : dst))
-		goto fail;
-	json_decref(ports);
-	json_object_set_new(rule, "source", src);
-	json_object_set_new(rule, "destination", dst);
-	return rule;
-fail:
+		goto out;
+	r = peer_fields(peer, ingress ? src : dst);
+	if (r)
+		goto out;
+	json_object_set(rule, "source", src);
+	json_object_set(rule, "destination", dst);
+	r = json_array_append(out, rule) ? -ENOMEM : 0;
+out:
 	json_decref(ports);
 	json_decref(src);
 	json_decref(dst);
 	json_decref(rule);
-	return NULL;
+	return r;
 }
 
-/* One Kubernetes rule to Calico rules: for each protocol group, one rule per peer. */
 /* A list of objects, absent or null; anything else would be read as "everything". */
 static bool object_list_ok(const json_t *list)
 {
@@ -135,10 +136,10 @@ static int convert_rule(const json_t *krule, bool ingress, json_t *out, char *er
 	r = knp_groups_build(&g, ports, err, errlen);
 	for (size_t i = 0; !r && i < g.n; i++) {
 		for (size_t j = 0; !r && j < (npeers ? npeers : 1); j++) {
-			json_t *rule = make_rule(&g.v[i], npeers ? json_array_get(peers, j) : NULL,
-						 ingress);
-
-			r = rule ? json_array_append_new(out, rule) : -ENOMEM;
+			r = make_rule(&g.v[i], npeers ? json_array_get(peers, j) : NULL, ingress,
+				      out);
+			if (r == -EINVAL)
+				snprintf(err, errlen, "peer %zu: invalid ipBlock CIDR", j);
 		}
 	}
 	knp_groups_free(&g);
