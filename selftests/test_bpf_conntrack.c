@@ -46,6 +46,7 @@
 #define HIT TB_PASS(TB_STAT_CT_HIT)
 #define REPLY TB_PASS(TB_STAT_CT_REPLY)
 #define RELATED TB_PASS(TB_STAT_ICMP_RELATED)
+#define UNSOL TB_DROP(TB_DROP_UNSOLICITED_ICMP)
 
 /* Packets an ICMP error quotes: what W once sent to P. */
 static const struct tb_pkt_spec q_udp53 = { .src = W4, .dst = P4, UDP, .sport = 40000,
@@ -165,23 +166,23 @@ static const struct tb_sequence other_seqs[] = {
 	{ "icmp echo", {
 		{ OUT(ICMP, .icmp_type = 8, .icmp_id = 7), .exp = ALLOW, .ct_state = TB_CT_OPEN },
 		{ IN(ICMP, .icmp_type = 0, .icmp_id = 7), .exp = REPLY },
-		{ IN(ICMP, .icmp_type = 0, .icmp_id = 8), .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		{ IN(ICMP, .icmp_type = 0, .icmp_id = 8), .exp = UNSOL },
 		{ .name = "a reply in the request's direction",
-		  OUT(ICMP, .icmp_type = 0, .icmp_id = 7), .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  OUT(ICMP, .icmp_type = 0, .icmp_id = 7), .exp = UNSOL },
 		{ IN(ICMP, .icmp_type = 8, .icmp_id = 9), .exp = ALLOW },
 		{ OUT(ICMP, .icmp_type = 0, .icmp_id = 9), .exp = REPLY },
 		{ .name = "past icmpTimeout", AGE(6, .src = W4, .dst = P4, ICMP, .icmp_id = 7) },
-		{ IN(ICMP, .icmp_type = 0, .icmp_id = 7), .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		{ IN(ICMP, .icmp_type = 0, .icmp_id = 7), .exp = UNSOL },
 	} },
 	{ "unsolicited icmp dropped before policy", {
-		{ IN(ICMP, .icmp_type = 0, .icmp_id = 1), .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
-		{ IN(ICMP, .icmp_type = 14), .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		{ IN(ICMP, .icmp_type = 0, .icmp_id = 1), .exp = UNSOL },
+		{ IN(ICMP, .icmp_type = 14), .exp = UNSOL },
 		{ IN(ICMP, .icmp_type = 3, .icmp_code = 3, .inner = &q_udp53),
-		  .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  .exp = UNSOL },
 		{ IN(ICMP, .icmp_type = 11, .inner = &q_tcp),
-		  .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  .exp = UNSOL },
 		{ .name = "an error about an error", IN(ICMP, .icmp_type = 3, .inner = &q_err),
-		  .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  .exp = UNSOL },
 	} },
 	{ "icmp errors for known flows", {
 		{ OUT(UDP, .sport = 40000, .dport = 53), .exp = ALLOW },
@@ -191,7 +192,7 @@ static const struct tb_sequence other_seqs[] = {
 						    .icmp_type = 11, .inner = &q_udp53 },
 		  .exp = RELATED },
 		{ IN(ICMP, .icmp_type = 3, .icmp_code = 3, .inner = &q_udp54),
-		  .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  .exp = UNSOL },
 		{ .name = "quoted ports cut off",
 		  IN(ICMP, .icmp_type = 3, .inner = &q_udp53, .cut = TB_CUT_L4, .cut_keep = 30),
 		  .exp = TB_DROP(TB_DROP_MALFORMED) },
@@ -204,9 +205,9 @@ static const struct tb_sequence other_seqs[] = {
 		{ OUT6(ICMP6, .icmp_type = 128, .icmp_id = 3), .exp = ALLOW },
 		{ IN6(ICMP6, .icmp_type = 129, .icmp_id = 3), .exp = REPLY },
 		{ IN6(ICMP6, .icmp_type = 129, .icmp_id = 4),
-		  .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  .exp = UNSOL },
 		{ IN6(ICMP6, .icmp_type = 1, .icmp_code = 4, .inner = &q6_udp53),
-		  .exp = TB_DROP(TB_DROP_UNSOLICITED_ICMP) },
+		  .exp = UNSOL },
 		{ OUT6(UDP, .sport = 40000, .dport = 53), .exp = ALLOW },
 		{ IN6(ICMP6, .icmp_type = 1, .icmp_code = 4, .inner = &q6_udp53), .exp = RELATED },
 		{ OUT6(C_OUT, F(SYN)), .exp = ALLOW },

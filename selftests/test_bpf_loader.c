@@ -202,7 +202,8 @@ Test(bpf_loader, attach_replace_detach)
 		goto out;
 	}
 	/* An upgrade: the new object's programs take the same slot in one replace. */
-	if (tb_dp_attach(dp2, a) || attached_id(a, BPF_TC_INGRESS) != prog_id(dp2, TB_HOOK_INGRESS) ||
+	if (tb_dp_attach(dp2, a) ||
+	    attached_id(a, BPF_TC_INGRESS) != prog_id(dp2, TB_HOOK_INGRESS) ||
 	    attached_id(a, BPF_TC_EGRESS) != prog_id(dp2, TB_HOOK_EGRESS)) {
 		why = "replace failed";
 		goto out;

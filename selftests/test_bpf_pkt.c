@@ -60,8 +60,8 @@ Test(bpf_pkt, table)
 		if (err)
 			cr_expect_fail("%s: build failed: %d", c->name, err);
 		if (p.len != c->len || p.l4_off != c->l4_off)
-			cr_expect_fail("%s: len %u l4 %u, want %u %u", c->name, p.len, p.l4_off, c->len,
-				c->l4_off);
+			cr_expect_fail("%s: len %u l4 %u, want %u %u", c->name, p.len, p.l4_off,
+				       c->len, c->l4_off);
 		for (int j = 0; j < c->n_probe; j++) {
 			uint32_t off = c->probe[j].off;
 

@@ -91,7 +91,10 @@ static __always_inline int tb_ip6_walk(struct __sk_buff *skb, __u32 off, __u8 nh
 		case TB_IPPROTO_AH:
 			if (off + sizeof(eh) > end || bpf_skb_load_bytes(skb, off, &eh, sizeof(eh)))
 				return -TB_DROP_BAD_EXT_HDR;
-			hlen = nh == TB_IPPROTO_AH ? ((__u32)eh.len + 2) * 4 : ((__u32)eh.len + 1) * 8;
+			if (nh == TB_IPPROTO_AH)
+				hlen = ((__u32)eh.len + 2) * 4;
+			else
+				hlen = ((__u32)eh.len + 1) * 8;
 			if (off + hlen > end)
 				return -TB_DROP_BAD_EXT_HDR;
 			nh = eh.next;

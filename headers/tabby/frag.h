@@ -28,7 +28,7 @@ struct tb_frag_key {
 
 struct tb_frag_value {
 	__u64 seen_ns;
-	__u32 verdict;		/* 0: allowed, else the enum tb_drop_reason of the first fragment */
+	__u32 verdict;		/* 0: allowed, else the first fragment's drop reason */
 	__u32 pad;
 };
 

@@ -95,7 +95,8 @@ int tb_dp_load(const struct tb_dp_opts *opts, struct tb_dp **out)
 	if (opts->pin_root) {
 		err = mkdir_p(opts->pin_root);
 		if (err) {
-			tb_err("bpf: cannot create pin root %s: %s", opts->pin_root, strerror(-err));
+			tb_err("bpf: cannot create pin root %s: %s", opts->pin_root,
+			       strerror(-err));
 			goto err_free;
 		}
 	}
