@@ -74,6 +74,16 @@ struct {
 	__array(values, struct tb_pol_bits_inner);
 } tb_pol_bits_v1 SEC(".maps");
 
+/* The hashed fields of every set, keyed by slot: written before the set's endpoints flip. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TB_POL_MAX_HASHED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tb_pol_hkey);
+	__type(value, struct tb_pol_class);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tb_pol_hash_v1 SEC(".maps");
+
 /* Per-rule counters by global rule id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -98,6 +108,7 @@ struct tb_pol_scratch {
 	__u64 sum[TB_POL_SUM_WORDS];
 	__u64 dsum[TB_PF_MAX][TB_POL_SUM_WORDS];
 	__u32 base[TB_PF_MAX][TB_POL_SUM_WORDS];
+	struct tb_pol_hkey hk;		/* the key being looked up */
 	struct tb_flow flow;
 	__u32 slot, nwords, nbits, mask;
 	__u32 from, done, allow, reason, rule_id, ifindex, dir, pad;

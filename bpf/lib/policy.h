@@ -25,23 +25,80 @@ static __always_inline __u64 tb_pol_valid_words(__u32 nwords, __u32 k)
 	return (1ull << (nwords - k * 64)) - 1;
 }
 
-/* Looks up every constrained field of the flow; 0, or a drop reason on broken tables. */
-static __always_inline int tb_pol_classes(struct tb_pol_scratch *sc, const struct tb_flow *flow)
+/* Clears the key's data bits from `bits` on; only the field's first `nbytes` can be set. */
+static __always_inline void tb_pol_mask(__u8 *d, __u32 bits, __u32 nbytes)
 {
-	struct tb_pol_key key;
+	__u32 i = bits / 8, rest = bits % 8;
+
+	/* opaque to clang, so that the bound checked below is the one the verifier sees */
+	__asm__ __volatile__("" : "+r"(i));
+	if (i >= TB_POL_KEY_DATA)
+		return;
+	if (rest)
+		d[i++] &= (__u8)(0xff << (8 - rest));
+	for (; i < nbytes && i < TB_POL_KEY_DATA; i++) {
+		d[i] = 0;
+		/* keeps clang from turning the loop into a memset call, which BPF lacks */
+		__asm__ __volatile__("" : : : "memory");
+	}
+}
+
+/* A hashed field: exact lookups at each of its prefix lengths, longest first. */
+static __always_inline struct tb_pol_class *tb_pol_hash_class(struct tb_pol_scratch *sc,
+							      const struct tb_pol_hdr *hdr,
+							      __u32 f, __u32 nbytes)
+{
+	struct tb_pol_class *c = NULL;
+
+#pragma unroll
+	for (__u32 i = 0; i < TB_POL_MAX_LENS; i++) {
+		__u32 len;
+
+		if (i >= hdr->nlens[f])
+			break;
+		len = hdr->lens[f][i];
+		sc->hk.key.prefixlen = len;
+		tb_pol_mask(sc->hk.key.data, len - 8, nbytes);
+		c = bpf_map_lookup_elem(&tb_pol_hash_v1, &sc->hk);
+		if (c)
+			break;
+	}
+	return c;
+}
+
+/* Key bytes a field uses for this flow (the rest is always zero). */
+static __always_inline __u32 tb_pol_field_bytes(__u32 f, const struct tb_flow *flow)
+{
+	__u32 alen = flow->family == TB_AF_INET ? 4 : 16;
+
+	if (f == TB_PF_SRC || f == TB_PF_DST)
+		return 1 + alen;
+	if (f == TB_PF_SRC_NAMED || f == TB_PF_DST_NAMED)
+		return 4 + alen;
+	return 2;
+}
+
+/* Looks up every constrained field of the flow; 0, or a drop reason on broken tables. */
+static __always_inline int tb_pol_classes(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr,
+					  const struct tb_flow *flow)
+{
 	void *keys;
 
 	keys = bpf_map_lookup_elem(&tb_pol_keys_v1, &sc->slot);
 	if (!keys)
 		return TB_DROP_NO_ENDPOINT;
+	sc->hk.slot = sc->slot;
 #pragma unroll
 	for (__u32 f = 0; f < TB_PF_MAX; f++) {
 		struct tb_pol_class *c;
 
 		if (!(sc->mask & (1u << f)))
 			continue;
-		tb_cls_key(flow, f, &key);
-		c = bpf_map_lookup_elem(keys, &key);
+		tb_cls_key(flow, f, &sc->hk.key);
+		if (hdr->hash_mask & (1u << f))
+			c = tb_pol_hash_class(sc, hdr, f, tb_pol_field_bytes(f, flow));
+		else
+			c = bpf_map_lookup_elem(keys, &sc->hk.key);
 		if (!c)
 			return TB_DROP_DEFAULT_DENY;
 #pragma unroll
@@ -95,7 +152,7 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 #pragma unroll
 	for (__u32 k = 0; k < TB_POL_SUM_WORDS; k++)
 		sc->sum[k] = tb_pol_valid_words(sc->nwords, k);
-	err = tb_pol_classes(sc, flow);
+	err = tb_pol_classes(sc, hdr, flow);
 	if (err) {
 		res->reason = err;
 		return 0;

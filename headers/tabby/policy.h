@@ -33,6 +33,8 @@
 /* Per-rule counters (global rule ids, allocated in ranges per table set). */
 #define TB_POL_MAX_RULE_IDS (1 << 18)
 #define TB_POL_MAX_ENDPOINTS 65536
+/* Entries of the shared hash of all sets' hashed fields. */
+#define TB_POL_MAX_HASHED (1 << 21)
 #define TB_POL_KEY_DATA 23
 
 enum tb_pol_field {
@@ -77,11 +79,28 @@ struct tb_pol_rule {
 };
 
 /* Per table set, indexed by slot; written before any endpoint points at the slot. */
+/*
+ * A field whose prefixes have at most TB_POL_MAX_LENS distinct lengths (the root included) is
+ * looked up in the shared hash tb_pol_hash_v1, one exact lookup per length, longest first:
+ * unlike an LPM walk, that costs the same for 10 entries as for 10,000. Other fields use the
+ * set's LPM trie.
+ */
+#define TB_POL_MAX_LENS 3
+
 struct tb_pol_hdr {
 	__u32 nbits;
 	__u32 nwords;
 	__u32 field_mask;	/* bit f: field f constrains some rule and must be looked up */
 	__u32 flags;
+	__u32 hash_mask;	/* bit f: field f is in the hash, at lens[f][0..nlens[f]) */
+	__u8 nlens[TB_PF_MAX];
+	__u8 lens[TB_PF_MAX][TB_POL_MAX_LENS];	/* prefixlen values, longest first */
+};
+
+/* Key of tb_pol_hash_v1: the slot, then an LPM-style key masked to its prefixlen. */
+struct tb_pol_hkey {
+	__u32 slot;
+	struct tb_pol_key key;
 };
 
 struct tb_pol_ep_key {
@@ -129,7 +148,8 @@ struct tb_policy_result {
 _Static_assert(sizeof(struct tb_pol_key) == 28, "tb_pol_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_class) == 80, "tb_pol_class layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_rule) == 8, "tb_pol_rule layout is shared with BPF");
-_Static_assert(sizeof(struct tb_pol_hdr) == 16, "tb_pol_hdr layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_hdr) == 52, "tb_pol_hdr layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_hkey) == 32, "tb_pol_hkey layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep) == 8, "tb_pol_ep layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep_key) == 8, "tb_pol_ep_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_counter) == 16, "tb_pol_counter layout is shared with BPF");

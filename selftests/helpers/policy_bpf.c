@@ -39,6 +39,7 @@ int tb_pbpf_open(struct tb_pbpf *p)
 		.hdr = bpf_map__fd(p->skel->maps.tb_pol_hdr_v1),
 		.keys = bpf_map__fd(p->skel->maps.tb_pol_keys_v1),
 		.bits = bpf_map__fd(p->skel->maps.tb_pol_bits_v1),
+		.hash = bpf_map__fd(p->skel->maps.tb_pol_hash_v1),
 		.cnt = bpf_map__fd(p->skel->maps.tb_pol_cnt_v1),
 	};
 	err = tb_pol_maps_new(&p->fds, &p->maps);

@@ -264,6 +264,41 @@ static int pack(struct tb_pol_compiled *c, struct tb_field_out *fo)
 	return 0;
 }
 
+/* A field with few distinct prefix lengths is looked up by hash, one lookup per length. */
+static void choose_modes(struct tb_pol_compiled *c)
+{
+	for (int f = 0; f < TB_PF_MAX; f++) {
+		uint8_t lens[TB_POL_MAX_LENS];
+		int n = 0, ok = 1;
+
+		if (!(c->field_mask & (1u << f)))
+			continue;
+		for (size_t e = 0; e < c->n_entries && ok; e++) {
+			uint8_t l = (uint8_t)c->entries[e].key.prefixlen;
+			int i = 0;
+
+			if (c->entries[e].key.field != f)
+				continue;
+			while (i < n && lens[i] > l)
+				i++;
+			if (i < n && lens[i] == l)
+				continue;
+			if (n == TB_POL_MAX_LENS) {
+				ok = 0;
+				break;
+			}
+			memmove(&lens[i + 1], &lens[i], (size_t)(n - i));
+			lens[i] = l;
+			n++;
+		}
+		if (!ok)
+			continue;
+		c->hash_mask |= 1u << f;
+		c->nlens[f] = (uint8_t)n;
+		memcpy(c->lens[f], lens, (size_t)n);
+	}
+}
+
 static int compile_fields(struct tb_pol_compiled *c, const struct layout *l,
 			  const struct tb_pol_sets *sets)
 {
@@ -283,6 +318,8 @@ static int compile_fields(struct tb_pol_compiled *c, const struct layout *l,
 	}
 	if (!err)
 		err = pack(c, fo);
+	if (!err)
+		choose_modes(c);
 	for (int f = 0; f < TB_PF_MAX; f++)
 		tb_field_out_free(&fo[f]);
 	return err;

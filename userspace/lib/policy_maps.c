@@ -18,6 +18,8 @@ struct pset {
 	unsigned refs;
 	uint64_t dead_since;	/* refs == 0: when */
 	uint32_t rule_base, n_rules;
+	struct tb_pol_hkey *hkeys;	/* its entries in the shared hash */
+	size_t n_hkeys;
 };
 
 struct pep {
@@ -56,8 +58,10 @@ void tb_pol_maps_free(struct tb_pol_maps *m)
 {
 	if (!m)
 		return;
-	for (unsigned s = 0; s < TB_POL_MAX_SETS; s++)
+	for (unsigned s = 0; s < TB_POL_MAX_SETS; s++) {
 		free(m->sets[s].key);
+		free(m->sets[s].hkeys);
+	}
 	free(m->eps);
 	free(m);
 }
@@ -114,18 +118,20 @@ static int install(struct tb_pol_maps *m, const char *key, const struct tb_pol_c
 	err = alloc_rule_ids(m, c->n_rule_ids, &base);
 	if (!err)
 		err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
+	p = &m->sets[*slot];
+	memset(p, 0, sizeof(*p));
+	p->n_hkeys = tb_pol_set_hkeys(c, *slot, &p->hkeys);
+	p->key = strdup(key);
+	if (!err && (!p->key || !p->hkeys))
+		err = -ENOMEM;
 	if (!err)
 		err = tb_pol_set_write(&m->fds, *slot, c, base);
 	if (err) {
-		tb_pol_set_unpublish(&m->fds, *slot);
+		tb_pol_set_unpublish(&m->fds, *slot, p->hkeys, p->n_hkeys);
+		free(p->key);
+		free(p->hkeys);
+		memset(p, 0, sizeof(*p));
 		return err;
-	}
-	p = &m->sets[*slot];
-	memset(p, 0, sizeof(*p));
-	p->key = strdup(key);
-	if (!p->key) {
-		tb_pol_set_unpublish(&m->fds, *slot);
-		return -ENOMEM;
 	}
 	p->used = 1;
 	p->refs = 1;
@@ -179,8 +185,9 @@ int tb_pol_maps_gc(struct tb_pol_maps *m, int force)
 
 		if (!p->used || p->refs || (!force && now - p->dead_since < GRACE_NS))
 			continue;
-		tb_pol_set_unpublish(&m->fds, s);
+		tb_pol_set_unpublish(&m->fds, s, p->hkeys, p->n_hkeys);
 		free(p->key);
+		free(p->hkeys);
 		memset(p, 0, sizeof(*p));
 		n++;
 	}

@@ -17,7 +17,7 @@
 #include "policy_compile.h"
 
 struct tb_pol_map_fds {
-	int ep, hdr, keys, bits, cnt;
+	int ep, hdr, keys, bits, hash, cnt;
 };
 
 struct tb_pol_maps;

@@ -40,13 +40,38 @@ static int fill_array(int fd, const void *vals, size_t vsz, uint32_t n)
 	return err;
 }
 
-static int fill_keys(int fd, const struct tb_pol_compiled *c)
+static int is_hashed(const struct tb_pol_compiled *c, const struct tb_pol_entry *e)
 {
-	for (size_t i = 0; i < c->n_entries; i++)
-		if (bpf_map_update_elem(fd, &c->entries[i].key, &c->classes[c->entries[i].cls],
-					BPF_ANY))
+	return !!(c->hash_mask & (1u << e->key.field));
+}
+
+static int fill_keys(int lpm_fd, int hash_fd, uint32_t slot, const struct tb_pol_compiled *c)
+{
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct tb_pol_entry *e = &c->entries[i];
+		const struct tb_pol_class *v = &c->classes[e->cls];
+		struct tb_pol_hkey hk = { .slot = slot, .key = e->key };
+		int err = is_hashed(c, e) ? bpf_map_update_elem(hash_fd, &hk, v, BPF_ANY)
+					  : bpf_map_update_elem(lpm_fd, &e->key, v, BPF_ANY);
+
+		if (err)
 			return -errno;
+	}
 	return 0;
+}
+
+size_t tb_pol_set_hkeys(const struct tb_pol_compiled *c, uint32_t slot,
+			struct tb_pol_hkey **out)
+{
+	size_t n = 0;
+
+	*out = calloc(c->n_entries + 1, sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < c->n_entries; i++)
+		if (is_hashed(c, &c->entries[i]))
+			(*out)[n++] = (struct tb_pol_hkey){ .slot = slot, .key = c->entries[i].key };
+	return n;
 }
 
 /* The set's words with the rules (global ids) in front. */
@@ -95,16 +120,22 @@ int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
 		     const struct tb_pol_compiled *c, uint32_t rule_base)
 {
 	struct tb_pol_hdr hdr = { .nbits = c->nbits, .nwords = c->nwords,
-				  .field_mask = c->field_mask };
+				  .field_mask = c->field_mask, .hash_mask = c->hash_mask };
+	size_t n_lpm = 0;
 	int kfd, bfd, err;
 
+	memcpy(hdr.nlens, c->nlens, sizeof(hdr.nlens));
+	memcpy(hdr.lens, c->lens, sizeof(hdr.lens));
+	for (size_t i = 0; i < c->n_entries; i++)
+		n_lpm += !is_hashed(c, &c->entries[i]);
+
 	kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
-			   sizeof(struct tb_pol_class), (uint32_t)c->n_entries, BPF_F_NO_PREALLOC);
+			   sizeof(struct tb_pol_class), (uint32_t)n_lpm, BPF_F_NO_PREALLOC);
 	if (kfd < 0)
 		return kfd;
 	bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
 			   BPF_F_INNER_MAP);
-	err = bfd < 0 ? bfd : fill_keys(kfd, c);
+	err = bfd < 0 ? bfd : fill_keys(kfd, fds->hash, slot, c);
 	if (!err)
 		err = fill_bits(bfd, c, rule_base);
 	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
@@ -119,8 +150,11 @@ int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
 	return err;
 }
 
-void tb_pol_set_unpublish(const struct tb_pol_map_fds *fds, uint32_t slot)
+void tb_pol_set_unpublish(const struct tb_pol_map_fds *fds, uint32_t slot,
+			  const struct tb_pol_hkey *hkeys, size_t n_hkeys)
 {
+	for (size_t i = 0; i < n_hkeys; i++)
+		bpf_map_delete_elem(fds->hash, &hkeys[i]);
 	bpf_map_delete_elem(fds->keys, &slot);
 	bpf_map_delete_elem(fds->bits, &slot);
 }
