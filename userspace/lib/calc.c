@@ -427,6 +427,19 @@ int tb_calc_flush(struct tb_calc *c)
 	return n;
 }
 
+void tb_calc_resend(struct tb_calc *c, const char *key)
+{
+	struct calc_ep *ep = tb_hmap_get(&c->eps, key);
+
+	if (!ep || !ep->local)
+		return;
+	for (int d = 0; d < 2; d++) {
+		free(ep->list_key[d]);
+		ep->list_key[d] = NULL;
+	}
+	ep->dirty = ep->ep_changed = true;
+}
+
 void tb_calc_stats(const struct tb_calc *c, struct tb_calc_stats *s)
 {
 	struct tb_hmap lists;

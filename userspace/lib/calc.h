@@ -64,6 +64,9 @@ void tb_calc_remove(struct tb_calc *c, const char *key, int64_t rev);
 /* Computes and reports everything marked dirty. Returns the number of endpoints reported. */
 int tb_calc_flush(struct tb_calc *c);
 
+/* Reports a local endpoint again at the next flush, as if new (its interface came back). */
+void tb_calc_resend(struct tb_calc *c, const char *key);
+
 /* Counters for metrics. */
 struct tb_calc_stats {
 	unsigned endpoints, local_endpoints, policies, profiles, ip_sets, selectors;

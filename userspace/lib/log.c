@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "log.h"
@@ -11,6 +12,7 @@ static enum tb_log_level stderr_level = TB_LOG_WARNING;
 static enum tb_log_level file_level = TB_LOG_NONE;
 static FILE *log_file;
 static const char *log_ident = "tabby";
+static enum tb_log_level syslog_level = TB_LOG_NONE;
 
 static const char *const level_names[] = {
 	[TB_LOG_DEBUG] = "debug",	  [TB_LOG_INFO] = "info",   [TB_LOG_WARNING] = "warning",
@@ -48,7 +50,27 @@ void tb_log_set_level(enum tb_log_level level)
 
 enum tb_log_level tb_log_get_level(void)
 {
-	return stderr_level < file_level ? stderr_level : file_level;
+	enum tb_log_level l = stderr_level < file_level ? stderr_level : file_level;
+
+	return l < syslog_level ? l : syslog_level;
+}
+
+void tb_log_set_syslog(enum tb_log_level level)
+{
+	if (level != TB_LOG_NONE && syslog_level == TB_LOG_NONE)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (level == TB_LOG_NONE && syslog_level != TB_LOG_NONE)
+		closelog();
+	syslog_level = level;
+}
+
+static int syslog_priority(enum tb_log_level level)
+{
+	static const int prio[] = {
+		[TB_LOG_DEBUG] = LOG_DEBUG, [TB_LOG_INFO] = LOG_INFO, [TB_LOG_WARNING] = LOG_WARNING,
+		[TB_LOG_ERROR] = LOG_ERR,   [TB_LOG_CRITICAL] = LOG_CRIT,
+	};
+	return level < TB_LOG_NONE ? prio[level] : LOG_INFO;
 }
 
 void tb_log_set_ident(const char *ident)
@@ -96,6 +118,11 @@ void tb_vlog(enum tb_log_level level, const char *fmt, va_list ap)
 	if (level >= stderr_level && stderr_level != TB_LOG_NONE) {
 		va_copy(copy, ap);
 		emit(stderr, level, fmt, copy);
+		va_end(copy);
+	}
+	if (level >= syslog_level && syslog_level != TB_LOG_NONE) {
+		va_copy(copy, ap);
+		vsyslog(syslog_priority(level), fmt, copy);
 		va_end(copy);
 	}
 	if (log_file && level >= file_level && file_level != TB_LOG_NONE) {

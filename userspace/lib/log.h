@@ -28,6 +28,9 @@ void tb_log_set_ident(const char *ident);
 /* Also append to a file; NULL stops. Returns 0 or -errno. */
 int tb_log_set_file(const char *path, enum tb_log_level level);
 
+/* Also send to syslog (the local /dev/log) from this level; TB_LOG_NONE stops. */
+void tb_log_set_syslog(enum tb_log_level level);
+
 void tb_log(enum tb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tb_vlog(enum tb_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
