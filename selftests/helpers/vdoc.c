@@ -24,8 +24,8 @@ json_t *vdoc_json(const char *bq)
 int vdoc_validate(const char *api, const char *kind, const char *name, const char *spec_bq,
 		  json_t **doc_out, struct tb_diag *d)
 {
-	json_t *doc = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", api ? api : TB_API_CALICO, "kind",
-				kind, "metadata", "name", name);
+	json_t *doc = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", api ? api : TB_API_CALICO,
+				"kind", kind, "metadata", "name", name);
 	int r;
 
 	if (!doc)

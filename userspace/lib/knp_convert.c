@@ -55,7 +55,8 @@ static int peer_fields(const json_t *peer, json_t *ent)
 		if (!n)
 			return -EINVAL;
 		nets = json_array();
-		if (!nets || json_array_append_new(nets, n) || json_object_set_new(ent, "nets", nets))
+		if (!nets || json_array_append_new(nets, n) ||
+		    json_object_set_new(ent, "nets", nets))
 			return -ENOMEM;
 		json_array_foreach(json_object_get(ipb, "except"), i, exc) {
 			n = net_json(json_string_value(exc));
@@ -164,7 +165,7 @@ static json_t *convert_rules(const json_t *spec, bool ingress, struct tb_diag *d
 			return NULL;
 		}
 		if (r) {
-			/* Calico drops a rule it cannot convert and keeps the rest of the policy. */
+			/* Calico drops a rule it cannot convert, keeping the rest. */
 			while (json_array_size(out) > before)
 				json_array_remove(out, before);
 			tb_diag_add(d, "NetworkPolicy %s: spec.%s[%zu]: rule dropped, it cannot be "

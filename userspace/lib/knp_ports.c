@@ -26,7 +26,8 @@ static const char *canonical_protocol(const char *p)
 
 static int cmp_group(const void *a, const void *b)
 {
-	return strcmp(((const struct knp_group *)a)->protocol, ((const struct knp_group *)b)->protocol);
+	return strcmp(((const struct knp_group *)a)->protocol,
+		      ((const struct knp_group *)b)->protocol);
 }
 
 static struct knp_group *group_for(struct knp_groups *g, const char *proto)
@@ -127,7 +128,8 @@ static int cmp_range(const void *a, const void *b)
 {
 	const struct tb_port *x = a, *y = b;
 
-	return x->min != y->min ? (x->min < y->min ? -1 : 1) : (x->max < y->max ? -1 : x->max > y->max);
+	return x->min != y->min ? (x->min < y->min ? -1 : 1)
+				: (x->max < y->max ? -1 : x->max > y->max);
 }
 
 static int append_port(json_t *list, const struct tb_port *p)

@@ -47,7 +47,8 @@ void tb_check_no_global(struct tb_vctx *c, json_t *obj, const char *field)
 	const char *s = json_string_value(json_object_get(obj, field));
 
 	if (s && strstr(s, "global("))
-		tb_verror_at(c, field, "global() can only be used in an EntityRule namespaceSelector");
+		tb_verror_at(c, field,
+			     "global() can only be used in an EntityRule namespaceSelector");
 }
 
 /* A rule's nets: "addr/len" with no host bits set (Calico parses them with ParseCIDR). */
@@ -61,12 +62,13 @@ static void check_rule_net(struct tb_vctx *c, json_t *v)
 		tb_verror(c, "invalid CIDR '%s'", s);
 	} else if (!n.has_prefix) {
 		tb_net_format(&n, canon, sizeof(canon));
-		tb_verror(c, "invalid CIDR '%s': a rule's nets need a prefix length (%s)", s, canon);
+		tb_verror(c, "invalid CIDR '%s': a rule's nets need a prefix length (%s)", s,
+			  canon);
 	} else if (!tb_cidr_is_masked(&n)) {
 		tb_cidr_mask(&n);
 		tb_net_format(&n, canon, sizeof(canon));
-		tb_verror(c, "'%s' is not a network address: host bits are set (did you mean %s?)", s,
-			  canon);
+		tb_verror(c, "'%s' is not a network address: host bits are set (did you mean %s?)",
+			  s, canon);
 	}
 }
 
@@ -88,14 +90,16 @@ static const struct tb_schema service_schema = { "ServiceMatch", service_fields 
 /* A service match stands alone: endpoints, addresses and ports come from the service. */
 static void check_services(struct tb_vctx *c, json_t *e, json_t *svc)
 {
+#define SVC_EXCL(what) "cannot specify " what " and Services on the same rule"
 	static const char *const excl[][2] = {
-		{ "namespaceSelector", "cannot specify NamespaceSelector and Services on the same rule" },
-		{ "selector", "cannot specify Selector/NotSelector and Services on the same rule" },
-		{ "notSelector", "cannot specify Selector/NotSelector and Services on the same rule" },
-		{ "serviceAccounts", "cannot specify ServiceAccounts and Services on the same rule" },
-		{ "nets", "cannot specify Nets/NotNets and Services on the same rule" },
-		{ "notNets", "cannot specify Nets/NotNets and Services on the same rule" },
+		{ "namespaceSelector", SVC_EXCL("NamespaceSelector") },
+		{ "selector", SVC_EXCL("Selector/NotSelector") },
+		{ "notSelector", SVC_EXCL("Selector/NotSelector") },
+		{ "serviceAccounts", SVC_EXCL("ServiceAccounts") },
+		{ "nets", SVC_EXCL("Nets/NotNets") },
+		{ "notNets", SVC_EXCL("Nets/NotNets") },
 	};
+#undef SVC_EXCL
 
 	if (tb_json_is_zero(json_object_get(svc, "name")))
 		tb_verror_at(c, "services", "must specify a service name");
@@ -103,7 +107,8 @@ static void check_services(struct tb_vctx *c, json_t *e, json_t *svc)
 		json_t *v = json_object_get(e, excl[i][0]);
 
 		/* An empty serviceAccounts {} still counts, as a non-nil pointer does in Go. */
-		if (!strcmp(excl[i][0], "serviceAccounts") ? v && !json_is_null(v) : !tb_json_is_zero(v))
+		if (!strcmp(excl[i][0], "serviceAccounts") ? v && !json_is_null(v)
+							   : !tb_json_is_zero(v))
 			tb_verror_at(c, "services", "%s", excl[i][1]);
 	}
 }
@@ -116,7 +121,8 @@ static void check_entity(struct tb_vctx *c, json_t *e)
 	tb_check_no_global(c, e, "selector");
 	tb_check_no_global(c, e, "notSelector");
 	if (nss && strstr(nss, "global(") && !tb_selector_is_global_only(nss))
-		tb_verror_at(c, "namespaceSelector", "global() cannot be combined with other selectors");
+		tb_verror_at(c, "namespaceSelector",
+			     "global() cannot be combined with other selectors");
 	if (json_is_object(svc))
 		check_services(c, e, svc);
 }

@@ -115,8 +115,10 @@ static void check_k8s_port_value(struct tb_vctx *c, json_t *v)
 		if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
 			tb_verror(c, "must be between 1 and 65535, inclusive");
 	} else if (!tb_valid_k8s_port_name(json_string_value(v))) {
-		tb_verror(c, "'%s' is not a valid port name (at most 15 of [a-z0-9-], with a letter, "
-			     "no leading, trailing or double '-')", json_string_value(v));
+		tb_verror(c,
+			  "'%s' is not a valid port name (at most 15 of [a-z0-9-], with a letter, "
+			  "no leading, trailing or double '-')",
+			  json_string_value(v));
 	}
 }
 
@@ -190,9 +192,9 @@ static void check_knp(struct tb_vctx *c, json_t *spec)
 }
 
 #define KNP_FIELDS(podsel_flags)                                                                   \
-	{ "podSelector", TB_T_OBJECT, podsel_flags, .sub = &tb_schema_k8s_label_selector },         \
-	{ "policyTypes", TB_T_ARRAY, .elem = TB_T_STRING, .one_of = k8s_types },                    \
-	{ "ingress", TB_T_ARRAY, .sub = &tb_schema_knp_ingress_rule },                              \
+	{ "podSelector", TB_T_OBJECT, podsel_flags, .sub = &tb_schema_k8s_label_selector },        \
+	{ "policyTypes", TB_T_ARRAY, .elem = TB_T_STRING, .one_of = k8s_types },                   \
+	{ "ingress", TB_T_ARRAY, .sub = &tb_schema_knp_ingress_rule },                             \
 	{ "egress", TB_T_ARRAY, .sub = &tb_schema_knp_egress_rule }
 
 static const struct tb_field knp_fields[] = { KNP_FIELDS(TB_REQUIRED), { NULL } };

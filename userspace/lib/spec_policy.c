@@ -42,8 +42,8 @@ static void check_unique(struct tb_vctx *c, json_t *spec, const char *field, con
 			if (json_equal(v, json_array_get(list, j)))
 				break;
 		if (j < i && json_is_string(v))
-			tb_verror_at(c, field, "'%s' %s specified more than once", json_string_value(v),
-				     what);
+			tb_verror_at(c, field, "'%s' %s specified more than once",
+				     json_string_value(v), what);
 	}
 }
 
@@ -71,7 +71,8 @@ static void check_direction(struct tb_vctx *c, json_t *spec, bool ingress, bool 
 		if (!ingress && json_object_get(r, "http"))
 			tb_verror_at(c, "http", "not allowed in egress rules");
 		/* A global policy has no namespace of its own to find a service in. */
-		if (global && json_is_object(svc) && tb_json_is_zero(json_object_get(svc, "namespace")))
+		if (global && json_is_object(svc) &&
+		    tb_json_is_zero(json_object_get(svc, "namespace")))
 			tb_verror_at(c, peer, "services.namespace: must specify a namespace");
 		tb_vpop(c, mark);
 	}
@@ -131,8 +132,9 @@ static void check_gnp(struct tb_vctx *c, json_t *spec)
 		}
 	}
 	if ((dnt || pre) && !aof)
-		tb_verror_at(c, "applyOnForward", "applyOnForward must be true if either preDNAT or "
-						  "doNotTrack is true");
+		tb_verror_at(c, "applyOnForward",
+			     "applyOnForward must be true if either preDNAT or "
+			     "doNotTrack is true");
 }
 
 /* A staged deletion names the policy to delete and nothing else. */
@@ -147,8 +149,9 @@ static bool check_staged_delete(struct tb_vctx *c, json_t *spec)
 	default_tier(spec);
 	json_object_foreach(spec, k, v) {
 		if (strcmp(k, "tier") && strcmp(k, "stagedAction") && !tb_json_is_zero(v))
-			tb_verror_at(c, k, "must be empty when stagedAction is Delete (only tier may "
-					   "be set)");
+			tb_verror_at(c, k,
+				     "must be empty when stagedAction is Delete (only tier may "
+				     "be set)");
 	}
 	return true;
 }
@@ -166,22 +169,22 @@ static void check_sgnp(struct tb_vctx *c, json_t *spec)
 }
 
 #define RULES_FIELDS                                                                               \
-	{ "ingress", TB_T_ARRAY, .sub = &tb_schema_rule },                                          \
+	{ "ingress", TB_T_ARRAY, .sub = &tb_schema_rule },                                         \
 	{ "egress", TB_T_ARRAY, .sub = &tb_schema_rule }
 #define NP_FIELDS                                                                                  \
-	{ "tier", TB_T_STRING, TB_OMITEMPTY, .check = tb_vcheck_dns_subdomain,                      \
-	  .def = "\"default\"" },                                                                     \
-	{ "order", TB_T_NUMBER },                                                                   \
-	RULES_FIELDS,                                                                               \
-	{ "selector", TB_T_STRING, .check = tb_vcheck_selector },                                   \
-	{ "types", TB_T_ARRAY, .elem = TB_T_STRING, .one_of = policy_types },                       \
-	{ "serviceAccountSelector", TB_T_STRING, .check = tb_vcheck_selector },                     \
+	{ "tier", TB_T_STRING, TB_OMITEMPTY, .check = tb_vcheck_dns_subdomain,                     \
+	  .def = "\"default\"" },                                                                  \
+	{ "order", TB_T_NUMBER },                                                                  \
+	RULES_FIELDS,                                                                              \
+	{ "selector", TB_T_STRING, .check = tb_vcheck_selector },                                  \
+	{ "types", TB_T_ARRAY, .elem = TB_T_STRING, .one_of = policy_types },                      \
+	{ "serviceAccountSelector", TB_T_STRING, .check = tb_vcheck_selector },                    \
 	{ "performanceHints", TB_T_ARRAY, .elem = TB_T_STRING, .one_of = perf_hints }
 #define GNP_FIELDS                                                                                 \
-	NP_FIELDS,                                                                                  \
-	{ "doNotTrack", TB_T_BOOL },                                                                \
-	{ "preDNAT", TB_T_BOOL },                                                                   \
-	{ "applyOnForward", TB_T_BOOL },                                                            \
+	NP_FIELDS,                                                                                 \
+	{ "doNotTrack", TB_T_BOOL },                                                               \
+	{ "preDNAT", TB_T_BOOL },                                                                  \
+	{ "applyOnForward", TB_T_BOOL },                                                           \
 	{ "namespaceSelector", TB_T_STRING, .check = tb_vcheck_selector }
 #define STAGED_FIELD { "stagedAction", TB_T_STRING, .one_of = staged_actions }
 

@@ -60,7 +60,8 @@ static void check_policy_name(struct tb_vctx *c, const char *name, bool namespac
 	if (!ok && namespaced && gen && strncmp(gen, "kcnp.", 5))
 		ok = tb_valid_dns_subdomain(name + strlen(gen));
 	if (strlen(name) > 253)
-		tb_verror_root(c, "metadata.name", "name is too long by %zu bytes", strlen(name) - 253);
+		tb_verror_root(c, "metadata.name", "name is too long by %zu bytes",
+			       strlen(name) - 253);
 	else if (!ok)
 		tb_verror_root(c, "metadata.name", "'%s' is not a valid policy name: lower case "
 			       "alphanumerics or '-', with at most one '.' (between the tier and "
@@ -75,8 +76,8 @@ static void check_tier_prefix(struct tb_vctx *c, const char *name, const char *t
 	if (generated_prefix(name))
 		return;
 	if (!dot && strcmp(tier, "default"))
-		tb_verror_root(c, "metadata.name", "a policy in tier '%s' must be named '%s.<name>'",
-			       tier, tier);
+		tb_verror_root(c, "metadata.name",
+			       "a policy in tier '%s' must be named '%s.<name>'", tier, tier);
 	else if (dot && (strlen(tier) != (size_t)(dot - name) || strncmp(name, tier, dot - name)))
 		tb_verror_root(c, "metadata.name", "the name's prefix '%.*s.' does not match the "
 			       "policy's tier '%s' (name it '%s.<name>')", (int)(dot - name), name,
@@ -113,7 +114,8 @@ static void check_tier(struct tb_vctx *c, json_t *doc, const char *name)
 	const char *act = json_string_value(json_object_get(spec, "defaultAction"));
 
 	if (strlen(name) > 63)
-		tb_verror_root(c, "metadata.name", "name is too long by %zu bytes", strlen(name) - 63);
+		tb_verror_root(c, "metadata.name", "name is too long by %zu bytes",
+			       strlen(name) - 63);
 	else if (!label_n(name, strlen(name)))
 		tb_verror_root(c, "metadata.name", "'%s' is not a valid tier name: lower case "
 			       "alphanumerics or '-' (no '.': a tier's name prefixes its policies' "

@@ -49,7 +49,8 @@ static void check_http_path(struct tb_vctx *c, json_t *p)
 	else if (!v || !*v)
 		tb_verror(c, "invalid path match: either 'exact' or 'prefix' must be set");
 	else if (v[0] != '/' || strpbrk(v, "? #"))
-		tb_verror(c, "invalid path '%s' (must start with '/' and not contain '?', ' ' or '#')",
+		tb_verror(c,
+			  "invalid path '%s' (must start with '/' and not contain '?', ' ' or '#')",
 			  v);
 	else if (strlen(v) > 1024)
 		tb_verror(c, "path longer than 1024 characters");
@@ -174,8 +175,12 @@ static void check_icmp_rules(struct tb_vctx *c, json_t *rule, int proto, int not
 /* The families of every nets field must agree with ipVersion and with each other. */
 static void check_nets(struct tb_vctx *c, json_t *rule)
 {
-	static const char *const f[][2] = { { "source", "nets" }, { "source", "notNets" },
-					     { "destination", "nets" }, { "destination", "notNets" } };
+	static const char *const f[][2] = {
+		{ "source", "nets" },
+		{ "source", "notNets" },
+		{ "destination", "nets" },
+		{ "destination", "notNets" },
+	};
 	json_int_t ipv = json_integer_value(json_object_get(rule, "ipVersion"));
 	bool seen4 = false, seen6 = false;
 
@@ -221,15 +226,18 @@ static void check_rule(struct tb_vctx *c, json_t *rule)
 	check_ports(c, rule, proto);
 	if (json_object_get(rule, "http")) {
 		if (proto != 0 && proto != TB_PROTO_TCP)
-			tb_verror_at(c, "protocol", "rules with HTTP match must have protocol TCP or unset");
+			tb_verror_at(c, "protocol",
+				     "rules with HTTP match must have protocol TCP or unset");
 		if (action && strcmp(action, "Allow"))
 			tb_verror_at(c, "http", "HTTP match is only valid on Allow rules");
 	}
 	check_icmp_rules(c, rule, proto, notproto);
 	check_nets(c, rule);
-	if (json_object_get(dst, "services") && (!tb_json_is_zero(json_object_get(dst, "ports")) ||
-						 !tb_json_is_zero(json_object_get(dst, "notPorts"))))
-		tb_verror_at(c, "destination", "ports and notPorts cannot be specified with services");
+	if (json_object_get(dst, "services") &&
+	    (!tb_json_is_zero(json_object_get(dst, "ports")) ||
+	     !tb_json_is_zero(json_object_get(dst, "notPorts"))))
+		tb_verror_at(c, "destination",
+			     "ports and notPorts cannot be specified with services");
 	digits_to_number(rule, "protocol", proto);
 	digits_to_number(rule, "notProtocol", notproto);
 }

@@ -115,9 +115,11 @@ void tb_vcheck_ip(struct tb_vctx *c, json_t *v);		/* an address, either family *
 void tb_vcheck_ipv4(struct tb_vctx *c, json_t *v);
 void tb_vcheck_ipv6(struct tb_vctx *c, json_t *v);
 void tb_vcheck_cidr(struct tb_vctx *c, json_t *v);		/* CIDR or address, any host bits */
-void tb_vcheck_net(struct tb_vctx *c, json_t *v);		/* CIDR or address, strictly masked */
+/* CIDR or address, strictly masked */
+void tb_vcheck_net(struct tb_vctx *c, json_t *v);
 void tb_vcheck_cidr_only(struct tb_vctx *c, json_t *v);	/* "addr/len" required, any bits */
-void tb_vcheck_port(struct tb_vctx *c, json_t *v);		/* Calico port (number, range, name) */
+/* Calico port (number, range, name) */
+void tb_vcheck_port(struct tb_vctx *c, json_t *v);
 void tb_vcheck_port_number(struct tb_vctx *c, json_t *v);	/* an integer 1-65535 */
 void tb_vcheck_protocol(struct tb_vctx *c, json_t *v);
 void tb_vcheck_selector(struct tb_vctx *c, json_t *v);

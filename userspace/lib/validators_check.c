@@ -78,8 +78,8 @@ void tb_vcheck_net(struct tb_vctx *c, json_t *v)
 	if (!tb_cidr_is_masked(&n)) {
 		tb_cidr_mask(&n);
 		tb_net_format(&n, canon, sizeof(canon));
-		tb_verror(c, "'%s' is not a network address: host bits are set (did you mean %s?)", s,
-			  canon);
+		tb_verror(c, "'%s' is not a network address: host bits are set (did you mean %s?)",
+			  s, canon);
 	}
 }
 
@@ -131,7 +131,8 @@ void tb_vcheck_asn(struct tb_vctx *c, json_t *v)
 	uint32_t asn;
 
 	if (tb_parse_asn(v, &asn))
-		tb_verror(c, "not a valid AS number (0 to 4294967295, or A.B with parts up to 65535)");
+		tb_verror(c,
+			  "not a valid AS number (0 to 4294967295, or A.B with parts up to 65535)");
 }
 
 void tb_vcheck_dns_subdomain(struct tb_vctx *c, json_t *v)
@@ -148,8 +149,8 @@ void tb_vcheck_dns_label(struct tb_vctx *c, json_t *v)
 	const char *s = str_or_report(c, v);
 
 	if (s && !tb_valid_dns_label(s))
-		tb_verror(c, "'%s' is not a valid name (lowercase alphanumerics and '-', at most 63)",
-			  s);
+		tb_verror(c, "'%s' is not a valid name (lowercase alphanumerics and '-', at most "
+			     "63)", s);
 }
 
 void tb_vcheck_labels(struct tb_vctx *c, json_t *v)

@@ -48,7 +48,8 @@ static int port_from_string(const char *s, struct tb_port *out, const char **why
 		}
 		return 0;
 	}
-	if (colon && all_digits(s, (size_t)(colon - s)) && all_digits(colon + 1, strlen(colon + 1))) {
+	if (colon && all_digits(s, (size_t)(colon - s)) &&
+	    all_digits(colon + 1, strlen(colon + 1))) {
 		unsigned long lo = digits_value(s, (size_t)(colon - s));
 		unsigned long hi = digits_value(colon + 1, strlen(colon + 1));
 
