@@ -45,6 +45,9 @@ BENCHES    := $(BENCH_SRCS:selftests/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard selftests/fuzz/fuzz_*.c)
 FUZZERS    := $(FUZZ_SRCS:selftests/fuzz/%.c=$(BUILD)/fuzz/%)
 
+TOOL_SRCS  := $(wildcard vm-tests/tools/*.c)
+TOOLS      := $(TOOL_SRCS:vm-tests/tools/%.c=$(BUILD)/tools/%)
+
 HDRS := $(wildcard headers/tabby/*.h userspace/lib/*.h bpf/lib/*.h)
 
 .SECONDARY:
@@ -56,7 +59,7 @@ PROG_DIR_tabby := cni/tabby
 PROG_DIR_tabby-ipam := cni/tabby-ipam
 BUILT_PROGS := $(foreach p,$(PROGS),$(if $(wildcard $(PROG_DIR_$(notdir $(p)))/*.c),$(p)))
 
-all: $(SKELS) $(LIB) $(BUILT_PROGS)
+all: $(SKELS) $(LIB) $(BUILT_PROGS) $(TOOLS)
 
 deps:
 	@scripts/deps.sh
@@ -112,12 +115,23 @@ $(eval $(call prog_rule,$(BUILD)/bin/tabbyd,userspace/tabbyd))
 $(eval $(call prog_rule,$(BUILD)/cni/tabby,cni/tabby))
 $(eval $(call prog_rule,$(BUILD)/cni/tabby-ipam,cni/tabby-ipam))
 
+# Test tools (traffic generators and probes), plain programs without the library.
+$(BUILD)/tools/%: vm-tests/tools/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
 # --- tests -------------------------------------------------------------------------
 TEST_HELPER_OBJS := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(TEST_HELPER_OBJS) $(LIB) $(BPF_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS) -lcriterion
+
+# The etcd runs of the datastore suites include the SQLite suites' sources.
+$(BUILD)/obj/selftests/test_datastore_etcd_suite.o: selftests/test_datastore.c
+$(BUILD)/obj/selftests/test_datastore_etcd_watch.o: selftests/test_datastore_watch.c
+$(BUILD)/obj/selftests/test_datastore_etcd_concurrency.o: selftests/test_datastore_concurrency.c
 
 # Benchmarks print one JSON row per line ({"name","value","unit","peer","peer_value",
 # "ratio","target"}); scripts/bench.sh gathers them into build/bench.json.
