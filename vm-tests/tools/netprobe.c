@@ -10,7 +10,6 @@
  * Probes from one network namespace run in one child that entered it (setns), all at once
  * with non-blocking sockets, so a whole matrix costs about one timeout.
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
