@@ -32,7 +32,8 @@ static const struct ccase ccases[] = {
 	  CNP("`selector`:`" ORCH "`,`types`:[`Ingress`]") },
 	{ "matchLabels sorted, then matchExpressions in order",
 	  KNP("{`podSelector`:{`matchLabels`:{`b`:`2`,`a`:`1`},`matchExpressions`:["
-	      "{`key`:`k`,`operator`:`In`,`values`:[`v1`,`v2`]},{`key`:`x`,`operator`:`DoesNotExist`},"
+	      "{`key`:`k`,`operator`:`In`,`values`:[`v1`,`v2`]},{`key`:`x`,"
+	        "`operator`:`DoesNotExist`},"
 	      "{`key`:`y`,`operator`:`Exists`},{`key`:`z`,`operator`:`NotIn`,`values`:[`q`]}]}}"),
 	  CNP("`selector`:`" ORCH " && a == '1' && b == '2' && k in { 'v1', 'v2' } && ! has(x) && "
 	      "has(y) && z not in { 'q' }`,`types`:[`Ingress`]") },
@@ -77,7 +78,8 @@ static const struct ccase ccases[] = {
 	      " && k == 'v'`},`destination`:{`ports`:[80]}},{`action`:`Allow`,`protocol`:`TCP`,"
 	      "`source`:{`selector`:`" ORCH " && k2 == 'v2'`},`destination`:{`ports`:[80]}},"
 	      "{`action`:`Allow`,`protocol`:`UDP`,`source`:{`selector`:`" ORCH " && k == 'v'`},"
-	      "`destination`:{`ports`:[90]}},{`action`:`Allow`,`protocol`:`UDP`,`source`:{`selector`:`"
+	      "`destination`:{`ports`:[90]}},{`action`:`Allow`,`protocol`:`UDP`,"
+	        "`source`:{`selector`:`"
 	      ORCH " && k2 == 'v2'`},`destination`:{`ports`:[90]}}],`selector`:`" ORCH
 	      "`,`types`:[`Ingress`]") },
 	{ "egress to an ipBlock with except and a port range; host bits masked",
@@ -135,7 +137,8 @@ Test(knp_convert, table)
 {
 	for (size_t i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
 		const struct ccase *t = &ccases[i];
-		json_t *in = vdoc_json(t->knp), *want = vdoc_json(t->want), *got = NULL, *copy = NULL;
+		json_t *in = vdoc_json(t->knp), *want = vdoc_json(t->want), *got = NULL, *copy =
+		  NULL;
 		struct tb_diag d, d2;
 		char *s = NULL;
 
@@ -177,7 +180,8 @@ Test(knp_convert, metadata)
 			       "`creationTimestamp`:`2024-01-01T00:00:00Z`,`labels`:{`a`:`b`}},"
 			       "`spec`:{`podSelector`:{}}}");
 	json_t *want = vdoc_json("{`name`:`knp.default.web`,`namespace`:`prod`,`creationTimestamp`:"
-				 "`2024-01-01T00:00:00Z`,`uid`:`0c8c26a6-c6a6-44c6-adc6-ac2646b46c1c`,"
+				 "`2024-01-01T00:00:00Z`,"
+				   "`uid`:`0c8c26a6-c6a6-44c6-adc6-ac2646b46c1c`,"
 				 "`resourceVersion`:`42`}");
 	struct tb_diag d;
 	json_t *got;
@@ -213,7 +217,8 @@ Test(knp_convert, uid)
 		int r = tb_knp_convert_uid(uids[i].in, out);
 
 		if (uids[i].out)
-			cr_expect(r == 0 && !strcmp(out, uids[i].out), "case %zu: %d %s", i, r, out);
+			cr_expect(r == 0 && !strcmp(out, uids[i].out), "case %zu: %d %s", i, r,
+			  out);
 		else
 			cr_expect(r == -EINVAL, "case %zu: %d", i, r);
 	}

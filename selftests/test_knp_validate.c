@@ -25,27 +25,35 @@ static const struct kcase kcases[] = {
 	{ "{`podSelector`:{},`extra`:1}", "spec.extra: unknown field" },
 	/* label selectors */
 	{ "{`podSelector`:{`matchLabels`:{`app`:`web`,`example.com/tier`:`a-b.c_d`}}}", NULL },
-	{ "{`podSelector`:{`matchLabels`:{`app`:`-web`}}}", "spec.podSelector.matchLabels.app: invalid label value" },
-	{ "{`podSelector`:{`matchLabels`:{`a b`:`x`}}}", "spec.podSelector.matchLabels.a b: invalid label key" },
+	{ "{`podSelector`:{`matchLabels`:{`app`:`-web`}}}",
+	  "spec.podSelector.matchLabels.app: invalid label value" },
+	{ "{`podSelector`:{`matchLabels`:{`a b`:`x`}}}",
+	  "spec.podSelector.matchLabels.a b: invalid label key" },
 	{ "{`podSelector`:{`matchExpressions`:[{`key`:`k`,`operator`:`In`,`values`:[`a`,`b`]},"
 	  "{`key`:`k2`,`operator`:`Exists`}]}}", NULL },
 	{ "{`podSelector`:{`matchExpressions`:[{`key`:`k`,`operator`:`In`}]}}",
-	  "spec.podSelector.matchExpressions[0].values: must be specified when `operator` is 'In' or 'NotIn'" },
+	  "spec.podSelector.matchExpressions[0].values: must be specified when `operator` is 'In' "
+	    "or 'NotIn'" },
 	{ "{`podSelector`:{`matchExpressions`:[{`key`:`k`,`operator`:`NotIn`,`values`:[]}]}}",
 	  "spec.podSelector.matchExpressions[0].values: must be specified" },
 	{ "{`podSelector`:{`matchExpressions`:[{`key`:`k`,`operator`:`Exists`,`values`:[`a`]}]}}",
-	  "spec.podSelector.matchExpressions[0].values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" },
+	  "spec.podSelector.matchExpressions[0].values: may not be specified when `operator` is "
+	    "'Exists' or 'DoesNotExist'" },
 	{ "{`podSelector`:{`matchExpressions`:[{`key`:`k`,`operator`:`Equals`,`values`:[`a`]}]}}",
-	  "spec.podSelector.matchExpressions[0].operator: 'Equals' is not one of: In, NotIn, Exists, DoesNotExist" },
+	  "spec.podSelector.matchExpressions[0].operator: 'Equals' is not one of: In, NotIn, "
+	    "Exists, DoesNotExist" },
 	{ "{`podSelector`:{`matchExpressions`:[{`operator`:`Exists`}]}}",
 	  "spec.podSelector.matchExpressions[0].key: required field is missing" },
 	{ "{`podSelector`:{`matchExpressions`:[{`key`:`k`,`operator`:`In`,`values`:[`a b`]}]}}",
 	  "spec.podSelector.matchExpressions[0].values[0]: 'a b' is not a valid label value" },
 	/* policyTypes */
 	{ "{`podSelector`:{},`policyTypes`:[`Ingress`,`Egress`]}", NULL },
-	{ "{`podSelector`:{},`policyTypes`:[`ingress`]}", "spec.policyTypes[0]: 'ingress' is not one of: Ingress, Egress" },
-	{ "{`podSelector`:{},`policyTypes`:[`Ingress`,`Ingress`]}", "spec.policyTypes: 'Ingress' specified more than once" },
-	{ "{`podSelector`:{},`policyTypes`:[`Ingress`,`Egress`,`Ingress`]}", "spec.policyTypes: may not specify more than two policyTypes" },
+	{ "{`podSelector`:{},`policyTypes`:[`ingress`]}",
+	  "spec.policyTypes[0]: 'ingress' is not one of: Ingress, Egress" },
+	{ "{`podSelector`:{},`policyTypes`:[`Ingress`,`Ingress`]}",
+	  "spec.policyTypes: 'Ingress' specified more than once" },
+	{ "{`podSelector`:{},`policyTypes`:[`Ingress`,`Egress`,`Ingress`]}",
+	  "spec.policyTypes: may not specify more than two policyTypes" },
 	/* peers */
 	{ IN("{}"), NULL },
 	{ IN("{`from`:[{`podSelector`:{},`namespaceSelector`:{}}]}"), NULL },
@@ -53,11 +61,13 @@ static const struct kcase kcases[] = {
 	{ IN("{`from`:[{}]}"), "spec.ingress[0].from[0]: must specify a peer" },
 	{ IN("{`from`:[{`ipBlock`:{`cidr`:`10.0.0.0/8`},`podSelector`:{}}]}"),
 	  "spec.ingress[0].from[0]: may not specify both ipBlock and another peer" },
-	{ IN("{`from`:[{`ipBlock`:{}}]}"), "spec.ingress[0].from[0].ipBlock.cidr: required field is missing" },
+	{ IN("{`from`:[{`ipBlock`:{}}]}"),
+	  "spec.ingress[0].from[0].ipBlock.cidr: required field is missing" },
 	{ IN("{`from`:[{`ipBlock`:{`cidr`:`10.0.0.1`}}]}"),
 	  "spec.ingress[0].from[0].ipBlock.cidr: '10.0.0.1' is not a valid CIDR" },
 	{ IN("{`from`:[{`ipBlock`:{`cidr`:`10.0.0.0/8`,`except`:[`10.0.0.0/8`]}}]}"),
-	  "spec.ingress[0].from[0].ipBlock.except[0]: '10.0.0.0/8' must be a strict subset of `cidr` 10.0.0.0/8" },
+	  "spec.ingress[0].from[0].ipBlock.except[0]: '10.0.0.0/8' must be a strict subset of "
+	    "`cidr` 10.0.0.0/8" },
 	{ IN("{`from`:[{`ipBlock`:{`cidr`:`10.0.0.0/8`,`except`:[`11.0.0.0/16`]}}]}"),
 	  "spec.ingress[0].from[0].ipBlock.except[0]: '11.0.0.0/16' must be a strict subset" },
 	{ IN("{`from`:[{`ipBlock`:{`cidr`:`10.0.0.0/8`,`except`:[`fd00::/64`]}}]}"),
@@ -66,17 +76,27 @@ static const struct kcase kcases[] = {
 	/* ports */
 	{ IN("{`ports`:[{`port`:80},{`protocol`:`UDP`,`port`:`dns`},{`protocol`:`SCTP`},"
 	     "{`port`:8000,`endPort`:9000}]}"), NULL },
-	{ IN("{`ports`:[{`protocol`:`tcp`,`port`:80}]}"), "spec.ingress[0].ports[0].protocol: 'tcp' is not one of: TCP, UDP, SCTP" },
-	{ IN("{`ports`:[{`protocol`:`ICMP`}]}"), "spec.ingress[0].ports[0].protocol: 'ICMP' is not one of" },
-	{ IN("{`ports`:[{`port`:0}]}"), "spec.ingress[0].ports[0].port: must be between 1 and 65535, inclusive" },
-	{ IN("{`ports`:[{`port`:65536}]}"), "spec.ingress[0].ports[0].port: must be between 1 and 65535" },
-	{ IN("{`ports`:[{`port`:`80`}]}"), "spec.ingress[0].ports[0].port: '80' is not a valid port name" },
-	{ IN("{`ports`:[{`port`:`a--b`}]}"), "spec.ingress[0].ports[0].port: 'a--b' is not a valid port name" },
+	{ IN("{`ports`:[{`protocol`:`tcp`,`port`:80}]}"),
+	  "spec.ingress[0].ports[0].protocol: 'tcp' is not one of: TCP, UDP, SCTP" },
+	{ IN("{`ports`:[{`protocol`:`ICMP`}]}"),
+	  "spec.ingress[0].ports[0].protocol: 'ICMP' is not one of" },
+	{ IN("{`ports`:[{`port`:0}]}"),
+	  "spec.ingress[0].ports[0].port: must be between 1 and 65535, inclusive" },
+	{ IN("{`ports`:[{`port`:65536}]}"),
+	  "spec.ingress[0].ports[0].port: must be between 1 and 65535" },
+	{ IN("{`ports`:[{`port`:`80`}]}"),
+	  "spec.ingress[0].ports[0].port: '80' is not a valid port name" },
+	{ IN("{`ports`:[{`port`:`a--b`}]}"),
+	  "spec.ingress[0].ports[0].port: 'a--b' is not a valid port name" },
 	{ IN("{`ports`:[{`port`:`sixteen-chars-xx`}]}"), "is not a valid port name" },
-	{ IN("{`ports`:[{`endPort`:90}]}"), "spec.ingress[0].ports[0].port: must be specified when endPort is specified" },
-	{ IN("{`ports`:[{`port`:`http`,`endPort`:90}]}"), "spec.ingress[0].ports[0].endPort: may not be specified when `port` is non-numeric" },
-	{ IN("{`ports`:[{`port`:90,`endPort`:80}]}"), "spec.ingress[0].ports[0].endPort: must be greater than or equal to `port`" },
-	{ IN("{`ports`:[{`port`:90,`endPort`:70000}]}"), "spec.ingress[0].ports[0].endPort: must be a port number between 1 and 65535" },
+	{ IN("{`ports`:[{`endPort`:90}]}"),
+	  "spec.ingress[0].ports[0].port: must be specified when endPort is specified" },
+	{ IN("{`ports`:[{`port`:`http`,`endPort`:90}]}"),
+	  "spec.ingress[0].ports[0].endPort: may not be specified when `port` is non-numeric" },
+	{ IN("{`ports`:[{`port`:90,`endPort`:80}]}"),
+	  "spec.ingress[0].ports[0].endPort: must be greater than or equal to `port`" },
+	{ IN("{`ports`:[{`port`:90,`endPort`:70000}]}"),
+	  "spec.ingress[0].ports[0].endPort: must be a port number between 1 and 65535" },
 };
 
 Test(knp_validate, table)
@@ -93,7 +113,8 @@ Test(knp_validate, table)
 			ok = r == 0;
 		else
 			ok = r == -EINVAL && vdoc_has_error(&d, t->err);
-		cr_expect(ok, "case %zu %s: got [%s] (rc %d), want [%s]", i, t->spec ? t->spec : "-",
+		cr_expect(ok, "case %zu %s: got [%s] (rc %d), want [%s]", i, t->spec ? t->spec : "-"
+		  ,
 			  vdoc_errors(&d), r, t->err ? t->err : "valid");
 		tb_diag_free(&d);
 	}
@@ -107,10 +128,13 @@ struct kdef {
 /* The API server fills policyTypes (Egress only with egress rules) and a port's protocol. */
 static const struct kdef kdefs[] = {
 	{ "{`podSelector`:{}}", "{`podSelector`:{},`policyTypes`:[`Ingress`]}" },
-	{ "{`podSelector`:{},`egress`:[{}]}", "{`podSelector`:{},`egress`:[{}],`policyTypes`:[`Ingress`,`Egress`]}" },
-	{ "{`podSelector`:{},`policyTypes`:[`Egress`]}", "{`podSelector`:{},`policyTypes`:[`Egress`]}" },
+	{ "{`podSelector`:{},`egress`:[{}]}",
+	  "{`podSelector`:{},`egress`:[{}],`policyTypes`:[`Ingress`,`Egress`]}" },
+	{ "{`podSelector`:{},`policyTypes`:[`Egress`]}",
+	  "{`podSelector`:{},`policyTypes`:[`Egress`]}" },
 	{ "{`podSelector`:{},`ingress`:[{`ports`:[{`port`:80}]}]}",
-	  "{`podSelector`:{},`ingress`:[{`ports`:[{`port`:80,`protocol`:`TCP`}]}],`policyTypes`:[`Ingress`]}" },
+	  "{`podSelector`:{},`ingress`:[{`ports`:[{`port`:80,`protocol`:`TCP`}]}],"
+	    "`policyTypes`:[`Ingress`]}" },
 };
 
 Test(knp_validate, defaults)
@@ -125,7 +149,8 @@ Test(knp_validate, defaults)
 		r = vdoc_validate(K8S_NET, "NetworkPolicy", "np", kdefs[i].spec, &doc, &d);
 		if (r || !want || !json_equal(json_object_get(doc, "spec"), want)) {
 			s = doc ? json_dumps(json_object_get(doc, "spec"), JSON_SORT_KEYS) : NULL;
-			cr_expect(0, "case %zu: rc %d [%s] got %s", i, r, vdoc_errors(&d), s ? s : "-");
+			cr_expect(0, "case %zu: rc %d [%s] got %s", i, r, vdoc_errors(&d), s ? s :
+			  "-");
 		}
 		free(s);
 		tb_diag_free(&d);

@@ -60,7 +60,8 @@ Test(validators, cidrs)
 		tb_cidr_mask(&c);
 		tb_net_format(&c, buf, sizeof(buf));
 		cr_expect(c.family == t->family && !strcmp(buf, t->canon) && masked == t->masked,
-			  "case %zu '%s': family %d '%s' masked %d", i, t->in, c.family, buf, masked);
+			  "case %zu '%s': family %d '%s' masked %d", i, t->in, c.family, buf,
+			    masked);
 	}
 }
 
@@ -117,7 +118,8 @@ Test(validators, ports)
 		} else {
 			out = r ? NULL : tb_port_to_json(&p);
 			want = vdoc_json(ports[i].canon);
-			cr_expect(out && json_equal(out, want), "case %zu %s: rc %d", i, ports[i].json,
+			cr_expect(out && json_equal(out, want), "case %zu %s: rc %d", i,
+			  ports[i].json,
 				  r);
 		}
 		json_decref(v);
@@ -147,7 +149,8 @@ Test(validators, protocols)
 			     protos[i].json);
 		json_decref(v);
 	}
-	cr_expect(tb_protocol_has_ports(6) && tb_protocol_has_ports(17) && tb_protocol_has_ports(132));
+	cr_expect(tb_protocol_has_ports(6) && tb_protocol_has_ports(17) &&
+	  tb_protocol_has_ports(132));
 	cr_expect(!tb_protocol_has_ports(1) && !tb_protocol_has_ports(136));
 }
 
@@ -165,7 +168,8 @@ static const struct k8s_name_case k8s_names[] = {
 Test(validators, k8s_port_names)
 {
 	for (size_t i = 0; i < sizeof(k8s_names) / sizeof(k8s_names[0]); i++)
-		cr_expect_eq(tb_valid_k8s_port_name(k8s_names[i].s), k8s_names[i].ok, "case %zu '%s'",
+		cr_expect_eq(tb_valid_k8s_port_name(k8s_names[i].s), k8s_names[i].ok,
+		  "case %zu '%s'",
 			     i, k8s_names[i].s);
 }
 
