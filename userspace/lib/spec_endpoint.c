@@ -224,7 +224,7 @@ void tb_check_wep_doc(struct tb_vctx *c, json_t *doc)
 	ok &= !!escape_segment(c, "endpoint", json_string_value(json_object_get(spec, "endpoint")),
 			       seg[3], sizeof(seg[3]));
 	tb_vpop(c, mark);
-	if (!ok)
+	if (!ok || !name)
 		return;
 	snprintf(want, sizeof(want), "%s-%s-%s-%s", seg[0], seg[1], seg[2], seg[3]);
 	if (strcmp(name, want))
