@@ -179,6 +179,9 @@ static const struct rcase rcases[] = {
 	{ NP, IN("{`action`:`Allow`,`metadata`:{`annotations`:{`why`:`because`}}}"), NULL },
 	{ NP, IN("{`action`:`Allow`,`metadata`:{`annotations`:{`why`:1}}}"),
 	  "spec.ingress[0].metadata.annotations.why: must be a string" },
+	{ NP, IN("{`action`:`Allow`,`metadata`:{`annotations`:{`Example.com/Why`:`x`}}}"), NULL },
+	{ NP, IN("{`action`:`Allow`,`metadata`:{`annotations`:{`bad key`:`x`}}}"),
+	  "spec.ingress[0].metadata.annotations.bad key: invalid annotation key" },
 	/* profiles carry rules too */
 	{ "Profile", "{`egress`:[{`action`:`Allow`,`destination`:{`ports`:[53]}}]}",
 	  "spec.egress[0].destination.ports[0]: numeric ports need protocol TCP, UDP or SCTP" },

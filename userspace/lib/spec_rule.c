@@ -6,10 +6,12 @@
  * with ipVersion and with each other). Values are written back as Calico stores them: a port
  * "80" or "80:80" becomes 80, a protocol "6" becomes 6.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "resource.h"
 #include "spec_policy_int.h"
 #include "validators.h"
 
@@ -91,8 +93,31 @@ static const struct tb_field http_fields[] = {
 };
 static const struct tb_schema http_schema = { "HTTPMatch", http_fields, check_http };
 
+/* As Calico checks object annotations: qualified-name keys (any case), 256 KiB in all. */
+static void check_rule_annotations(struct tb_vctx *c, json_t *v)
+{
+	size_t total = 0;
+	const char *k;
+	json_t *e;
+
+	json_object_foreach(v, k, e) {
+		char low[320];
+		size_t n = strlen(k);
+
+		for (size_t i = 0; i <= n && i < sizeof(low); i++)
+			low[i] = (char)tolower((unsigned char)k[i]);
+		low[sizeof(low) - 1] = '\0';
+		if (n >= sizeof(low) || !tb_valid_label_key(low))
+			tb_verror_at(c, k, "invalid annotation key");
+		total += n + strlen(json_string_value(e) ? json_string_value(e) : "");
+	}
+	if (total > 256 * 1024)
+		tb_verror(c, "total size of annotations is too large by %zu bytes",
+			  total - 256 * 1024);
+}
+
 static const struct tb_field rule_meta_fields[] = {
-	{ "annotations", TB_T_STRMAP },
+	{ "annotations", TB_T_STRMAP, .check = check_rule_annotations },
 	{ NULL },
 };
 static const struct tb_schema rule_meta_schema = { "RuleMetadata", rule_meta_fields };
