@@ -45,8 +45,8 @@ static int diff_one(uint64_t seed, int max_rules, int nflows, char *msg, size_t 
 		if (tb_gen_compare(c, &ref, sim.allow, sim.reason, sim.rule_id, sim.logs,
 				   sim.n_logs, why, sizeof(why))) {
 			tb_gen_flow_str(&f, fs, sizeof(fs));
-			snprintf(msg, len, "seed %llu flow %d (%s): %s", (unsigned long long)seed, i,
-				 fs, why);
+			snprintf(msg, len, "seed %llu flow %d (%s): %s", (unsigned long long)seed,
+				 i, fs, why);
 			goto out;
 		}
 	}
@@ -87,7 +87,7 @@ static struct tb_ir *ir_of_n_rules(int n)
 	for (int i = 0; i < n; i++) {
 		tb_ir_rule_init(&r, TB_IR_ALLOW);
 		r.protocol = 6;
-		r.dst.ports = &(struct tb_ir_port_range){ (uint16_t)(i + 1), (uint16_t)(i + 1) };
+		r.dst.ports = &(struct tb_ir_port_range){(uint16_t)(i + 1), (uint16_t)(i + 1)};
 		r.dst.n_ports = 1;
 		if (tb_ir_add_rule(ir, 0, &r))
 			goto fail;

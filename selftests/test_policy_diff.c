@@ -49,8 +49,8 @@ static int check_flow(struct tb_pbpf *p, struct ring_buffer *rb, struct logs *lg
 	ring_buffer__consume(rb);
 	tb_eval_flow(ir, sets, f, &ref);
 	local = res.rule_id == TB_RULE_NONE ? TB_RULE_NONE : res.rule_id - lg->base;
-	return tb_gen_compare(c, &ref, (int)res.allow, (int)res.reason, local, lg->ids, lg->n,
-			      why, len);
+	return tb_gen_compare(c, &ref, (int)res.allow, (int)res.reason, local, lg->ids, lg->n, why,
+			      len);
 }
 
 static int diff_seed(struct tb_pbpf *p, struct ring_buffer *rb, struct logs *lg, uint64_t seed,
@@ -101,7 +101,7 @@ static void run_diff(uint64_t first, uint64_t n, int max_rules, int nflows)
 {
 	struct tb_pbpf p;
 	struct ring_buffer *rb = NULL;
-	struct logs lg = { 0 };
+	struct logs lg = {0};
 	char msg[512] = "";
 	int err = tb_pbpf_open(&p);
 

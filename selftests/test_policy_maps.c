@@ -60,11 +60,11 @@ static int on_log(void *ctx, void *data, size_t len)
 Test(policy_maps, log_records)
 {
 	struct tb_pol_compiled *c = compile_spec(
-		"tier t; policy p; rule log proto=6; rule log src.net=10.0.0.0/8; "
-		"rule log proto=6 dst.ports=8080 dst.named=10; rule log proto=17; rule allow");
+	    "tier t; policy p; rule log proto=6; rule log src.net=10.0.0.0/8; "
+	    "rule log proto=6 dst.ports=8080 dst.named=10; rule log proto=17; rule allow");
 	struct tb_policy_result res;
 	struct ring_buffer *rb = NULL;
-	struct logs lg = { .n = 0 };
+	struct logs lg = {.n = 0};
 	uint32_t slot, base;
 	struct tb_pbpf p;
 	int ok;
@@ -100,8 +100,8 @@ Test(policy_maps, endpoints_without_tables_are_denied)
 	if (!c || tb_pbpf_open(&p) || tb_pbpf_install(&p, c, "L", 5, TB_DIR_INGRESS, NULL))
 		cr_assert_fail("setup");
 	ok = !decide(&p, 5, TB_DIR_INGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) && res.allow;
-	ok = ok && !decide(&p, 5, TB_DIR_EGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) &&
-	     !res.allow && res.reason == TB_DROP_NO_ENDPOINT;
+	ok = ok && !decide(&p, 5, TB_DIR_EGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) && !res.allow &&
+	     res.reason == TB_DROP_NO_ENDPOINT;
 	ok = ok && !decide(&p, 6, TB_DIR_INGRESS, "udp 10.0.0.1:1 10.0.0.2:2", &res) &&
 	     !res.allow && res.reason == TB_DROP_NO_ENDPOINT;
 	ok = ok && !tb_pol_maps_set_too_large(p.maps, 5, TB_DIR_INGRESS) &&
@@ -181,9 +181,10 @@ Test(policy_maps, largest_policy_and_over_the_limit)
 	int err, ok;
 
 	tb_diag_init(&diag);
-	c = port_rules(TB_POL_MAX_BITS - 2, &err, &diag);	/* + tier end + final */
+	c = port_rules(TB_POL_MAX_BITS - 2, &err, &diag); /* + tier end + final */
 	if (err || !c || c->nbits != TB_POL_MAX_BITS || tb_pbpf_open(&p) ||
-	    tb_pbpf_install(&p, c, "big", 9, 1, &slot) || tb_pol_maps_rule_id(p.maps, slot, 0, &base))
+	    tb_pbpf_install(&p, c, "big", 9, 1, &slot) ||
+	    tb_pol_maps_rule_id(p.maps, slot, 0, &base))
 		cr_assert_fail("setup: %d", err);
 	ok = !decide(&p, 9, 1, "tcp 10.0.0.1:1 10.0.0.2:16382", &res) && res.allow &&
 	     res.rule_id == base + TB_POL_MAX_BITS - 3;
@@ -233,12 +234,12 @@ static void *run_traffic(void *arg)
 Test(policy_maps, atomic_flip_under_traffic)
 {
 	/* sets whose tables, if mixed, would not give either answer */
-	struct tb_pol_compiled *old = compile_spec(
-		"tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
+	struct tb_pol_compiled *old =
+	    compile_spec("tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
 	struct tb_pol_compiled *new = compile_spec(
-		"tier t; policy p; rule allow src.net=10.9.0.0/16; rule deny dst.net=10.0.0.0/24 "
-		"proto=6; rule allow");
-	struct flipper fl = { .stop = 0 };
+	    "tier t; policy p; rule allow src.net=10.9.0.0/16; rule deny dst.net=10.0.0.0/24 "
+	    "proto=6; rule allow");
+	struct flipper fl = {.stop = 0};
 	pthread_t th;
 	struct tb_pbpf p;
 

@@ -49,8 +49,7 @@ static __always_inline __u32 tb_popcount64(__u64 x)
 }
 
 /* The field's lookup key for a flow (same layout as the compiler's prefixes). */
-static __always_inline void tb_cls_key(const struct tb_flow *f, __u32 field,
-				       struct tb_pol_key *k)
+static __always_inline void tb_cls_key(const struct tb_flow *f, __u32 field, struct tb_pol_key *k)
 {
 	const __u32 *addr = field == TB_PF_SRC || field == TB_PF_SRC_NAMED ? f->saddr : f->daddr;
 	__u16 port = field == TB_PF_SPORT || field == TB_PF_SRC_NAMED ? f->sport : f->dport;

@@ -108,7 +108,7 @@ struct tb_pol_scratch {
 	__u64 sum[TB_POL_SUM_WORDS];
 	__u64 dsum[TB_PF_MAX][TB_POL_SUM_WORDS];
 	__u32 base[TB_PF_MAX][TB_POL_SUM_WORDS];
-	struct tb_pol_hkey hk;		/* the key being looked up */
+	struct tb_pol_hkey hk; /* the key being looked up */
 	struct tb_flow flow;
 	__u32 slot, nwords, nbits, mask;
 	__u32 from, done, allow, reason, rule_id, ifindex, dir, pad;

@@ -44,9 +44,8 @@ static __always_inline void tb_pol_mask(__u8 *d, __u32 bits, __u32 nbytes)
 }
 
 /* A hashed field: exact lookups at each of its prefix lengths, longest first. */
-static __always_inline struct tb_pol_class *tb_pol_hash_class(struct tb_pol_scratch *sc,
-							      const struct tb_pol_hdr *hdr,
-							      __u32 f, __u32 nbytes)
+static __always_inline struct tb_pol_class *
+tb_pol_hash_class(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr, __u32 f, __u32 nbytes)
 {
 	struct tb_pol_class *c = NULL;
 
@@ -118,7 +117,7 @@ static __always_inline int tb_pol_classes(struct tb_pol_scratch *sc, const struc
 static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 ifindex,
 					    enum tb_dir dir, struct tb_policy_result *res)
 {
-	struct tb_pol_ep_key ek = { .ifindex = ifindex, .dir = dir };
+	struct tb_pol_ep_key ek = {.ifindex = ifindex, .dir = dir};
 	struct tb_pol_scratch *sc;
 	struct tb_pol_hdr *hdr;
 	struct tb_pol_ep *ep;
@@ -135,7 +134,7 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 		res->reason = TB_DROP_POLICY_TOO_LARGE;
 		return 0;
 	}
-	slot = ep->slot;	/* read once: every table below comes from this slot */
+	slot = ep->slot; /* read once: every table below comes from this slot */
 	hdr = bpf_map_lookup_elem(&tb_pol_hdr_v1, &slot);
 	sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
 	if (!hdr || !sc)

@@ -4,14 +4,15 @@
  * userspace compiler and map writer (userspace/lib/policy_*.c).
  *
  * One compiled "table set" serves every endpoint with the same ordered policy list in one
- * direction: an LPM trie of classes and one array of 64-bit words holding the rules' actions
- * (struct tb_pol_rule, word b for bit b), then each field's wildcard bitmap (nwords words per
- * field, from word nbits), then the classes' diff words. Each rule (after expansion), each tier end and the final catch-all get one bit in
- * priority order. Every field of the flow is looked up in one LPM trie (the field id is the
- * first key byte) whose value is the class of rules matching that value: the class's summary
- * (one bit per 64-bit word that holds a match), and the words where it differs from the field's
- * wildcard bitmap ("diff" words, stored packed and found by rank). ANDing summaries first and
- * then the few candidate words keeps the cost flat in the rule count.
+ * direction. Each rule (after expansion), each tier end and the final catch-all get one bit in
+ * priority order. Every field of the flow is looked up (in the set's LPM trie, or by exact hash
+ * per prefix length, see TB_POL_MAX_LENS); the value found is the class of rules matching that
+ * value: the class's summary (one bit per 64-bit word that holds a match) and the words where it
+ * differs from the field's wildcard bitmap ("diff" words, stored packed and found by rank).
+ * ANDing summaries first and then only the candidate words keeps the cost flat in the rule
+ * count. The set's array of 64-bit words holds the rules' actions (struct tb_pol_rule, word b
+ * for bit b), then each field's wildcard bitmap (nwords words per field, from word nbits), then
+ * the classes' diff words.
  */
 #ifndef TABBY_POLICY_H
 #define TABBY_POLICY_H
@@ -38,14 +39,14 @@
 #define TB_POL_KEY_DATA 23
 
 enum tb_pol_field {
-	TB_PF_SRC = 0,		/* family byte (4 or 6), source address (16 bytes, IPv4 first) */
-	TB_PF_DST = 1,		/* family byte, destination address */
-	TB_PF_PROTO = 2,	/* family (4 or 6) byte, protocol byte */
-	TB_PF_SPORT = 3,	/* source port, big-endian */
-	TB_PF_DPORT = 4,	/* destination port */
-	TB_PF_ICMP = 5,		/* ICMP type byte, code byte */
-	TB_PF_SRC_NAMED = 6,	/* proto, source port, family, source address: named ports */
-	TB_PF_DST_NAMED = 7,	/* proto, destination port, family, destination address */
+	TB_PF_SRC = 0,	     /* family byte (4 or 6), source address (16 bytes, IPv4 first) */
+	TB_PF_DST = 1,	     /* family byte, destination address */
+	TB_PF_PROTO = 2,     /* family (4 or 6) byte, protocol byte */
+	TB_PF_SPORT = 3,     /* source port, big-endian */
+	TB_PF_DPORT = 4,     /* destination port */
+	TB_PF_ICMP = 5,	     /* ICMP type byte, code byte */
+	TB_PF_SRC_NAMED = 6, /* proto, source port, family, source address: named ports */
+	TB_PF_DST_NAMED = 7, /* proto, destination port, family, destination address */
 	TB_PF_MAX,
 };
 
@@ -58,9 +59,9 @@ struct tb_pol_key {
 
 /* LPM value: the class of rules matching the looked-up value. */
 struct tb_pol_class {
-	__u64 sum[TB_POL_SUM_WORDS];	/* word w holds a matching rule */
-	__u64 dsum[TB_POL_SUM_WORDS];	/* word w differs from the field's wildcard word */
-	__u32 base[TB_POL_SUM_WORDS];	/* index in bits of the first diff word of each sum word */
+	__u64 sum[TB_POL_SUM_WORDS];  /* word w holds a matching rule */
+	__u64 dsum[TB_POL_SUM_WORDS]; /* word w differs from the field's wildcard word */
+	__u32 base[TB_POL_SUM_WORDS]; /* index in bits of the first diff word of each sum word */
 };
 
 enum tb_pol_act {
@@ -72,10 +73,10 @@ enum tb_pol_act {
 
 /* One bit's action, one 64-bit word. Pass and Log continue at next_bit. */
 struct tb_pol_rule {
-	__u32 rule_id;		/* global counter index */
-	__u16 next_bit;		/* Pass: first bit of the next tier (or profile) */
-	__u8 action;		/* enum tb_pol_act */
-	__u8 reason;		/* enum tb_drop_reason for Deny */
+	__u32 rule_id;	/* global counter index */
+	__u16 next_bit; /* Pass: first bit of the next tier (or profile) */
+	__u8 action;	/* enum tb_pol_act */
+	__u8 reason;	/* enum tb_drop_reason for Deny */
 };
 
 /* Per table set, indexed by slot; written before any endpoint points at the slot. */
@@ -90,11 +91,11 @@ struct tb_pol_rule {
 struct tb_pol_hdr {
 	__u32 nbits;
 	__u32 nwords;
-	__u32 field_mask;	/* bit f: field f constrains some rule and must be looked up */
+	__u32 field_mask; /* bit f: field f constrains some rule and must be looked up */
 	__u32 flags;
-	__u32 hash_mask;	/* bit f: field f is in the hash, at lens[f][0..nlens[f]) */
+	__u32 hash_mask; /* bit f: field f is in the hash, at lens[f][0..nlens[f]) */
 	__u8 nlens[TB_PF_MAX];
-	__u8 lens[TB_PF_MAX][TB_POL_MAX_LENS];	/* prefixlen values, longest first */
+	__u8 lens[TB_PF_MAX][TB_POL_MAX_LENS]; /* prefixlen values, longest first */
 };
 
 /* Key of tb_pol_hash_v1: the slot, then an LPM-style key masked to its prefixlen. */
@@ -105,10 +106,10 @@ struct tb_pol_hkey {
 
 struct tb_pol_ep_key {
 	__u32 ifindex;
-	__u32 dir;		/* enum tb_dir */
+	__u32 dir; /* enum tb_dir */
 };
 
-#define TB_POL_EP_TOO_LARGE 1u	/* compiled policy over the limits: deny everything */
+#define TB_POL_EP_TOO_LARGE 1u /* compiled policy over the limits: deny everything */
 
 struct tb_pol_ep {
 	__u32 slot;
@@ -140,9 +141,9 @@ struct tb_pol_log_event {
 
 /* What tb_policy_decide() answers for a new flow. */
 struct tb_policy_result {
-	__u32 allow;	/* 1: allow the flow, 0: drop it with `reason` */
-	__u32 reason;	/* enum tb_drop_reason when !allow */
-	__u32 rule_id;	/* the deciding rule's counter index, TB_RULE_NONE if none */
+	__u32 allow;   /* 1: allow the flow, 0: drop it with `reason` */
+	__u32 reason;  /* enum tb_drop_reason when !allow */
+	__u32 rule_id; /* the deciding rule's counter index, TB_RULE_NONE if none */
 };
 
 _Static_assert(sizeof(struct tb_pol_key) == 28, "tb_pol_key layout is shared with BPF");

@@ -21,8 +21,8 @@
 #define ROUNDS 5
 #define NSIZES 4
 
-static const int sizes[NSIZES] = { 10, 100, 1000, 10000 };
-static const char *const kinds[3] = { "last", "first", "miss" };
+static const int sizes[NSIZES] = {10, 100, 1000, 10000};
+static const char *const kinds[3] = {"last", "first", "miss"};
 
 static double now_ms(void)
 {
@@ -38,8 +38,8 @@ static struct tb_ir *make_ir(int n)
 	int err = !ir || tb_ir_add_tier(ir, "default", TB_IR_DENY) || tb_ir_add_policy(ir, "p");
 
 	for (int i = 0; i < n && !err; i++) {
-		struct tb_ir_cidr c = { .family = 4, .len = 24,
-					.addr = { 10, (uint8_t)(i / 256), (uint8_t)(i % 256) } };
+		struct tb_ir_cidr c = {
+		    .family = 4, .len = 24, .addr = {10, (uint8_t)(i / 256), (uint8_t)(i % 256)}};
 		struct tb_ir_rule r;
 
 		tb_ir_rule_init(&r, TB_IR_ALLOW);
@@ -72,7 +72,7 @@ static void make_flow(int n, int kind, struct tb_flow *f)
 	d[1] = 168;
 	d[3] = 1;
 	f->sport = 40000;
-	f->dport = (uint16_t)(1000 + i + (kind == 2));	/* miss: the next rule's port */
+	f->dport = (uint16_t)(1000 + i + (kind == 2)); /* miss: the next rule's port */
 }
 
 static void row(const char *name, double v, const char *unit, const char *peer, double pv,
@@ -80,11 +80,12 @@ static void row(const char *name, double v, const char *unit, const char *peer, 
 {
 	if (peer)
 		printf("{\"name\":\"%s\",\"value\":%.1f,\"unit\":\"%s\",\"peer\":\"%s\","
-		       "\"peer_value\":%.1f,\"ratio\":%.3f,\"target\":\"%s\"}\n", name, v, unit,
-		       peer, pv, pv > 0 ? v / pv : 0.0, target);
+		       "\"peer_value\":%.1f,\"ratio\":%.3f,\"target\":\"%s\"}\n",
+		       name, v, unit, peer, pv, pv > 0 ? v / pv : 0.0, target);
 	else
 		printf("{\"name\":\"%s\",\"value\":%.1f,\"unit\":\"%s\",\"peer\":null,"
-		       "\"peer_value\":null,\"ratio\":null,\"target\":null}\n", name, v, unit);
+		       "\"peer_value\":null,\"ratio\":null,\"target\":null}\n",
+		       name, v, unit);
 }
 
 /* Compiles and installs size s on ifindex 100 + s; records build times for the largest. */

@@ -27,20 +27,19 @@ int tb_pbpf_open(struct tb_pbpf *p)
 	if (!p->skel)
 		return -errno;
 	/* private maps: never pinned, never shared with a running agent or another test */
-	bpf_object__for_each_map(map, p->skel->obj)
-		bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, p->skel->obj) bpf_map__set_pin_path(map, NULL);
 	err = policy_test__load(p->skel);
 	if (err)
 		goto fail;
 	p->prog_fd = bpf_program__fd(p->skel->progs.tb_policy_test);
 	p->log_fd = bpf_map__fd(p->skel->maps.tb_pol_log_v1);
 	p->fds = (struct tb_pol_map_fds){
-		.ep = bpf_map__fd(p->skel->maps.tb_pol_ep_v1),
-		.hdr = bpf_map__fd(p->skel->maps.tb_pol_hdr_v1),
-		.keys = bpf_map__fd(p->skel->maps.tb_pol_keys_v1),
-		.bits = bpf_map__fd(p->skel->maps.tb_pol_bits_v1),
-		.hash = bpf_map__fd(p->skel->maps.tb_pol_hash_v1),
-		.cnt = bpf_map__fd(p->skel->maps.tb_pol_cnt_v1),
+	    .ep = bpf_map__fd(p->skel->maps.tb_pol_ep_v1),
+	    .hdr = bpf_map__fd(p->skel->maps.tb_pol_hdr_v1),
+	    .keys = bpf_map__fd(p->skel->maps.tb_pol_keys_v1),
+	    .bits = bpf_map__fd(p->skel->maps.tb_pol_bits_v1),
+	    .hash = bpf_map__fd(p->skel->maps.tb_pol_hash_v1),
+	    .cnt = bpf_map__fd(p->skel->maps.tb_pol_cnt_v1),
 	};
 	err = tb_pol_maps_new(&p->fds, &p->maps);
 	if (err)
@@ -62,8 +61,7 @@ void tb_pbpf_close(struct tb_pbpf *p)
 int tb_pbpf_decide(struct tb_pbpf *p, uint32_t ifindex, uint32_t dir, const struct tb_flow *f,
 		   uint32_t repeat, struct tb_policy_result *res, uint32_t *ns)
 {
-	struct tb_ptest_in in = { .eth = { [12] = 0x08 }, .ifindex = ifindex, .dir = dir,
-				  .flow = *f };
+	struct tb_ptest_in in = {.eth = {[12] = 0x08}, .ifindex = ifindex, .dir = dir, .flow = *f};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &in, .data_size_in = sizeof(in),
 		    .repeat = repeat ? repeat : 1);
 	int err = bpf_prog_test_run_opts(p->prog_fd, &opts);

@@ -20,7 +20,7 @@ struct tb_pbpf {
 	struct tb_pol_maps *maps;
 	struct tb_pol_map_fds fds;
 	int prog_fd;
-	int log_fd;	/* ring buffer of Log records */
+	int log_fd; /* ring buffer of Log records */
 };
 
 /* Loads the program (maps unpinned, private to this test). 0 or -errno. */

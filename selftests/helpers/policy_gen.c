@@ -6,8 +6,8 @@
 
 #include "policy_gen.h"
 
-static const uint8_t protos[] = { 6, 17, 1, 58, 132, 47 };
-static const uint16_t ports[] = { 0, 1, 22, 53, 79, 80, 81, 443, 1000, 1023, 8080, 65535 };
+static const uint8_t protos[] = {6, 17, 1, 58, 132, 47};
+static const uint16_t ports[] = {0, 1, 22, 53, 79, 80, 81, 443, 1000, 1023, 8080, 65535};
 
 void tb_gen_seed(struct tb_gen *g, uint64_t seed)
 {
@@ -49,8 +49,8 @@ static void gen_addr(struct tb_gen *g, int family, uint8_t *addr)
 
 static void gen_cidr(struct tb_gen *g, struct tb_ir_cidr *c)
 {
-	static const uint8_t l4[] = { 0, 8, 16, 22, 24, 29, 30, 32, 32 };
-	static const uint8_t l6[] = { 0, 8, 64, 112, 120, 125, 126, 128, 128 };
+	static const uint8_t l4[] = {0, 8, 16, 22, 24, 29, 30, 32, 32};
+	static const uint8_t l6[] = {0, 8, 64, 112, 120, 125, 126, 128, 128};
 
 	memset(c, 0, sizeof(*c));
 	c->family = chance(g, 60) ? 4 : 6;
@@ -76,7 +76,7 @@ int tb_gen_sets(struct tb_gen *g, struct tb_pol_sets *sets)
 		int n = (int)tb_gen_u32(g, 5), err = tb_pol_sets_ensure(sets, id, 1);
 
 		for (int i = 0; i < n && !err; i++) {
-			struct tb_ir_port_member m = { .proto = chance(g, 60) ? 6 : 17 };
+			struct tb_ir_port_member m = {.proto = chance(g, 60) ? 6 : 17};
 
 			m.port = ports[tb_gen_u32(g, sizeof(ports) / sizeof(ports[0]))];
 			m.addr.family = chance(g, 60) ? 4 : 6;
@@ -126,8 +126,8 @@ static int gen_side(struct tb_gen *g, struct tb_ir_side *s, int l4)
 
 static int gen_rule(struct tb_gen *g, struct tb_ir_rule *r)
 {
-	static const enum tb_ir_action acts[] = { TB_IR_ALLOW, TB_IR_ALLOW, TB_IR_ALLOW,
-						  TB_IR_DENY, TB_IR_DENY, TB_IR_LOG, TB_IR_PASS };
+	static const enum tb_ir_action acts[] = {TB_IR_ALLOW, TB_IR_ALLOW, TB_IR_ALLOW, TB_IR_DENY,
+						 TB_IR_DENY,  TB_IR_LOG,   TB_IR_PASS};
 	int l4 = 0, err;
 
 	tb_ir_rule_init(r, acts[tb_gen_u32(g, sizeof(acts) / sizeof(acts[0]))]);
@@ -235,18 +235,19 @@ static int ref_eq(const struct tb_pol_ref *a, const struct tb_pol_ref *b)
 	       a->rule == b->rule;
 }
 
-int tb_gen_compare(const struct tb_pol_compiled *c, const struct tb_eval_result *ref,
-		   int allow, int reason, uint32_t rule_id, const uint32_t *logs, size_t n_logs,
-		   char *msg, size_t len)
+int tb_gen_compare(const struct tb_pol_compiled *c, const struct tb_eval_result *ref, int allow,
+		   int reason, uint32_t rule_id, const uint32_t *logs, size_t n_logs, char *msg,
+		   size_t len)
 {
 	const struct tb_pol_ref *d = rule_id < c->n_rule_ids ? &c->refs[rule_id] : NULL;
 
 	if (allow != ref->allow || reason != ref->reason || !d || !ref_eq(d, &ref->decider)) {
-		snprintf(msg, len, "verdict %d reason %d rule %d/%d/%d/%d, reference %d %d "
-			 "%d/%d/%d/%d", allow, reason, d ? (int)d->kind : -9, d ? d->tier : -9,
-			 d ? d->policy : -9, d ? d->rule : -9, ref->allow, ref->reason,
-			 ref->decider.kind, ref->decider.tier, ref->decider.policy,
-			 ref->decider.rule);
+		snprintf(msg, len,
+			 "verdict %d reason %d rule %d/%d/%d/%d, reference %d %d "
+			 "%d/%d/%d/%d",
+			 allow, reason, d ? (int)d->kind : -9, d ? d->tier : -9, d ? d->policy : -9,
+			 d ? d->rule : -9, ref->allow, ref->reason, ref->decider.kind,
+			 ref->decider.tier, ref->decider.policy, ref->decider.rule);
 		return -1;
 	}
 	if (n_logs != ref->n_logs) {

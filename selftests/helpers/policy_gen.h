@@ -28,9 +28,9 @@ struct tb_ir *tb_gen_ir(struct tb_gen *g, int max_rules);
 void tb_gen_flow(struct tb_gen *g, struct tb_flow *f);
 
 /* Compares a compiled verdict with the reference; 0 if equal, else writes why into msg. */
-int tb_gen_compare(const struct tb_pol_compiled *c, const struct tb_eval_result *ref,
-		   int allow, int reason, uint32_t rule_id, const uint32_t *logs, size_t n_logs,
-		   char *msg, size_t len);
+int tb_gen_compare(const struct tb_pol_compiled *c, const struct tb_eval_result *ref, int allow,
+		   int reason, uint32_t rule_id, const uint32_t *logs, size_t n_logs, char *msg,
+		   size_t len);
 /* Renders a flow for messages. */
 void tb_gen_flow_str(const struct tb_flow *f, char *buf, size_t len);
 

@@ -65,7 +65,7 @@ static int parse_match(struct tb_ir_rule *r, char *tok)
 
 static int parse_rule(struct tb_ir *ir, int profile, char *args)
 {
-	static const char *const acts[] = { "allow", "deny", "log", "pass" };
+	static const char *const acts[] = {"allow", "deny", "log", "pass"};
 	char *save, *tok = strtok_r(args, " ", &save);
 	struct tb_ir_rule r;
 	int err = -EINVAL;
@@ -180,7 +180,7 @@ int tb_spec_flow(const char *spec, struct tb_flow *f)
 
 int tb_spec_ref(const char *s, struct tb_pol_ref *r)
 {
-	*r = (struct tb_pol_ref){ .tier = -1, .policy = -1, .rule = -1 };
+	*r = (struct tb_pol_ref){.tier = -1, .policy = -1, .rule = -1};
 	if (!strcmp(s, "final")) {
 		r->kind = TB_REF_FINAL;
 		return 0;
@@ -203,18 +203,21 @@ int tb_spec_ref(const char *s, struct tb_pol_ref *r)
 
 int tb_spec_sets(struct tb_pol_sets *sets)
 {
-	static const char *const ip[][2] = { { "1", "10.1.0.0/16" }, { "1", "fd01::/32" },
-					     { "2", "10.0.0.1/32" }, { "2", "fd00::1/128" } };
-	struct tb_ir_port_member m = { .proto = 6, .port = 8080 };
+	static const char *const ip[][2] = {
+	    {"1", "10.1.0.0/16"}, {"1", "fd01::/32"}, {"2", "10.0.0.1/32"}, {"2", "fd00::1/128"}};
+	struct tb_ir_port_member m = {.proto = 6, .port = 8080};
 	struct tb_ir_cidr c;
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(ip) / sizeof(ip[0]) && !err; i++)
-		err = tb_ir_cidr_parse(ip[i][1], &c) ?: tb_pol_sets_add_cidr(sets, (uint32_t)atoi(ip[i][0]), &c);
+		err = tb_ir_cidr_parse(ip[i][1], &c)
+			  ?: tb_pol_sets_add_cidr(sets, (uint32_t)atoi(ip[i][0]), &c);
 	if (!err)
-		err = tb_ir_cidr_parse("10.0.0.2/32", &m.addr) ?: tb_pol_sets_add_port(sets, 10, &m);
+		err =
+		    tb_ir_cidr_parse("10.0.0.2/32", &m.addr) ?: tb_pol_sets_add_port(sets, 10, &m);
 	m.port = 9090;
 	if (!err)
-		err = tb_ir_cidr_parse("fd00::2/128", &m.addr) ?: tb_pol_sets_add_port(sets, 10, &m);
+		err =
+		    tb_ir_cidr_parse("fd00::2/128", &m.addr) ?: tb_pol_sets_add_port(sets, 10, &m);
 	return err;
 }

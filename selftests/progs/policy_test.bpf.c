@@ -23,11 +23,11 @@ int tb_policy_test(struct __sk_buff *skb)
 
 	if (bpf_skb_load_bytes(skb, 14, &in, sizeof(in)))
 		return 2;
-	tb_policy_decide(&in.flow, in.ifindex, in.dir == TB_DIR_EGRESS ? TB_DIR_EGRESS :
-				TB_DIR_INGRESS, &tb_ptest_res);
+	tb_policy_decide(&in.flow, in.ifindex,
+			 in.dir == TB_DIR_EGRESS ? TB_DIR_EGRESS : TB_DIR_INGRESS, &tb_ptest_res);
 	if (tb_ptest_res.rule_id != TB_RULE_NONE)
 		tb_policy_count(tb_ptest_res.rule_id, skb->len);
-	return tb_ptest_res.allow ? 0 : 2;	/* TC_ACT_OK : TC_ACT_SHOT */
+	return tb_ptest_res.allow ? 0 : 2; /* TC_ACT_OK : TC_ACT_SHOT */
 }
 
 char LICENSE[] SEC("license") = "Apache-2.0";

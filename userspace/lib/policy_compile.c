@@ -17,7 +17,7 @@ struct layout {
 	uint32_t nbits, cap;
 	struct tb_pol_ref *refs;
 	uint32_t n_refs;
-	uint32_t steps;		/* Log rules + Pass targets: bounds the BPF loop */
+	uint32_t steps; /* Log rules + Pass targets: bounds the BPF loop */
 };
 
 static int new_ref(struct layout *l, struct tb_pol_ref ref, uint32_t *id)
@@ -49,8 +49,8 @@ static int new_bit(struct layout *l, uint32_t id, int action, int reason)
 		l->cap = nc;
 	}
 	memset(&l->cbits[l->nbits], 0, sizeof(l->cbits[0]));
-	l->rules[l->nbits] = (struct tb_pol_rule){ .rule_id = id, .action = (uint8_t)action,
-						   .reason = (uint8_t)reason };
+	l->rules[l->nbits] = (struct tb_pol_rule){
+	    .rule_id = id, .action = (uint8_t)action, .reason = (uint8_t)reason};
 	l->nbits++;
 	return 0;
 }
@@ -59,8 +59,10 @@ static int new_bit(struct layout *l, uint32_t id, int action, int reason)
 static int lay_rule(struct layout *l, const struct tb_ir_rule *r, struct tb_pol_ref ref,
 		    struct tb_diag *diag)
 {
-	static const uint8_t acts[] = { [TB_IR_ALLOW] = TB_PACT_ALLOW, [TB_IR_DENY] = TB_PACT_DENY,
-					[TB_IR_LOG] = TB_PACT_LOG, [TB_IR_PASS] = TB_PACT_PASS };
+	static const uint8_t acts[] = {[TB_IR_ALLOW] = TB_PACT_ALLOW,
+				       [TB_IR_DENY] = TB_PACT_DENY,
+				       [TB_IR_LOG] = TB_PACT_LOG,
+				       [TB_IR_PASS] = TB_PACT_PASS};
 	uint32_t id, first;
 	int err;
 
@@ -114,17 +116,17 @@ static int lay_tiers(struct layout *l, const struct tb_ir *ir, struct tb_diag *d
 {
 	for (size_t t = 0; t < ir->n_tiers; t++) {
 		const struct tb_ir_tier *tier = &ir->tiers[t];
-		struct tb_pol_ref end = { .kind = TB_REF_TIER_END, .tier = (int)t, .policy = -1,
-					  .rule = -1 };
+		struct tb_pol_ref end = {
+		    .kind = TB_REF_TIER_END, .tier = (int)t, .policy = -1, .rule = -1};
 		uint32_t first = l->nbits, id;
 		int pass = tier->default_action == TB_IR_PASS, err;
 
 		if (!tier->n_policies)
-			continue;	/* a tier applies only through its policies */
+			continue; /* a tier applies only through its policies */
 		*applied = 1;
 		for (size_t p = 0; p < tier->n_policies; p++) {
-			struct tb_pol_ref ref = { .kind = TB_REF_RULE, .tier = (int)t,
-						  .policy = (int)p };
+			struct tb_pol_ref ref = {
+			    .kind = TB_REF_RULE, .tier = (int)t, .policy = (int)p};
 
 			err = lay_policy(l, &tier->policies[p], ref, diag);
 			if (err)
@@ -144,14 +146,13 @@ static int lay_tiers(struct layout *l, const struct tb_ir *ir, struct tb_diag *d
 
 static int lay_out(struct layout *l, const struct tb_ir *ir, struct tb_diag *diag)
 {
-	struct tb_pol_ref fin = { .kind = TB_REF_FINAL, .tier = -1, .policy = -1, .rule = -1 };
+	struct tb_pol_ref fin = {.kind = TB_REF_FINAL, .tier = -1, .policy = -1, .rule = -1};
 	int applied = 0, err;
 	uint32_t id;
 
 	err = lay_tiers(l, ir, diag, &applied);
 	for (size_t p = 0; p < ir->n_profiles && !err; p++) {
-		struct tb_pol_ref ref = { .kind = TB_REF_PROFILE_RULE, .tier = -1,
-					  .policy = (int)p };
+		struct tb_pol_ref ref = {.kind = TB_REF_PROFILE_RULE, .tier = -1, .policy = (int)p};
 		uint32_t first = l->nbits;
 
 		err = lay_policy(l, &ir->profiles[p], ref, diag);
@@ -180,13 +181,16 @@ static void layout_free(struct layout *l)
 static int check_limits(const struct layout *l, struct tb_diag *diag)
 {
 	if (l->nbits > TB_POL_MAX_BITS) {
-		tb_diag_add(diag, "policy needs %u classifier rules (rules, port alternatives, tier "
+		tb_diag_add(diag,
+			    "policy needs %u classifier rules (rules, port alternatives, tier "
 			    "ends); the dataplane supports at most %u per endpoint and direction "
-			    "(TB_POL_MAX_BITS)", l->nbits, TB_POL_MAX_BITS);
+			    "(TB_POL_MAX_BITS)",
+			    l->nbits, TB_POL_MAX_BITS);
 		return -E2BIG;
 	}
 	if (l->steps > TB_POL_MAX_STEPS) {
-		tb_diag_add(diag, "policy has %u Log rules, tiers and profiles; the dataplane "
+		tb_diag_add(diag,
+			    "policy has %u Log rules, tiers and profiles; the dataplane "
 			    "supports at most %u per endpoint and direction (TB_POL_MAX_STEPS)",
 			    l->steps, TB_POL_MAX_STEPS);
 		return -E2BIG;
@@ -328,7 +332,7 @@ static int compile_fields(struct tb_pol_compiled *c, const struct layout *l,
 int tb_pol_compile(const struct tb_ir *ir, const struct tb_pol_sets *sets, struct tb_diag *diag,
 		   struct tb_pol_compiled **out)
 {
-	struct layout l = { 0 };
+	struct layout l = {0};
 	struct tb_pol_compiled *c;
 	int err;
 

@@ -17,7 +17,7 @@
 
 struct tb_pol_entry {
 	struct tb_pol_key key;
-	uint32_t cls;		/* index in classes[] */
+	uint32_t cls; /* index in classes[] */
 };
 
 struct tb_pol_compiled {
@@ -26,8 +26,8 @@ struct tb_pol_compiled {
 	uint32_t hash_mask;
 	uint8_t nlens[TB_PF_MAX];
 	uint8_t lens[TB_PF_MAX][TB_POL_MAX_LENS];
-	struct tb_pol_rule *rules;	/* nbits; rule_id is the local id (index in refs) */
-	struct tb_pol_ref *refs;	/* local rule id -> where in the IR */
+	struct tb_pol_rule *rules; /* nbits; rule_id is the local id (index in refs) */
+	struct tb_pol_ref *refs;   /* local rule id -> where in the IR */
 	uint32_t n_rule_ids;
 	struct tb_pol_entry *entries;
 	size_t n_entries;
@@ -50,8 +50,8 @@ void tb_pol_compiled_free(struct tb_pol_compiled *c);
 struct tb_pol_sim_result {
 	int allow;
 	int reason;
-	uint32_t rule_id;		/* local id, or TB_POL_NO_RULE */
-	uint32_t logs[64];		/* local ids of Log rules that matched */
+	uint32_t rule_id;  /* local id, or TB_POL_NO_RULE */
+	uint32_t logs[64]; /* local ids of Log rules that matched */
 	size_t n_logs;
 };
 

@@ -35,13 +35,13 @@ static int push_id(uint32_t **arr, size_t *n, uint32_t id)
 static void canon(struct tb_pfx *p)
 {
 	for (unsigned b = p->len; b < 8 * TB_POL_KEY_DATA; b++)
-		p->data[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		p->data[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 }
 
 static int add_cidrs(struct tb_pfx **arr, size_t *n, const struct tb_ir_cidr *c, size_t cnt)
 {
 	for (size_t i = 0; i < cnt; i++) {
-		struct tb_pfx p = { .len = (uint8_t)(8 + c[i].len) };
+		struct tb_pfx p = {.len = (uint8_t)(8 + c[i].len)};
 
 		p.data[0] = c[i].family;
 		memcpy(p.data + 1, c[i].addr, c[i].family == 4 ? 4 : 16);
@@ -53,15 +53,14 @@ static int add_cidrs(struct tb_pfx **arr, size_t *n, const struct tb_ir_cidr *c,
 }
 
 /* A port range as the minimal list of aligned prefixes of the 16-bit port. */
-static int add_ranges(struct tb_pfx **arr, size_t *n, const struct tb_ir_port_range *r,
-		      size_t cnt)
+static int add_ranges(struct tb_pfx **arr, size_t *n, const struct tb_ir_port_range *r, size_t cnt)
 {
 	for (size_t i = 0; i < cnt; i++) {
 		uint32_t lo = r[i].lo, hi = r[i].hi;
 
 		while (lo <= hi) {
 			unsigned k = 0;
-			struct tb_pfx p = { 0 };
+			struct tb_pfx p = {0};
 
 			while (k < 16 && !(lo & ((2u << k) - 1)) && lo + (2u << k) - 1 <= hi)
 				k++;
@@ -78,7 +77,7 @@ static int add_ranges(struct tb_pfx **arr, size_t *n, const struct tb_ir_port_ra
 
 static int add_two(struct tb_pfx **arr, size_t *n, int a, int b)
 {
-	struct tb_pfx p = { .len = 8 };
+	struct tb_pfx p = {.len = 8};
 
 	p.data[0] = (uint8_t)a;
 	if (b != TB_IR_ANY) {
@@ -91,8 +90,8 @@ static int add_two(struct tb_pfx **arr, size_t *n, int a, int b)
 /* Families a rule can match: ipVersion and the families of its nets (not notNets). */
 static unsigned rule_families(const struct tb_ir_rule *r)
 {
-	unsigned fam = 3;	/* bit 0: IPv4, bit 1: IPv6 */
-	const struct tb_ir_side *sides[2] = { &r->src, &r->dst };
+	unsigned fam = 3; /* bit 0: IPv4, bit 1: IPv6 */
+	const struct tb_ir_side *sides[2] = {&r->src, &r->dst};
 
 	if (r->ip_version)
 		fam &= r->ip_version == 4 ? 1 : 2;
@@ -111,7 +110,7 @@ static unsigned rule_families(const struct tb_ir_rule *r)
 static int proto_cond(const struct tb_ir_rule *r, struct tb_cond *c)
 {
 	unsigned fam = rule_families(r);
-	static const int fams[2] = { 4, 6 };
+	static const int fams[2] = {4, 6};
 	int err = 0;
 
 	if (fam != 3 || r->protocol != TB_IR_ANY) {
@@ -154,8 +153,7 @@ static int addr_cond(const struct tb_ir_side *s, struct tb_cond *c)
 }
 
 /* alt 0: the numeric ports, alt 1: the named ports (only when the side has them). */
-static int port_conds(const struct tb_ir_side *s, int alt, struct tb_cond *pc,
-		      struct tb_cond *nc)
+static int port_conds(const struct tb_ir_side *s, int alt, struct tb_cond *pc, struct tb_cond *nc)
 {
 	int err = 0;
 

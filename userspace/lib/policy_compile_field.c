@@ -17,7 +17,7 @@ enum ref_kind { REF_IN, REF_NOTIN, REF_SET };
 struct pref {
 	struct tb_pfx p;
 	uint8_t kind;
-	uint32_t idx;		/* bit for IN/NOTIN, set index for SET */
+	uint32_t idx; /* bit for IN/NOTIN, set index for SET */
 };
 
 struct setref {
@@ -74,8 +74,8 @@ static int set_index(const struct walk *w, uint32_t id)
 static void update(struct walk *w, uint32_t b)
 {
 	const struct tb_cond *c = &w->bits[b].f[w->field];
-	int m = (!c->has_in || w->in_cnt[b]) && !w->notin_cnt[b] && !w->missing[b] &&
-		!w->notset_hit[b];
+	int m =
+	    (!c->has_in || w->in_cnt[b]) && !w->notin_cnt[b] && !w->missing[b] && !w->notset_hit[b];
 
 	if (m)
 		tb_bm_set(w->cur, b);
@@ -117,8 +117,8 @@ static void apply(struct walk *w, const struct pref *r, size_t n, int d)
 	}
 }
 
-static int push_pref(struct pref **arr, size_t *n, size_t *cap, const struct tb_pfx *p,
-		     int kind, uint32_t idx)
+static int push_pref(struct pref **arr, size_t *n, size_t *cap, const struct tb_pfx *p, int kind,
+		     uint32_t idx)
 {
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 256;
@@ -160,7 +160,7 @@ static void member_pfx(enum tb_pol_field field, const struct tb_ir_set *s, size_
 	p->len = (uint8_t)(8 * (off + 1) + c->len);
 	/* canonical: clear host bits */
 	for (unsigned b = p->len; b < 8 * TB_POL_KEY_DATA; b++)
-		p->data[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		p->data[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 }
 
 /* Gathers the distinct set IDs this field references and their member prefixes. */
@@ -180,7 +180,8 @@ static int gather(struct walk *w, const struct tb_pol_sets *sets, uint32_t nbits
 			err = push_pref(prefs, n, cap, &c->notin[i], REF_NOTIN, b);
 		for (size_t i = 0; i < c->n_sets + c->n_notsets && !err; i++) {
 			if (nid == cid) {
-				uint32_t *np = realloc(ids, (cid = cid ? 2 * cid : 64) * sizeof(*np));
+				uint32_t *np =
+				    realloc(ids, (cid = cid ? 2 * cid : 64) * sizeof(*np));
 
 				if (!np) {
 					err = -ENOMEM;
@@ -205,7 +206,7 @@ static int gather(struct walk *w, const struct tb_pol_sets *sets, uint32_t nbits
 		size_t cnt;
 
 		if (!set || set->is_port_set != port)
-			continue;	/* unknown or wrong kind: an empty set */
+			continue; /* unknown or wrong kind: an empty set */
 		cnt = port ? set->n_port_members : set->n_cidrs;
 		for (size_t i = 0; i < cnt; i++) {
 			struct tb_pfx p;
@@ -236,7 +237,7 @@ static int build_set_refs(struct walk *w, uint32_t nbits)
 			if (!np)
 				return -ENOMEM;
 			w->set_refs[s] = np;
-			np[w->n_set_refs[s]++] = (struct setref){ .bit = b, .neg = neg };
+			np[w->n_set_refs[s]++] = (struct setref){.bit = b, .neg = neg};
 			if (!neg)
 				w->missing[b]++;
 		}
@@ -248,7 +249,7 @@ static int build_set_refs(struct walk *w, uint32_t nbits)
 struct classes {
 	uint64_t *bms;
 	size_t n, cap, nwords;
-	uint32_t *slots;	/* class index + 1, 0 empty */
+	uint32_t *slots; /* class index + 1, 0 empty */
 	size_t nslots;
 };
 
@@ -367,11 +368,11 @@ out:
 int tb_compile_field(enum tb_pol_field field, const struct tb_cbit *bits, uint32_t nbits,
 		     uint32_t nwords, const struct tb_pol_sets *sets, struct tb_field_out *out)
 {
-	struct walk w = { .bits = bits, .field = field, .nwords = nwords };
-	struct classes cls = { .nwords = nwords };
+	struct walk w = {.bits = bits, .field = field, .nwords = nwords};
+	struct classes cls = {.nwords = nwords};
 	struct pref *prefs = NULL;
 	size_t n = 0, cap = 0;
-	struct tb_pfx root = { .len = 0 };
+	struct tb_pfx root = {.len = 0};
 	int err;
 
 	memset(out, 0, sizeof(*out));

@@ -8,7 +8,7 @@
 /* A prefix of a field's data (bits beyond len are zero). */
 struct tb_pfx {
 	uint8_t data[TB_POL_KEY_DATA];
-	uint8_t len;		/* bits */
+	uint8_t len; /* bits */
 };
 
 /*
@@ -35,9 +35,9 @@ static inline int tb_cond_used(const struct tb_cond *c)
 
 /* Per-field output: classes as full bitmaps (nwords each) and LPM entries. */
 struct tb_field_out {
-	uint64_t *bms;		/* n_cls * nwords */
+	uint64_t *bms; /* n_cls * nwords */
 	size_t n_cls;
-	struct tb_pol_entry *entries;	/* cls is local to the field */
+	struct tb_pol_entry *entries; /* cls is local to the field */
 	size_t n_entries;
 };
 

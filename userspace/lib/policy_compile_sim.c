@@ -79,8 +79,8 @@ static uint64_t word_of(const struct tb_pol_compiled *c, int f, const struct tb_
 	uint64_t ds = cl->dsum[w / 64];
 
 	if (ds & (1ull << (w % 64)))
-		v ^= c->bits[cl->base[w / 64] +
-			     __builtin_popcountll(ds & ((1ull << (w % 64)) - 1))];
+		v ^=
+		    c->bits[cl->base[w / 64] + __builtin_popcountll(ds & ((1ull << (w % 64)) - 1))];
 	return v;
 }
 
@@ -101,8 +101,8 @@ static int next_word(const uint64_t *sum, uint32_t from_w)
 void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flow *f,
 			    struct tb_pol_sim_result *res)
 {
-	const struct tb_pol_class *cls[TB_PF_MAX] = { 0 };
-	uint64_t sum[TB_POL_SUM_WORDS] = { 0 };
+	const struct tb_pol_class *cls[TB_PF_MAX] = {0};
+	uint64_t sum[TB_POL_SUM_WORDS] = {0};
 	uint32_t from = 0;
 
 	memset(res, 0, sizeof(*res));

@@ -140,7 +140,7 @@ static int run_tier(const struct tb_ir *ir, size_t t, const struct tb_pol_sets *
 		    const struct tb_flow *f, struct tb_eval_result *res)
 {
 	const struct tb_ir_tier *tier = &ir->tiers[t];
-	struct tb_pol_ref ref = { .kind = TB_REF_RULE, .tier = (int)t };
+	struct tb_pol_ref ref = {.kind = TB_REF_RULE, .tier = (int)t};
 
 	if (!tier->n_policies)
 		return 0;
@@ -158,13 +158,13 @@ static int run_tier(const struct tb_ir *ir, size_t t, const struct tb_pol_sets *
 		return 0;
 	res->allow = 0;
 	res->reason = TB_DROP_TIER_END;
-	res->decider = (struct tb_pol_ref){ .kind = TB_REF_TIER_END, .tier = (int)t, .policy = -1,
-					    .rule = -1 };
+	res->decider =
+	    (struct tb_pol_ref){.kind = TB_REF_TIER_END, .tier = (int)t, .policy = -1, .rule = -1};
 	return 1;
 }
 
-void tb_eval_flow(const struct tb_ir *ir, const struct tb_pol_sets *sets,
-		  const struct tb_flow *f, struct tb_eval_result *res)
+void tb_eval_flow(const struct tb_ir *ir, const struct tb_pol_sets *sets, const struct tb_flow *f,
+		  struct tb_eval_result *res)
 {
 	int applied = 0;
 
@@ -175,8 +175,7 @@ void tb_eval_flow(const struct tb_ir *ir, const struct tb_pol_sets *sets,
 			return;
 	}
 	for (size_t p = 0; p < ir->n_profiles; p++) {
-		struct tb_pol_ref ref = { .kind = TB_REF_PROFILE_RULE, .tier = -1,
-					  .policy = (int)p };
+		struct tb_pol_ref ref = {.kind = TB_REF_PROFILE_RULE, .tier = -1, .policy = (int)p};
 
 		/* Pass in a profile skips to the next profile */
 		if (run_rules(&ir->profiles[p], ref, sets, f, res) > 0)
@@ -184,6 +183,6 @@ void tb_eval_flow(const struct tb_ir *ir, const struct tb_pol_sets *sets,
 	}
 	res->allow = 0;
 	res->reason = applied ? TB_DROP_DEFAULT_DENY : TB_DROP_PROFILE_DENY;
-	res->decider = (struct tb_pol_ref){ .kind = TB_REF_FINAL, .tier = -1, .policy = -1,
-					    .rule = -1 };
+	res->decider =
+	    (struct tb_pol_ref){.kind = TB_REF_FINAL, .tier = -1, .policy = -1, .rule = -1};
 }

@@ -14,9 +14,9 @@
 
 struct tb_eval_result {
 	int allow;
-	int reason;			/* enum tb_drop_reason when !allow */
+	int reason; /* enum tb_drop_reason when !allow */
 	struct tb_pol_ref decider;
-	struct tb_pol_ref logs[TB_EVAL_MAX_LOGS];	/* Log rules matched before the decision */
+	struct tb_pol_ref logs[TB_EVAL_MAX_LOGS]; /* Log rules matched before the decision */
 	size_t n_logs;
 };
 

@@ -23,7 +23,7 @@ enum tb_ir_action {
 
 /* An address prefix; IPv4 in addr[0..3]. */
 struct tb_ir_cidr {
-	uint8_t family;		/* 4 or 6 */
+	uint8_t family; /* 4 or 6 */
 	uint8_t len;
 	uint8_t addr[16];
 };
@@ -38,14 +38,14 @@ struct tb_ir_side {
 	size_t n_nets;
 	struct tb_ir_cidr *not_nets;
 	size_t n_not_nets;
-	uint32_t *sets;		/* IP set IDs, all must contain the address (selectors) */
+	uint32_t *sets; /* IP set IDs, all must contain the address (selectors) */
 	size_t n_sets;
-	uint32_t *not_sets;	/* none may contain it (notSelector) */
+	uint32_t *not_sets; /* none may contain it (notSelector) */
 	size_t n_not_sets;
 	/* ports: numeric ranges OR the named-port set (if nonzero); notPorts likewise. */
 	struct tb_ir_port_range *ports;
 	size_t n_ports;
-	uint32_t named_set;	/* IP+port set ID of the rule's named ports, 0: none */
+	uint32_t named_set; /* IP+port set ID of the rule's named ports, 0: none */
 	struct tb_ir_port_range *not_ports;
 	size_t n_not_ports;
 	uint32_t not_named_set;
@@ -55,10 +55,10 @@ struct tb_ir_side {
 
 struct tb_ir_rule {
 	enum tb_ir_action action;
-	int ip_version;		/* 0, 4 or 6 */
-	int protocol;		/* TB_IR_ANY or 0..255 */
-	int not_protocol;	/* TB_IR_ANY or 0..255 */
-	int icmp_type, icmp_code;	/* TB_IR_ANY or 0..255 (code only with a type) */
+	int ip_version;		  /* 0, 4 or 6 */
+	int protocol;		  /* TB_IR_ANY or 0..255 */
+	int not_protocol;	  /* TB_IR_ANY or 0..255 */
+	int icmp_type, icmp_code; /* TB_IR_ANY or 0..255 (code only with a type) */
 	int not_icmp_type, not_icmp_code;
 	struct tb_ir_side src, dst;
 };
@@ -71,7 +71,7 @@ struct tb_ir_policy {
 
 struct tb_ir_tier {
 	char *name;
-	enum tb_ir_action default_action;	/* TB_IR_DENY or TB_IR_PASS */
+	enum tb_ir_action default_action; /* TB_IR_DENY or TB_IR_PASS */
 	struct tb_ir_policy *policies;
 	size_t n_policies;
 };
@@ -80,7 +80,7 @@ struct tb_ir_tier {
 struct tb_ir {
 	struct tb_ir_tier *tiers;
 	size_t n_tiers;
-	struct tb_ir_policy *profiles;	/* profile rules, in the endpoint's profile order */
+	struct tb_ir_policy *profiles; /* profile rules, in the endpoint's profile order */
 	size_t n_profiles;
 };
 
@@ -93,7 +93,7 @@ struct tb_ir_port_member {
 
 struct tb_ir_set {
 	uint32_t id;
-	int is_port_set;	/* 0: IP set (cidrs), 1: IP+port set (port_members) */
+	int is_port_set; /* 0: IP set (cidrs), 1: IP+port set (port_members) */
 	struct tb_ir_cidr *cidrs;
 	size_t n_cidrs;
 	struct tb_ir_port_member *port_members;
@@ -107,10 +107,10 @@ struct tb_pol_sets {
 
 /* Where a verdict or a Log record comes from, for counters, tests and `policy trace`. */
 enum tb_pol_ref_kind {
-	TB_REF_RULE,		/* tiers[tier].policies[policy].rules[rule] */
-	TB_REF_TIER_END,	/* tiers[tier]: no rule matched, its defaultAction */
-	TB_REF_PROFILE_RULE,	/* profiles[policy].rules[rule] */
-	TB_REF_FINAL,		/* nothing matched: deny */
+	TB_REF_RULE,	     /* tiers[tier].policies[policy].rules[rule] */
+	TB_REF_TIER_END,     /* tiers[tier]: no rule matched, its defaultAction */
+	TB_REF_PROFILE_RULE, /* profiles[policy].rules[rule] */
+	TB_REF_FINAL,	     /* nothing matched: deny */
 };
 
 struct tb_pol_ref {

@@ -14,11 +14,11 @@
 
 struct pset {
 	int used;
-	char *key;		/* NULL once replaced: no longer shared */
+	char *key; /* NULL once replaced: no longer shared */
 	unsigned refs;
-	uint64_t dead_since;	/* refs == 0: when */
+	uint64_t dead_since; /* refs == 0: when */
 	uint32_t rule_base, n_rules;
-	struct tb_pol_hkey *hkeys;	/* its entries in the shared hash */
+	struct tb_pol_hkey *hkeys; /* its entries in the shared hash */
 	size_t n_hkeys;
 };
 
@@ -77,7 +77,8 @@ static int alloc_rule_ids(const struct tb_pol_maps *m, uint32_t n, uint32_t *bas
 		for (unsigned s = 0; s < TB_POL_MAX_SETS; s++) {
 			const struct pset *p = &m->sets[s];
 
-			if (p->used && cand < p->rule_base + p->n_rules && p->rule_base < cand + n) {
+			if (p->used && cand < p->rule_base + p->n_rules &&
+			    p->rule_base < cand + n) {
 				cand = p->rule_base + p->n_rules;
 				moved = 1;
 			}
@@ -208,16 +209,16 @@ static struct pep *find_ep(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir
 		return NULL;
 	m->eps = e;
 	e = &m->eps[m->n_eps++];
-	*e = (struct pep){ .ifindex = ifindex, .dir = dir };
+	*e = (struct pep){.ifindex = ifindex, .dir = dir};
 	return e;
 }
 
 /* One update of the endpoint's entry, then the old set loses the endpoint's reference. */
-static int point(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir, int has_slot,
-		 uint32_t slot, uint32_t flags)
+static int point(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir, int has_slot, uint32_t slot,
+		 uint32_t flags)
 {
-	struct tb_pol_ep_key k = { .ifindex = ifindex, .dir = dir };
-	struct tb_pol_ep v = { .slot = slot, .flags = flags };
+	struct tb_pol_ep_key k = {.ifindex = ifindex, .dir = dir};
+	struct tb_pol_ep v = {.slot = slot, .flags = flags};
 	struct pep *e = find_ep(m, ifindex, dir, 1);
 
 	if (!e)
@@ -245,7 +246,7 @@ int tb_pol_maps_set_too_large(struct tb_pol_maps *m, uint32_t ifindex, uint32_t 
 
 int tb_pol_maps_detach(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir)
 {
-	struct tb_pol_ep_key k = { .ifindex = ifindex, .dir = dir };
+	struct tb_pol_ep_key k = {.ifindex = ifindex, .dir = dir};
 	struct pep *e = find_ep(m, ifindex, dir, 0);
 
 	if (!e)
@@ -283,7 +284,7 @@ int tb_pol_maps_replace(struct tb_pol_maps *m, const char *list_key,
 		if (err)
 			m->sets[slot].refs--;
 	}
-	tb_pol_maps_put(m, slot);	/* install's own reference */
+	tb_pol_maps_put(m, slot); /* install's own reference */
 	if (err)
 		tb_err("policy: flipping endpoints of %s to new tables: %s", list_key,
 		       strerror(-err));

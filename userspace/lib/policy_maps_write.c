@@ -50,7 +50,7 @@ static int fill_keys(int lpm_fd, int hash_fd, uint32_t slot, const struct tb_pol
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct tb_pol_entry *e = &c->entries[i];
 		const struct tb_pol_class *v = &c->classes[e->cls];
-		struct tb_pol_hkey hk = { .slot = slot, .key = e->key };
+		struct tb_pol_hkey hk = {.slot = slot, .key = e->key};
 		int err = is_hashed(c, e) ? bpf_map_update_elem(hash_fd, &hk, v, BPF_ANY)
 					  : bpf_map_update_elem(lpm_fd, &e->key, v, BPF_ANY);
 
@@ -60,8 +60,7 @@ static int fill_keys(int lpm_fd, int hash_fd, uint32_t slot, const struct tb_pol
 	return 0;
 }
 
-size_t tb_pol_set_hkeys(const struct tb_pol_compiled *c, uint32_t slot,
-			struct tb_pol_hkey **out)
+size_t tb_pol_set_hkeys(const struct tb_pol_compiled *c, uint32_t slot, struct tb_pol_hkey **out)
 {
 	size_t n = 0;
 
@@ -70,7 +69,7 @@ size_t tb_pol_set_hkeys(const struct tb_pol_compiled *c, uint32_t slot,
 		return 0;
 	for (size_t i = 0; i < c->n_entries; i++)
 		if (is_hashed(c, &c->entries[i]))
-			(*out)[n++] = (struct tb_pol_hkey){ .slot = slot, .key = c->entries[i].key };
+			(*out)[n++] = (struct tb_pol_hkey){.slot = slot, .key = c->entries[i].key};
 	return n;
 }
 
@@ -119,8 +118,10 @@ int tb_pol_counters_zero(int fd, uint32_t base, uint32_t n)
 int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
 		     const struct tb_pol_compiled *c, uint32_t rule_base)
 {
-	struct tb_pol_hdr hdr = { .nbits = c->nbits, .nwords = c->nwords,
-				  .field_mask = c->field_mask, .hash_mask = c->hash_mask };
+	struct tb_pol_hdr hdr = {.nbits = c->nbits,
+				 .nwords = c->nwords,
+				 .field_mask = c->field_mask,
+				 .hash_mask = c->hash_mask};
 	size_t n_lpm = 0;
 	int kfd, bfd, err;
 
