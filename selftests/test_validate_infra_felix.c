@@ -153,6 +153,8 @@ static const struct infra_case felix[] = {
 	{ FC, "default", "{`bpfLogFilters`:{`eth0`:1}}",
 	  "spec.bpfLogFilters.eth0: must be a string" },
 	{ FC, "default", "{`mtuIfacePattern`:`[`}", "spec.mtuIfacePattern" },
+	{ FC, "default", "{`bpfLogFilters`:{`all`:`tcp`,`eth0:1`:`udp`}}",
+	  "spec.bpfLogFilters.eth0:1: 'eth0:1' is not an interface name" },
 	{ FC, "default", "{`metadataPort`:70000}", "spec.metadataPort: 70000 is out of range" },
 };
 

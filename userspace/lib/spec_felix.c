@@ -153,7 +153,7 @@ static const struct tb_field felix_fields[] = {
 	ONE("bpfConntrackMode", ct_modes),
 	{ "bpfConntrackTimeouts", TB_T_OBJECT, .sub = &tb_felix_ct_timeouts },
 	DUR("bpfIPFragTimeout"),
-	{ "bpfLogFilters", TB_T_STRMAP },
+	CHK("bpfLogFilters", TB_T_STRMAP, tb_fcheck_bpf_log_filters),
 	{ "bpfCTLBLogFilter", S },
 	CHK("bpfDataIfacePattern", S, tb_icheck_regexp),
 	CHK("bpfL3IfacePattern", S, tb_icheck_regexp),

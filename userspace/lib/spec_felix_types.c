@@ -195,6 +195,18 @@ void tb_fcheck_maglev(struct tb_vctx *c, json_t *v)
 	int_range(c, v, 1, 3000);
 }
 
+/* BPF log filters are keyed by interface name ("all" for every interface). */
+void tb_fcheck_bpf_log_filters(struct tb_vctx *c, json_t *v)
+{
+	const char *key;
+	json_t *e;
+
+	json_object_foreach(v, key, e)
+		if (!tb_infra_valid_ifname(key))
+			tb_verror_at(c, key, "'%s' is not an interface name (1-15 of [a-zA-Z0-9_.-])",
+				     key);
+}
+
 void tb_fcheck_ipv4_cidr(struct tb_vctx *c, json_t *v)
 {
 	struct tb_cidr a;

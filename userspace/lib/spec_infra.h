@@ -88,6 +88,7 @@ void tb_fcheck_route_priority(struct tb_vctx *c, json_t *v);	/* 1-2147483646 */
 void tb_fcheck_wg_rule_priority(struct tb_vctx *c, json_t *v);	/* 1-32765 */
 void tb_fcheck_maglev(struct tb_vctx *c, json_t *v);		/* 1-3000 */
 void tb_fcheck_ipv4_cidr(struct tb_vctx *c, json_t *v);	/* IPv4 CIDR or address */
+void tb_fcheck_bpf_log_filters(struct tb_vctx *c, json_t *v);	/* keys are interface names */
 
 /* Whole-document rules, one per kind (spec_infra.c dispatches on the kind). */
 void tb_check_wep_doc(struct tb_vctx *c, json_t *doc);
