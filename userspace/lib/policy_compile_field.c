@@ -245,46 +245,6 @@ static int build_set_refs(struct walk *w, uint32_t nbits)
 	return 0;
 }
 
-/* Class table: bitmaps deduplicated through an open-addressing hash. */
-struct classes {
-	uint64_t *bms;
-	size_t n, cap, nwords;
-	uint32_t *slots; /* class index + 1, 0 empty */
-	size_t nslots;
-};
-
-static uint64_t bm_hash(const uint64_t *bm, size_t nwords)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < nwords; i++)
-		h = (h ^ bm[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
-}
-
-/* Returns the class index of bm, adding it if new; -ENOMEM on failure. */
-static long class_intern(struct classes *c, const uint64_t *bm)
-{
-	size_t sz = c->nwords * sizeof(uint64_t);
-	size_t i = bm_hash(bm, c->nwords) & (c->nslots - 1);
-
-	for (; c->slots[i]; i = (i + 1) & (c->nslots - 1))
-		if (!memcmp(c->bms + (c->slots[i] - 1) * c->nwords, bm, sz))
-			return c->slots[i] - 1;
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		uint64_t *np = realloc(c->bms, nc * sz);
-
-		if (!np)
-			return -ENOMEM;
-		c->bms = np;
-		c->cap = nc;
-	}
-	memcpy(c->bms + c->n * c->nwords, bm, sz);
-	c->slots[i] = (uint32_t)++c->n;
-	return (long)c->n - 1;
-}
-
 static int walk_init(struct walk *w, uint32_t nbits)
 {
 	w->in_cnt = calloc(nbits, sizeof(uint32_t));
@@ -348,7 +308,7 @@ static int walk_run(struct walk *w, uint32_t nbits, const struct pref *prefs, si
 		apply(w, &prefs[i], j - i, +1);
 		stack[depth] = i;
 		grp_len[depth++] = j - i;
-		c = class_intern(cls, w->cur);
+		c = tb_class_intern(cls, w->cur);
 		if (c < 0)
 			goto out;
 		e = &out->entries[out->n_entries++];

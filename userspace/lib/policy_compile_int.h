@@ -41,6 +41,17 @@ struct tb_field_out {
 	size_t n_entries;
 };
 
+/* Class table: bitmaps deduplicated through an open-addressing hash. */
+struct classes {
+	uint64_t *bms;
+	size_t n, cap, nwords;
+	uint32_t *slots; /* class index + 1, 0 empty; nslots a power of two */
+	size_t nslots;
+};
+
+/* Returns the class index of bm, adding it if new; -ENOMEM on failure. */
+long tb_class_intern(struct classes *c, const uint64_t *bm);
+
 int tb_compile_field(enum tb_pol_field field, const struct tb_cbit *bits, uint32_t nbits,
 		     uint32_t nwords, const struct tb_pol_sets *sets, struct tb_field_out *out);
 void tb_field_out_free(struct tb_field_out *o);
