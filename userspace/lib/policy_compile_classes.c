@@ -13,9 +13,14 @@ static uint64_t bm_hash(const uint64_t *bm, size_t nwords)
 {
 	uint64_t h = 1469598103934665603ull;
 
-	for (size_t i = 0; i < nwords; i++)
-		h = (h ^ bm[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
+	/* the shifts fold high bits down: the table index uses the low bits */
+	for (size_t i = 0; i < nwords; i++) {
+		h = (h ^ bm[i]) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
 }
 
 long tb_class_intern(struct classes *c, const uint64_t *bm)
