@@ -4,12 +4,12 @@
  * (HostEndpointSpec, WorkloadEndpointSpec and their ports), including the WorkloadEndpoint name
  * that must spell out the endpoint's identifiers so that one endpoint has exactly one key.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "spec.h"
 #include "spec_infra.h"
 #include "validators.h"
+#include "wep.h"
 
 /* Calico's EndpointPort: a named port of a host endpoint. */
 static const struct tb_field hep_port_fields[] = {
@@ -170,11 +170,10 @@ static const struct tb_field wep_fields[] = {
 const struct tb_schema tb_spec_workloadendpoint = { "WorkloadEndpointSpec", wep_fields,
 						    check_wep };
 
-/* One name segment with its '-' doubled; NULL (reported) when it cannot be one. */
-static char *escape_segment(struct tb_vctx *c, const char *field, const char *v, char *out,
-			    size_t len)
+/* A part of the endpoint's name: present, and not beginning or ending with '-'. */
+static const char *name_part(struct tb_vctx *c, json_t *spec, const char *field)
 {
-	size_t n = 0;
+	const char *v = json_string_value(json_object_get(spec, field));
 
 	if (!v || !*v) {
 		tb_verror_at(c, field, "required to name the endpoint (the name is "
@@ -185,19 +184,14 @@ static char *escape_segment(struct tb_vctx *c, const char *field, const char *v,
 		tb_verror_at(c, field, "'%s' must not begin or end with '-'", v);
 		return NULL;
 	}
-	for (; *v && n + 2 < len; v++) {
-		out[n++] = *v;
-		if (*v == '-')
-			out[n++] = '-';
-	}
-	out[n] = '\0';
-	return out;
+	return v;
 }
 
 /*
- * Calico's name for an endpoint: node, orchestrator, then the workload's identifier (the pod
- * for k8s, the container ID for cni, the orchestrator again for libnetwork, else workload),
- * then the endpoint, joined by '-' after doubling the '-' inside each.
+ * Calico's name for an endpoint (tb_wep_name): node, orchestrator, then the workload's
+ * identifier (the pod for k8s, the container ID for cni, the orchestrator again for
+ * libnetwork, else workload), then the endpoint, joined by '-' after doubling the '-' inside
+ * each.
  */
 void tb_check_wep_doc(struct tb_vctx *c, json_t *doc)
 {
@@ -206,9 +200,9 @@ void tb_check_wep_doc(struct tb_vctx *c, json_t *doc)
 							     "name"));
 	const char *orch = json_string_value(json_object_get(spec, "orchestrator"));
 	const char *wl_field = "workload";
-	char seg[4][256], want[1024];
 	size_t mark = tb_vpush_field(c, "spec");
-	bool ok;
+	struct tb_wep_id id;
+	char want[512];
 
 	if (orch && !strcmp(orch, "k8s"))
 		wl_field = "pod";
@@ -216,20 +210,18 @@ void tb_check_wep_doc(struct tb_vctx *c, json_t *doc)
 		wl_field = "containerID";
 	else if (orch && !strcmp(orch, "libnetwork"))
 		wl_field = "orchestrator";
-	ok = !!escape_segment(c, "node", json_string_value(json_object_get(spec, "node")), seg[0],
-			    sizeof(seg[0]));
-	ok &= !!escape_segment(c, "orchestrator", orch, seg[1], sizeof(seg[1]));
-	ok &= !!escape_segment(c, wl_field, json_string_value(json_object_get(spec, wl_field)),
-			       seg[2], sizeof(seg[2]));
-	ok &= !!escape_segment(c, "endpoint", json_string_value(json_object_get(spec, "endpoint")),
-			       seg[3], sizeof(seg[3]));
+	id = (struct tb_wep_id){
+		.node = name_part(c, spec, "node"),
+		.orchestrator = name_part(c, spec, "orchestrator"),
+		.workload = strcmp(wl_field, "orchestrator") ? name_part(c, spec, wl_field) : orch,
+		.endpoint = name_part(c, spec, "endpoint"),
+	};
 	tb_vpop(c, mark);
-	if (!ok || !name)
+	if (!id.node || !id.orchestrator || !id.workload || !id.endpoint || !name)
 		return;
-	snprintf(want, sizeof(want), "%s-%s-%s-%s", seg[0], seg[1], seg[2], seg[3]);
-	if (strcmp(name, want))
-		tb_verror(c,
-			  "metadata.name: '%s' does not match the endpoint's identifiers in spec: "
-			  "expected '%s'",
-			  name, want);
+	if (tb_wep_name(&id, want, sizeof(want)))
+		tb_verror(c, "metadata.name: the endpoint's identifiers make too long a name");
+	else if (strcmp(name, want))
+		tb_verror(c, "metadata.name: '%s' does not match the endpoint's identifiers in spec: "
+			     "expected '%s'", name, want);
 }
