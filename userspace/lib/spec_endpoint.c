@@ -222,6 +222,6 @@ void tb_check_wep_doc(struct tb_vctx *c, json_t *doc)
 	if (tb_wep_name(&id, want, sizeof(want)))
 		tb_verror(c, "metadata.name: the endpoint's identifiers make too long a name");
 	else if (strcmp(name, want))
-		tb_verror(c, "metadata.name: '%s' does not match the endpoint's identifiers in spec: "
-			     "expected '%s'", name, want);
+		tb_verror(c, "metadata.name: '%s' does not match the endpoint's identifiers in "
+			     "spec: expected '%s'", name, want);
 }
