@@ -33,14 +33,9 @@ int tb_pbpf_open(struct tb_pbpf *p)
 		goto fail;
 	p->prog_fd = bpf_program__fd(p->skel->progs.tb_policy_test);
 	p->log_fd = bpf_map__fd(p->skel->maps.tb_pol_log_v1);
-	p->fds = (struct tb_pol_map_fds){
-	    .ep = bpf_map__fd(p->skel->maps.tb_pol_ep_v1),
-	    .hdr = bpf_map__fd(p->skel->maps.tb_pol_hdr_v1),
-	    .keys = bpf_map__fd(p->skel->maps.tb_pol_keys_v1),
-	    .bits = bpf_map__fd(p->skel->maps.tb_pol_bits_v1),
-	    .hash = bpf_map__fd(p->skel->maps.tb_pol_hash_v1),
-	    .cnt = bpf_map__fd(p->skel->maps.tb_pol_cnt_v1),
-	};
+	err = tb_pol_map_fds_from_object(p->skel->obj, &p->fds);
+	if (err)
+		goto fail;
 	err = tb_pol_maps_new(&p->fds, &p->maps);
 	if (err)
 		goto fail;

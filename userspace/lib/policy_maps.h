@@ -21,6 +21,10 @@ struct tb_pol_map_fds {
 };
 
 struct tb_pol_maps;
+struct bpf_object;
+
+/* The classifier's maps of a loaded object that includes bpf/lib/policy.h. 0 or -ENOENT. */
+int tb_pol_map_fds_from_object(const struct bpf_object *obj, struct tb_pol_map_fds *fds);
 
 /* fds are borrowed (the caller keeps them open while m lives). */
 int tb_pol_maps_new(const struct tb_pol_map_fds *fds, struct tb_pol_maps **out);

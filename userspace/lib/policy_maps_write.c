@@ -9,6 +9,20 @@
 
 #include "policy_maps_int.h"
 
+int tb_pol_map_fds_from_object(const struct bpf_object *obj, struct tb_pol_map_fds *fds)
+{
+	fds->ep = bpf_object__find_map_fd_by_name(obj, "tb_pol_ep_v1");
+	fds->hdr = bpf_object__find_map_fd_by_name(obj, "tb_pol_hdr_v1");
+	fds->keys = bpf_object__find_map_fd_by_name(obj, "tb_pol_keys_v1");
+	fds->bits = bpf_object__find_map_fd_by_name(obj, "tb_pol_bits_v1");
+	fds->hash = bpf_object__find_map_fd_by_name(obj, "tb_pol_hash_v1");
+	fds->cnt = bpf_object__find_map_fd_by_name(obj, "tb_pol_cnt_v1");
+	if (fds->ep < 0 || fds->hdr < 0 || fds->keys < 0 || fds->bits < 0 || fds->hash < 0 ||
+	    fds->cnt < 0)
+		return -ENOENT;
+	return 0;
+}
+
 static int create_inner(enum bpf_map_type type, const char *name, uint32_t ksz, uint32_t vsz,
 			uint32_t n, uint32_t flags)
 {
