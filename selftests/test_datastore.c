@@ -39,7 +39,7 @@ Test(datastore, revisions_per_write)
 
 	what = "revision";
 	err = tb_ds_revision(ds, &r0);
-	if (err || r0 != 0)
+	if (err || r0 != fx.empty_rev)
 		goto fail;
 	what = "first put";
 	err = tb_ds_put(ds, "/k", "1", TB_REV_ANY, &r1);

@@ -139,7 +139,8 @@ Test(datastore_watch, replays_from_a_past_revision)
 	cr_assert_eq(write_script(ds, revs), 0);
 	/* "/w" as a byte prefix also matches "/wx". */
 	cr_assert_eq(tb_ds_watch_open(ds, "/w", 0, &w), 0);
-	expect_script(w, "/w", revs, 0);
+	/* History arrives at once from SQLite, a moment later over etcd's stream. */
+	expect_script(w, "/w", revs, 1000);
 	tb_ds_watch_close(w);
 }
 
@@ -364,6 +365,10 @@ Test(datastore_watch, watcher_overtaken_by_compaction)
 	struct tb_ds_watch *w = NULL;
 	int64_t revs[N_STEPS], start;
 
+	/* etcd streams each change as it commits: a watcher is behind only while its stream is
+	 * down (test_datastore_etcd_cluster.c). */
+	if (fx.type != TB_DS_LOCAL)
+		cr_skip_test("SQLite-only: reading lazily from the log");
 	cr_assert_eq(tb_ds_revision(ds, &start), 0);
 	cr_assert_eq(tb_ds_watch_open(ds, "/w/", start, &w), 0);
 	cr_assert_eq(write_script(ds, revs), 0);
@@ -380,6 +385,9 @@ Test(datastore_watch, automatic_compaction_keeps_recent_history)
 	int64_t rev = 0;
 	int err = 0;
 
+	/* etcd compacts by its own --auto-compaction-* settings, not per client. */
+	if (fx.type != TB_DS_LOCAL)
+		cr_skip_test("SQLite-only: TABBY_DATASTORE_HISTORY");
 	/* A store opened with a short history: the log is trimmed as writes go. */
 	setenv("TABBY_DATASTORE_HISTORY", "50", 1);
 	cr_assert_eq(ds_fx_open(&fx, &d), 0);

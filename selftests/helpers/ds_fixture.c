@@ -8,23 +8,48 @@
 #include <unistd.h>
 
 #include "helpers/ds_fixture.h"
+#include "helpers/etcd_fixture.h"
+
+enum tb_ds_type ds_fx_backend(void)
+{
+	const char *v = getenv("TABBY_TEST_DATASTORE");
+
+	return v && !strcmp(v, "etcdv3") ? TB_DS_ETCDV3 : TB_DS_LOCAL;
+}
 
 int ds_fx_init(struct ds_fx *fx)
 {
+	int err;
+
 	memset(fx, 0, sizeof(*fx));
+	fx->type = ds_fx_backend();
 	strcpy(fx->dir, "/tmp/tabby-ds-XXXXXX");
 	if (!mkdtemp(fx->dir)) {
 		fx->dir[0] = '\0';
 		return -errno;
 	}
 	snprintf(fx->path, sizeof(fx->path), "%s/store/tabby.db", fx->dir);
-	return 0;
+	if (fx->type != TB_DS_ETCDV3)
+		return 0;
+	fx->empty_rev = 1;
+	fx->etcd = calloc(1, sizeof(*fx->etcd));
+	err = fx->etcd ? etcd_fx_start(fx->etcd, 1, 0) : -ENOMEM;
+	if (err) {
+		free(fx->etcd);
+		fx->etcd = NULL;
+		ds_fx_cleanup(fx);
+	}
+	return err;
 }
 
 int ds_fx_open(const struct ds_fx *fx, struct tb_ds **out)
 {
 	struct tb_ds_config cfg = { .type = TB_DS_LOCAL, .path = (char *)fx->path };
 
+	if (fx->etcd) {
+		cfg.type = TB_DS_ETCDV3;
+		cfg.etcd_endpoints = fx->etcd->endpoints;
+	}
 	return tb_ds_open(&cfg, out);
 }
 
@@ -35,6 +60,11 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 void ds_fx_cleanup(struct ds_fx *fx)
 {
+	if (fx->etcd) {
+		etcd_fx_stop(fx->etcd);
+		free(fx->etcd);
+		fx->etcd = NULL;
+	}
 	if (fx->dir[0])
 		nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	fx->dir[0] = '\0';

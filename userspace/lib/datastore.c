@@ -11,8 +11,8 @@
 #include "datastore_backend.h"
 #include "log.h"
 
-/* Weak until datastore_etcd.c exists; see datastore_backend.h. */
-extern const struct tb_ds_ops tb_ds_etcd_ops __attribute__((weak));
+/* The etcd backend (datastore_etcd.c). */
+extern const struct tb_ds_ops tb_ds_etcd_ops;
 
 #define TB_DS_DEFAULT_ETCD_ENDPOINTS "http://127.0.0.1:2379"
 
@@ -157,7 +157,7 @@ static const struct tb_ds_ops *backend_for(enum tb_ds_type type)
 	case TB_DS_LOCAL:
 		return &tb_ds_sqlite_ops;
 	case TB_DS_ETCDV3:
-		return &tb_ds_etcd_ops ? &tb_ds_etcd_ops : NULL;
+		return &tb_ds_etcd_ops;
 	default:
 		return NULL;
 	}

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One request to an etcd cluster: POST JSON to a member's gateway, fail over to the next
+ * member when this one cannot be reached or has no leader, renew the auth token when etcd
+ * says it expired, and turn what went wrong into one -errno and one log line that names the
+ * member and the reason.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "datastore_etcd.h"
+#include "log.h"
+
+/* gRPC status codes etcd puts in "code". */
+enum {
+	GRPC_INVALID_ARGUMENT = 3,
+	GRPC_DEADLINE_EXCEEDED = 4,
+	GRPC_PERMISSION_DENIED = 7,
+	GRPC_RESOURCE_EXHAUSTED = 8,
+	GRPC_FAILED_PRECONDITION = 9,
+	GRPC_OUT_OF_RANGE = 11,
+	GRPC_UNAVAILABLE = 14,
+	GRPC_UNAUTHENTICATED = 16,
+};
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+/* How one attempt ended, beyond its -errno. */
+struct attempt {
+	bool retry;	 /* another member (or a later try) may succeed */
+	bool maybe_sent; /* etcd may have applied the request */
+	bool reauth;	 /* the token expired */
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t len = size * nmemb;
+
+	if (b->n + len + 1 > b->cap) {
+		size_t cap = (b->n + len + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return 0;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, data, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+	return len;
+}
+
+static int split_endpoints(struct tb_etcd_conn *c, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char **eps = realloc(c->endpoints, (c->n_endpoints + 1) * sizeof(*eps));
+		size_t len = strlen(tok);
+
+		if (!eps)
+			goto nomem;
+		c->endpoints = eps;
+		/* "http://h:2379/" and "http://h:2379" are the same member. */
+		while (len && tok[len - 1] == '/')
+			tok[--len] = '\0';
+		c->endpoints[c->n_endpoints] = strdup(tok);
+		if (!c->endpoints[c->n_endpoints])
+			goto nomem;
+		c->n_endpoints++;
+	}
+	free(copy);
+	return c->n_endpoints ? 0 : -EINVAL;
+nomem:
+	free(copy);
+	return -ENOMEM;
+}
+
+static int dup_field(char **dst, const char *src)
+{
+	if (!src || !*src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int rebuild_headers(struct tb_etcd_conn *c)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	char auth[1024];
+
+	if (h && c->token) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", c->token);
+		struct curl_slist *h2 = curl_slist_append(h, auth);
+
+		if (!h2) {
+			curl_slist_free_all(h);
+			h = NULL;
+		} else {
+			h = h2;
+		}
+	}
+	if (!h)
+		return -ENOMEM;
+	curl_slist_free_all(c->headers);
+	c->headers = h;
+	return 0;
+}
+
+static int conn_setup(struct tb_etcd_conn *c, const char *endpoints, const char *ca,
+		      const char *cert, const char *key, const char *user, const char *pass)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return -EIO;
+	err = split_endpoints(c, endpoints ? endpoints : "");
+	if (err == -EINVAL)
+		tb_err("etcd: ETCD_ENDPOINTS '%s' names no member", endpoints ? endpoints : "");
+	err = err ?: dup_field(&c->ca_file, ca);
+	err = err ?: dup_field(&c->cert_file, cert);
+	err = err ?: dup_field(&c->key_file, key);
+	err = err ?: dup_field(&c->username, user);
+	err = err ?: dup_field(&c->password, pass);
+	err = err ?: rebuild_headers(c);
+	if (!err && !!c->cert_file != !!c->key_file) {
+		tb_err("etcd: a client certificate needs both ETCD_CERT_FILE and ETCD_KEY_FILE");
+		err = -EINVAL;
+	}
+	if (!err) {
+		c->curl = curl_easy_init();
+		if (!c->curl)
+			err = -ENOMEM;
+	}
+	if (err)
+		tb_etcd_conn_free(c);
+	return err;
+}
+
+int tb_etcd_conn_init(struct tb_etcd_conn *c, const struct tb_ds_config *cfg)
+{
+	return conn_setup(c, cfg->etcd_endpoints, cfg->etcd_ca_cert_file, cfg->etcd_cert_file,
+			  cfg->etcd_key_file, cfg->etcd_username, cfg->etcd_password);
+}
+
+int tb_etcd_conn_clone(struct tb_etcd_conn *dst, const struct tb_etcd_conn *src)
+{
+	size_t len = 1;
+	char *list;
+	int err;
+
+	for (size_t i = 0; i < src->n_endpoints; i++)
+		len += strlen(src->endpoints[i]) + 1;
+	list = calloc(1, len);
+	if (!list)
+		return -ENOMEM;
+	/* The member that answers last goes first. */
+	for (size_t i = 0; i < src->n_endpoints; i++) {
+		strcat(list, src->endpoints[(src->cur + i) % src->n_endpoints]);
+		strcat(list, ",");
+	}
+	err = conn_setup(dst, list, src->ca_file, src->cert_file, src->key_file, src->username,
+			 src->password);
+	free(list);
+	if (!err && src->token) {
+		dst->token = strdup(src->token);
+		err = dst->token ? rebuild_headers(dst) : -ENOMEM;
+		if (err)
+			tb_etcd_conn_free(dst);
+	}
+	return err;
+}
+
+void tb_etcd_conn_free(struct tb_etcd_conn *c)
+{
+	for (size_t i = 0; i < c->n_endpoints; i++)
+		free(c->endpoints[i]);
+	free(c->endpoints);
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	free(c->ca_file);
+	free(c->cert_file);
+	free(c->key_file);
+	free(c->username);
+	free(c->password);
+	free(c->token);
+	memset(c, 0, sizeof(*c));
+}
+
+int tb_etcd_easy_setup(struct tb_etcd_conn *c, CURL *h, const char *ep, const char *path)
+{
+	char url[512];
+
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", ep, path) >= sizeof(url))
+		return -ENAMETOOLONG;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)TB_ETCD_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	if (c->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+	}
+	return 0;
+}
+
+int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *retry,
+		       bool *maybe_sent)
+{
+	const char *why = *detail ? detail : curl_easy_strerror(rc);
+	int err;
+
+	*retry = true;
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		err = -ECONNREFUSED;
+		*maybe_sent = false;
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		err = -EHOSTUNREACH;
+		*maybe_sent = false;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		err = -ETIMEDOUT;
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+		err = -EPROTO;
+		*maybe_sent = false;
+		break;
+	default:
+		/* A TLS alert after the handshake: the member refused our certificate. */
+		if (strstr(why, "alert") || strstr(why, "certificate")) {
+			err = -EPROTO;
+			*maybe_sent = false;
+		} else {
+			err = -ECONNRESET;
+		}
+		break;
+	}
+	tb_warn("etcd %s: %s%s", ep, why,
+		err == -EPROTO ? " (TLS: check ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE)" :
+				 "");
+	return err;
+}
+
+/* etcd refused the request: {"error": ..., "code": N}. */
+static int etcd_refusal(struct tb_etcd_conn *c, const char *ep, long http, const char *body,
+			struct attempt *a)
+{
+	json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+	const char *msg = json_string_value(json_object_get(j, "error"));
+	int code = (int)json_integer_value(json_object_get(j, "code")), err;
+
+	if (!msg) {
+		/* Not etcd speaking: e.g. plain HTTP to a TLS listener answers 400 in text. */
+		snprintf(c->err_msg, sizeof(c->err_msg), "HTTP %ld: %.100s", http,
+			 body ? body : "");
+		json_decref(j);
+		tb_warn("etcd %s: not an etcd gateway answer (%s)", ep, c->err_msg);
+		a->retry = true;
+		return -EPROTO;
+	}
+	snprintf(c->err_msg, sizeof(c->err_msg), "%s", msg);
+	json_decref(j);
+	msg = c->err_msg;
+	switch (code) {
+	case GRPC_UNAVAILABLE:
+	case GRPC_DEADLINE_EXCEEDED:
+		/* No leader, leader changed, request timed out: the write may still commit. */
+		a->retry = true;
+		a->maybe_sent = true;
+		tb_warn("etcd %s: %s", ep, c->err_msg);
+		return -ETIMEDOUT;
+	case GRPC_UNAUTHENTICATED:
+		a->reauth = true;
+		return -EACCES;
+	case GRPC_PERMISSION_DENIED:
+		tb_err("etcd %s: permission denied for user %s: %s", ep,
+		       c->username ? c->username : "(none)", c->err_msg);
+		return -EACCES;
+	case GRPC_INVALID_ARGUMENT:
+		if (strstr(msg, "authentication failed") || strstr(msg, "user name is empty")) {
+			tb_err("etcd %s: authentication refused for user %s: %s", ep,
+			       c->username ? c->username : "(none)", c->err_msg);
+			return -EACCES;
+		}
+		err = -EINVAL;
+		break;
+	case GRPC_OUT_OF_RANGE:
+		err = strstr(msg, "compacted") ? -ESTALE : -EINVAL;
+		break;
+	case GRPC_RESOURCE_EXHAUSTED:
+		err = -ENOSPC;
+		break;
+	case GRPC_FAILED_PRECONDITION:
+		err = -EOPNOTSUPP;
+		break;
+	default:
+		err = -EIO;
+		break;
+	}
+	tb_debug("etcd %s: %s (code %d)", ep, c->err_msg, code);
+	return err;
+}
+
+static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path,
+			const char *body, json_t **resp, struct attempt *a)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct buf b = { 0 };
+	curl_off_t pre = 0;
+	long http = 0;
+	CURLcode rc;
+	int err;
+
+	*a = (struct attempt){ 0 };
+	curl_easy_reset(c->curl);
+	err = tb_etcd_easy_setup(c, c->curl, ep, path);
+	if (err)
+		return err;
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)TB_ETCD_REQUEST_TIMEOUT_MS);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_easy_perform(c->curl);
+	if (rc != CURLE_OK) {
+		curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
+		a->maybe_sent = pre > 0;
+		err = tb_etcd_curl_errno(ep, rc, errbuf, &a->retry, &a->maybe_sent);
+		goto out;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);
+	if (http != 200) {
+		err = etcd_refusal(c, ep, http, b.p, a);
+		goto out;
+	}
+	*resp = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
+	if (!*resp) {
+		tb_err("etcd %s%s: answer is not JSON", ep, path);
+		err = -EIO;
+	}
+out:
+	free(b.p);
+	return err;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Tries members in turn from the current one. Every member unreachable in a row fails at
+ * once (nothing to wait for); a cluster without a leader is retried until the deadline.
+ */
+static int call_body(struct tb_etcd_conn *c, const char *path, const char *body, json_t **resp,
+		     bool may_reauth)
+{
+	long deadline = now_ms() + TB_ETCD_RETRY_DEADLINE_MS, backoff = 50;
+	size_t idx = c->cur, unreachable = 0, tried = 0;
+	struct attempt a;
+	int err;
+
+	for (;;) {
+		const char *ep = c->endpoints[idx];
+
+		err = attempt_once(c, ep, path, body, resp, &a);
+		if (!err) {
+			c->cur = idx;
+			return 0;
+		}
+		if (a.reauth && may_reauth) {
+			may_reauth = false;
+			tb_info("etcd %s: %s; authenticating again", ep, c->err_msg);
+			err = tb_etcd_authenticate(c);
+			if (err)
+				return err;
+			continue;
+		}
+		if (a.reauth)
+			tb_err("etcd %s: %s", ep, c->err_msg);
+		c->ambiguous |= a.maybe_sent;
+		if (!a.retry)
+			return err;
+		unreachable = (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -EPROTO) ?
+				      unreachable + 1 : 0;
+		if (unreachable >= c->n_endpoints || now_ms() > deadline) {
+			tb_err("etcd: no member of %zu answered %s (last %s: %s)", c->n_endpoints,
+			       path, ep, strerror(-err));
+			return err;
+		}
+		idx = (idx + 1) % c->n_endpoints;
+		if (++tried % c->n_endpoints == 0) {
+			sleep_ms(backoff);
+			backoff = backoff < 400 ? backoff * 2 : 500;
+		}
+	}
+}
+
+int tb_etcd_call(struct tb_etcd_conn *c, const char *path, json_t *req, json_t **resp)
+{
+	char *body = json_dumps(req, JSON_COMPACT);
+	int err;
+
+	*resp = NULL;
+	c->ambiguous = false;
+	c->err_msg[0] = '\0';
+	if (!body)
+		return -ENOMEM;
+	err = call_body(c, path, body, resp, c->username != NULL);
+	free(body);
+	return err;
+}
+
+int tb_etcd_authenticate(struct tb_etcd_conn *c)
+{
+	json_t *req, *resp = NULL;
+	const char *tok;
+	char *body;
+	int err;
+
+	if (!c->username)
+		return 0;
+	free(c->token);
+	c->token = NULL;
+	err = rebuild_headers(c);
+	req = json_pack("{s:s, s:s}", "name", c->username, "password",
+			c->password ? c->password : "");
+	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (err || !body) {
+		free(body);
+		return err ?: -ENOMEM;
+	}
+	err = call_body(c, "/v3/auth/authenticate", body, &resp, false);
+	free(body);
+	if (err == -EOPNOTSUPP) {
+		/* A username for a cluster without auth: requests work without a token. */
+		tb_info("etcd: %s; continuing without a token", c->err_msg);
+		return 0;
+	}
+	if (err)
+		return err;
+	tok = json_string_value(json_object_get(resp, "token"));
+	c->token = tok ? strdup(tok) : NULL;
+	json_decref(resp);
+	if (!c->token)
+		return tok ? -ENOMEM : -EIO;
+	return rebuild_headers(c);
+}
