@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_datastore_watch.c against etcd: the same tests, each fixture with its own one-member
- * etcd (helpers/ds_fixture.h). One set of tests, two backends.
+ * test_datastore_watch.c against etcd: the same tests, each fixture with its own
+ * one-member etcd (helpers/ds_fixture.h). One set of tests, two backends.
  */
 #include <stdlib.h>
 
