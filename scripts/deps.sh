@@ -12,6 +12,8 @@ packages=(
 	libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libssl-dev
 	# tests
 	libcriterion-dev libclang-rt-14-dev iproute2 jq sqlite3 procps bsdextrautils bc python3
+	# the etcd backend's tests and benchmarks: real members, etcdctl as the peer, test certificates
+	etcd-server etcd-client openssl
 	# CNI tests: real traffic (ping), real runtimes (podman, containerd), the reference plugins
 	iputils-ping podman containernetworking-plugins runc busybox-static catatonit uidmap iptables containerd
 )
