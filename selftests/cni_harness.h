@@ -24,14 +24,14 @@
 struct h_env {
 	const char *command;
 	const char *cid;
-	const char *netns;	/* path, "" for empty, NULL for unset */
+	const char *netns; /* path, "" for empty, NULL for unset */
 	const char *ifname;
 	const char *args;
 };
 
 static char h_dir[64], h_db[128], h_node[64];
 static struct tb_ds *h_ds;
-static int h_nws;		/* workload namespaces made, for cleanup */
+static int h_nws; /* workload namespaces made, for cleanup */
 static char h_ws[64][64];
 
 static inline int h_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,7 +61,7 @@ static inline const char *h_bin(const char *name)
 /* Datastore, node namespace with forwarding, one address on its lo (a node has one). */
 static inline int h_setup(void)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_LOCAL };
+	struct tb_ds_config cfg = {.type = TB_DS_LOCAL};
 
 	snprintf(h_dir, sizeof(h_dir), "/tmp/tabby-cni-XXXXXX");
 	if (!mkdtemp(h_dir))
@@ -79,7 +79,8 @@ static inline int h_setup(void)
 	return h_sh("ip netns add %s && ip -n %s link set lo up && "
 		    "ip -n %s addr add 10.255.255.1/32 dev lo && "
 		    "ip netns exec %s sysctl -qw net.ipv4.ip_forward=1 "
-		    "net.ipv6.conf.all.forwarding=1", h_node, h_node, h_node, h_node);
+		    "net.ipv6.conf.all.forwarding=1",
+		    h_node, h_node, h_node, h_node);
 }
 
 static inline void h_teardown(void)
@@ -120,8 +121,10 @@ static inline int h_pool(const char *name, const char *cidr)
 	char key[256], val[512];
 
 	snprintf(key, sizeof(key), "/calico/resources/v3/projectcalico.org/ippools/%s", name);
-	snprintf(val, sizeof(val), "{\"kind\":\"IPPool\",\"apiVersion\":\"projectcalico.org/v3\","
-		 "\"metadata\":{\"name\":\"%s\"},\"spec\":{\"cidr\":\"%s\"}}", name, cidr);
+	snprintf(val, sizeof(val),
+		 "{\"kind\":\"IPPool\",\"apiVersion\":\"projectcalico.org/v3\","
+		 "\"metadata\":{\"name\":\"%s\"},\"spec\":{\"cidr\":\"%s\"}}",
+		 name, cidr);
 	return h_put(key, val);
 }
 

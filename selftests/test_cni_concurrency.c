@@ -37,7 +37,7 @@ static int burst(const char *cmd, char out[PODS][128])
 		pids[i] = fork();
 		cr_assert_geq(pids[i], 0);
 		if (pids[i] == 0) {
-			struct h_env env = { cmd, NULL, ns[i], "eth0", NULL };
+			struct h_env env = {cmd, NULL, ns[i], "eth0", NULL};
 			char cid[16], *o = NULL;
 			int rc;
 
@@ -68,7 +68,7 @@ static int burst(const char *cmd, char out[PODS][128])
 		if (out) {
 			json_t *r = json_loads(buf, 0, NULL);
 			const char *a = json_string_value(json_object_get(
-				json_array_get(json_object_get(r, "ips"), 0), "address"));
+			    json_array_get(json_object_get(r, "ips"), 0), "address"));
 
 			snprintf(out[i], 128, "%s", a ? a : "");
 			json_decref(r);
@@ -86,7 +86,8 @@ Test(cni_concurrency, sixty_adds_three_nodes)
 		cr_assert_not_null(ns[i]);
 		snprintf(conf[i], sizeof(conf[i]),
 			 "{\"cniVersion\":\"1.0.0\",\"name\":\"conc\",\"type\":\"tabby\","
-			 "\"nodename\":\"n%d\",\"ipam\":{\"type\":\"tabby-ipam\"}}", i % NODES);
+			 "\"nodename\":\"n%d\",\"ipam\":{\"type\":\"tabby-ipam\"}}",
+			 i % NODES);
 	}
 	cr_assert_eq(burst("ADD", ips), 0, "every ADD succeeds");
 	for (int i = 0; i < PODS; i++) {

@@ -15,8 +15,8 @@
 #include "ipam_block.h"
 
 static const char *conf =
-	"{\"cniVersion\":\"1.0.0\",\"name\":\"crash\",\"type\":\"tabby\",\"nodename\":\"n1\","
-	"\"ipam\":{\"type\":\"tabby-ipam\",\"assign_ipv6\":\"true\"}}";
+    "{\"cniVersion\":\"1.0.0\",\"name\":\"crash\",\"type\":\"tabby\",\"nodename\":\"n1\","
+    "\"ipam\":{\"type\":\"tabby-ipam\",\"assign_ipv6\":\"true\"}}";
 
 #define ROUNDS 30
 
@@ -74,8 +74,8 @@ static unsigned allocated(void)
 	for (size_t i = 0; i < l.n; i++) {
 		struct tb_ipam_block b;
 
-		cr_assert_eq(tb_ipam_block_from_json(l.items[i].value, &b), 0,
-			     "block %s is whole", l.items[i].key);
+		cr_assert_eq(tb_ipam_block_from_json(l.items[i].value, &b), 0, "block %s is whole",
+			     l.items[i].key);
 		n += tb_ipam_block_used(&b);
 		tb_ipam_block_free(&b);
 	}
@@ -127,9 +127,11 @@ Test(cni_crash, check_repairs_stale_handles_and_affinities)
 	FILE *f;
 
 	cr_assert_eq(h_put("/calico/ipam/v2/handle/crash.ghost",
-			   "{\"block\":{\"10.127.0.0/26\":1},\"deleted\":false}"), 0);
+			   "{\"block\":{\"10.127.0.0/26\":1},\"deleted\":false}"),
+		     0);
 	cr_assert_eq(h_put("/calico/ipam/v2/host/n9/ipv4/block/10.127.0.192-26",
-			   "{\"state\":\"confirmed\",\"deleted\":false}"), 0);
+			   "{\"state\":\"confirmed\",\"deleted\":false}"),
+		     0);
 	f = open_memstream(&text, &len);
 	cr_assert_eq(tb_ipam_cmd_check(h_ds, true, f, &found), 0);
 	fclose(f);
@@ -141,7 +143,7 @@ Test(cni_crash, check_repairs_stale_handles_and_affinities)
 
 Test(cni_crash, show_and_release)
 {
-	struct h_env env = { "ADD", "shown", NULL, "eth0", NULL };
+	struct h_env env = {"ADD", "shown", NULL, "eth0", NULL};
 	char *out, *text = NULL;
 	size_t len = 0;
 	FILE *f;

@@ -10,8 +10,8 @@
 #include "wep.h"
 
 static const char *conf =
-	"{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"tabby\","
-	"\"nodename\":\"worker-1\",\"ipam\":{\"type\":\"tabby-ipam\"}}";
+    "{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"tabby\","
+    "\"nodename\":\"worker-1\",\"ipam\":{\"type\":\"tabby-ipam\"}}";
 
 #define WEP_PREFIX "/calico/resources/v3/projectcalico.org/workloadendpoints/"
 
@@ -40,7 +40,7 @@ static json_t *wep(const char *ns, const char *name)
 
 static json_t *add_pod(const char *cid, const char *args)
 {
-	struct h_env env = { "ADD", cid, h_workload_ns(), "eth0", args };
+	struct h_env env = {"ADD", cid, h_workload_ns(), "eth0", args};
 	char *out;
 	json_t *r;
 
@@ -52,7 +52,7 @@ static json_t *add_pod(const char *cid, const char *args)
 
 static const char *jpath(const json_t *j, const char *a, const char *b, const char *c)
 {
-	const char *keys[] = { a, b, c };
+	const char *keys[] = {a, b, c};
 
 	for (int i = 0; i < 3 && keys[i]; i++)
 		j = json_object_get(j, keys[i]);
@@ -62,17 +62,20 @@ static const char *jpath(const json_t *j, const char *a, const char *b, const ch
 Test(cni_k8s, endpoint_from_pod)
 {
 	const char *pod =
-		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-0\","
-		"\"namespace\":\"shop\",\"labels\":{\"app\":\"web\",\"tier\":\"front\"},"
-		"\"annotations\":{\"cni.projectcalico.org/ipv4pools\":\"[\\\"special\\\"]\"}},"
-		"\"spec\":{\"serviceAccountName\":\"websa\",\"containers\":[{\"name\":\"c\","
-		"\"ports\":[{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"},"
-		"{\"containerPort\":9999},{\"name\":\"dns\",\"containerPort\":53,\"protocol\":\"UDP\","
-		"\"hostPort\":5353}]}]}}";
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-0\","
+	    "\"namespace\":\"shop\",\"labels\":{\"app\":\"web\",\"tier\":\"front\"},"
+	    "\"annotations\":{\"cni.projectcalico.org/ipv4pools\":\"[\\\"special\\\"]\"}},"
+	    "\"spec\":{\"serviceAccountName\":\"websa\",\"containers\":[{\"name\":\"c\","
+	    "\"ports\":[{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"},"
+	    "{\"containerPort\":9999},{\"name\":\"dns\",\"containerPort\":53,\"protocol\":\"UDP\","
+	    "\"hostPort\":5353}]}]}}";
 	char veth[16];
 	json_t *res, *w, *ports;
 
-	cr_assert_eq(h_put("/tabby/kubernetes/" "pods/shop/web-0", pod), 0);
+	cr_assert_eq(h_put("/tabby/kubernetes/"
+			   "pods/shop/web-0",
+			   pod),
+		     0);
 	res = add_pod("cid-web", "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-0;"
 				 "K8S_POD_INFRA_CONTAINER_ID=cid-web");
 	w = wep("shop", "worker--1-k8s-web--0-eth0");
@@ -87,24 +90,26 @@ Test(cni_k8s, endpoint_from_pod)
 	cr_assert_str_eq(jpath(w, "metadata", "labels", "projectcalico.org/serviceaccount"),
 			 "websa");
 	cr_assert_str_eq(json_string_value(json_array_get(
-				 json_object_get(json_object_get(w, "spec"), "profiles"), 0)),
+			     json_object_get(json_object_get(w, "spec"), "profiles"), 0)),
 			 "kns.shop");
 	cr_assert_str_eq(json_string_value(json_array_get(
-				 json_object_get(json_object_get(w, "spec"), "profiles"), 1)),
+			     json_object_get(json_object_get(w, "spec"), "profiles"), 1)),
 			 "ksa.shop.websa");
 	ports = json_object_get(json_object_get(w, "spec"), "ports");
 	cr_assert_eq(json_array_size(ports), 2, "named ports only");
 	cr_assert_str_eq(jpath(json_array_get(ports, 1), "name", NULL, NULL), "dns");
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(ports, 1), "hostPort")), 5353);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(ports, 1), "hostPort")),
+		     5353);
 	cr_assert_eq(tb_wep_veth_name("shop", "web-0", "eth0", veth, sizeof(veth)), 0);
 	cr_assert_str_eq(jpath(w, "spec", "interfaceName", NULL), veth);
-	cr_assert_not_null(strstr(json_string_value(json_array_get(
-					  json_object_get(json_object_get(w, "spec"), "ipNetworks"), 0)),
-				  "10.125.0."),
-			   "address from the pool the annotation names");
+	cr_assert_not_null(
+	    strstr(json_string_value(json_array_get(
+		       json_object_get(json_object_get(w, "spec"), "ipNetworks"), 0)),
+		   "10.125.0."),
+	    "address from the pool the annotation names");
 	cr_assert_str_eq(jpath(w, "spec", "mac", NULL),
 			 json_string_value(json_object_get(
-				 json_array_get(json_object_get(res, "interfaces"), 1), "mac")));
+			     json_array_get(json_object_get(res, "interfaces"), 1), "mac")));
 	cr_assert(h_key_exists("/calico/resources/v3/projectcalico.org/profiles/kns.shop"));
 	json_decref(w);
 	json_decref(res);
@@ -113,15 +118,19 @@ Test(cni_k8s, endpoint_from_pod)
 Test(cni_k8s, fixed_address_annotation_and_missing_pod)
 {
 	const char *pod =
-		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"db\","
-		"\"namespace\":\"shop\",\"annotations\":{\"cni.projectcalico.org/ipAddrs\":"
-		"\"[\\\"10.124.0.200\\\"]\"}},\"spec\":{}}";
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"db\","
+	    "\"namespace\":\"shop\",\"annotations\":{\"cni.projectcalico.org/ipAddrs\":"
+	    "\"[\\\"10.124.0.200\\\"]\"}},\"spec\":{}}";
 	json_t *res, *w;
 
-	cr_assert_eq(h_put("/tabby/kubernetes/" "pods/shop/db", pod), 0);
+	cr_assert_eq(h_put("/tabby/kubernetes/"
+			   "pods/shop/db",
+			   pod),
+		     0);
 	res = add_pod("cid-db", "K8S_POD_NAMESPACE=shop;K8S_POD_NAME=db");
-	cr_assert_str_eq(jpath(json_array_get(json_object_get(res, "ips"), 0), "address", NULL,
-			       NULL), "10.124.0.200/32");
+	cr_assert_str_eq(
+	    jpath(json_array_get(json_object_get(res, "ips"), 0), "address", NULL, NULL),
+	    "10.124.0.200/32");
 	json_decref(res);
 
 	/* No Pod object yet: automatic labels, default service account. */
@@ -140,11 +149,11 @@ struct veth_case {
 
 /* The veth name is "tab" + 11 hex of SHA-1 over what Calico hashes. */
 static const struct veth_case veth_cases[] = {
-	{ "default", "nginx", "eth0", "default.nginx" },
-	{ "kube-system", "coredns-5d78c9869d-abcde", "eth0", "kube-system.coredns-5d78c9869d-abcde" },
-	{ "shop", "web-0", "net1", "shop.web-0.net1" },
-	{ NULL, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "eth0",
-	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+    {"default", "nginx", "eth0", "default.nginx"},
+    {"kube-system", "coredns-5d78c9869d-abcde", "eth0", "kube-system.coredns-5d78c9869d-abcde"},
+    {"shop", "web-0", "net1", "shop.web-0.net1"},
+    {NULL, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "eth0",
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
 };
 
 Test(cni_k8s, veth_names_follow_calico)
@@ -171,16 +180,16 @@ struct wep_name_case {
 };
 
 static const struct wep_name_case wep_name_cases[] = {
-	{ "node1", "k8s", "nginx", "eth0", "node1-k8s-nginx-eth0" },
-	{ "n-1", "k8s", "web-0", "eth0", "n--1-k8s-web--0-eth0" },
-	{ "host", "cni", "abc-def", "eth1", "host-cni-abc--def-eth1" },
+    {"node1", "k8s", "nginx", "eth0", "node1-k8s-nginx-eth0"},
+    {"n-1", "k8s", "web-0", "eth0", "n--1-k8s-web--0-eth0"},
+    {"host", "cni", "abc-def", "eth1", "host-cni-abc--def-eth1"},
 };
 
 Test(cni_k8s, endpoint_names_follow_calico)
 {
 	for (size_t i = 0; i < sizeof(wep_name_cases) / sizeof(wep_name_cases[0]); i++) {
 		const struct wep_name_case *c = &wep_name_cases[i];
-		struct tb_wep_id id = { c->node, c->orch, c->workload, c->endpoint, "ns" };
+		struct tb_wep_id id = {c->node, c->orch, c->workload, c->endpoint, "ns"};
 		char got[128];
 
 		cr_assert_eq(tb_wep_name(&id, got, sizeof(got)), 0);

@@ -14,9 +14,9 @@
 #include "cni_harness.h"
 
 static const char *conf =
-	"{\"cniVersion\":\"1.0.0\",\"name\":\"dual\",\"type\":\"tabby\",\"nodename\":\"n1\","
-	"\"mtu\":1450,\"ipam\":{\"type\":\"tabby-ipam\",\"assign_ipv4\":\"true\","
-	"\"assign_ipv6\":\"true\"}}";
+    "{\"cniVersion\":\"1.0.0\",\"name\":\"dual\",\"type\":\"tabby\",\"nodename\":\"n1\","
+    "\"mtu\":1450,\"ipam\":{\"type\":\"tabby-ipam\",\"assign_ipv4\":\"true\","
+    "\"assign_ipv6\":\"true\"}}";
 
 static void setup(void)
 {
@@ -36,7 +36,7 @@ struct wl {
 
 static void add(struct wl *w, const char *cid)
 {
-	struct h_env env = { "ADD", cid, NULL, "eth0", NULL };
+	struct h_env env = {"ADD", cid, NULL, "eth0", NULL};
 	json_t *r, *ips;
 	char *out;
 
@@ -54,8 +54,8 @@ static void add(struct wl *w, const char *cid)
 	*strchr(w->v4, '/') = '\0';
 	*strchr(w->v6, '/') = '\0';
 	snprintf(w->veth, sizeof(w->veth), "%s",
-		 json_string_value(json_object_get(
-			 json_array_get(json_object_get(r, "interfaces"), 0), "name")));
+		 json_string_value(
+		     json_object_get(json_array_get(json_object_get(r, "interfaces"), 0), "name")));
 	json_decref(r);
 	free(out);
 }
@@ -80,10 +80,12 @@ Test(cni_net, dual_stack_traffic_between_workloads)
 	cr_assert_eq(h_sh("ip netns exec %s ping -6 -c1 -W2 %s >/dev/null", nsname(&b), a.v6), 0,
 		     "IPv6 b -> a");
 	/* Large packets pass at the configured MTU and no further. */
-	cr_assert_eq(h_sh("ip netns exec %s ping -M do -s 1422 -c1 -W2 %s >/dev/null",
-			  nsname(&a), b.v4), 0, "1450-byte packet");
+	cr_assert_eq(
+	    h_sh("ip netns exec %s ping -M do -s 1422 -c1 -W2 %s >/dev/null", nsname(&a), b.v4), 0,
+	    "1450-byte packet");
 	cr_assert_neq(h_sh("ip netns exec %s ping -M do -s 1423 -c1 -W1 %s >/dev/null 2>&1",
-			   nsname(&a), b.v4), 0, "1451-byte packet refused");
+			   nsname(&a), b.v4),
+		      0, "1451-byte packet refused");
 }
 
 Test(cni_net, host_side_as_designed)
@@ -98,17 +100,21 @@ Test(cni_net, host_side_as_designed)
 	cr_assert_eq(h_sh("ip -n %s link show %s | grep -q 'ee:ee:ee:ee:ee:ee'", h_node, a.veth), 0,
 		     "host side MAC");
 	cr_assert_eq(h_sh("ip netns exec %s cat /proc/sys/net/ipv4/conf/%s/proxy_arp | grep -q 1",
-			  h_node, a.veth), 0);
-	cr_assert_eq(h_sh("ip -n %s route show default | grep -q 'via 169.254.1.1 dev eth0'",
-			  nsname(&a)), 0);
+			  h_node, a.veth),
+		     0);
+	cr_assert_eq(
+	    h_sh("ip -n %s route show default | grep -q 'via 169.254.1.1 dev eth0'", nsname(&a)),
+	    0);
 	cr_assert_eq(h_sh("ip -n %s -6 route show default | grep -q "
-			  "'via fe80::ecee:eeff:feee:eeee dev eth0'", nsname(&a)), 0);
+			  "'via fe80::ecee:eeff:feee:eeee dev eth0'",
+			  nsname(&a)),
+		     0);
 	cr_assert_eq(h_sh("ip -n %s link show eth0 | grep -q 'mtu 1450'", nsname(&a)), 0);
 }
 
 Test(cni_net, del_leaves_the_link_to_namespace_teardown)
 {
-	struct h_env env = { "DEL", "gone", NULL, "eth0", NULL };
+	struct h_env env = {"DEL", "gone", NULL, "eth0", NULL};
 	struct wl a;
 	char *out;
 
@@ -128,7 +134,7 @@ Test(cni_net, del_leaves_the_link_to_namespace_teardown)
 
 Test(cni_net, readd_in_same_namespace_replaces_the_pair)
 {
-	struct h_env env = { "ADD", "again", NULL, "eth0", NULL };
+	struct h_env env = {"ADD", "again", NULL, "eth0", NULL};
 	struct wl a;
 	char *out;
 
@@ -137,6 +143,7 @@ Test(cni_net, readd_in_same_namespace_replaces_the_pair)
 	cr_assert_eq(h_run(h_bin("tabby"), &env, conf, &out), 0, "second ADD: %s", out);
 	free(out);
 	cr_assert_eq(h_count("/calico/ipam/v2/handle/dual.again"), 1);
-	cr_assert_eq(h_sh("ip -n %s -o addr show dev eth0 | grep -c 'inet ' | grep -q '^1$'",
-			  nsname(&a)), 0, "one IPv4 address, not two");
+	cr_assert_eq(
+	    h_sh("ip -n %s -o addr show dev eth0 | grep -c 'inet ' | grep -q '^1$'", nsname(&a)), 0,
+	    "one IPv4 address, not two");
 }

@@ -19,7 +19,7 @@ static struct tb_ds *ds;
 
 static int open_ds(struct tb_ds **out)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_LOCAL, .path = path };
+	struct tb_ds_config cfg = {.type = TB_DS_LOCAL, .path = path};
 
 	return tb_ds_open(&cfg, out);
 }
@@ -52,13 +52,14 @@ static void put_pool(const char *name, const char *spec)
 	snprintf(key, sizeof(key), TB_IPPOOL_PREFIX "%s", name);
 	snprintf(val, sizeof(val),
 		 "{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"IPPool\","
-		 "\"metadata\":{\"name\":\"%s\"},\"spec\":%s}", name, spec);
+		 "\"metadata\":{\"name\":\"%s\"},\"spec\":%s}",
+		 name, spec);
 	cr_assert_eq(tb_ds_put(ds, key, val, TB_REV_ANY, NULL), 0);
 }
 
 static int assign(const char *node, const char *handle, int family, char *ip_out)
 {
-	struct tb_ipam_request req = { .handle = handle, .node = node, .family = family };
+	struct tb_ipam_request req = {.handle = handle, .node = node, .family = family};
 	struct tb_ipam_assignment a;
 	char err[256];
 	int r = tb_ipam_assign(ds, &req, &a, err, sizeof(err));
@@ -101,7 +102,7 @@ Test(ipam, assigns_from_node_block_and_records_keys)
 
 Test(ipam, no_pool_is_a_clear_error)
 {
-	struct tb_ipam_request req = { .handle = "h", .node = "n1", .family = AF_INET };
+	struct tb_ipam_request req = {.handle = "h", .node = "n1", .family = AF_INET};
 	struct tb_ipam_assignment a;
 	char err[256];
 
@@ -112,7 +113,7 @@ Test(ipam, no_pool_is_a_clear_error)
 Test(ipam, borrows_unless_strict_affinity)
 {
 	char ip[TB_IP_STRLEN];
-	struct tb_ipam_request req = { .handle = "net.b", .node = "n2", .family = AF_INET };
+	struct tb_ipam_request req = {.handle = "net.b", .node = "n2", .family = AF_INET};
 	struct tb_ipam_assignment a;
 	char err[256];
 
@@ -120,8 +121,8 @@ Test(ipam, borrows_unless_strict_affinity)
 	cr_assert_eq(assign("n1", "net.a", AF_INET, ip), 0);
 	cr_assert_eq(assign("n2", "net.b", AF_INET, ip), 0);
 	cr_assert_str_eq(ip, "10.20.0.1", "n2 borrows from n1's block");
-	cr_assert_eq(tb_ds_put(ds, TB_IPAM_CONFIG_KEY, "{\"strict_affinity\":true}", TB_REV_ANY,
-			       NULL), 0);
+	cr_assert_eq(
+	    tb_ds_put(ds, TB_IPAM_CONFIG_KEY, "{\"strict_affinity\":true}", TB_REV_ANY, NULL), 0);
 	req.handle = "net.c";
 	cr_assert_eq(tb_ipam_assign(ds, &req, &a, err, sizeof(err)), -ENOSPC);
 	cr_assert_not_null(strstr(err, "strictAffinity"), "%s", err);
@@ -134,14 +135,15 @@ Test(ipam, max_blocks_per_host)
 	put_pool("p1", "{\"cidr\":\"10.30.0.0/28\",\"blockSize\":30}");
 	cr_assert_eq(tb_ds_put(ds, TB_IPAM_CONFIG_KEY,
 			       "{\"strict_affinity\":true,\"maxBlocksPerHost\":1}", TB_REV_ANY,
-			       NULL), 0);
+			       NULL),
+		     0);
 	for (int i = 0; i < 4; i++) {
 		snprintf(h, sizeof(h), "net.%d", i);
 		cr_assert_eq(assign("n1", h, AF_INET, ip), 0);
 	}
 	cr_assert_eq(assign("n1", "net.x", AF_INET, ip), -ENOSPC);
-	cr_assert_eq(tb_ds_put(ds, TB_IPAM_CONFIG_KEY, "{\"maxBlocksPerHost\":2}", TB_REV_ANY,
-			       NULL), 0);
+	cr_assert_eq(
+	    tb_ds_put(ds, TB_IPAM_CONFIG_KEY, "{\"maxBlocksPerHost\":2}", TB_REV_ANY, NULL), 0);
 	cr_assert_eq(assign("n1", "net.x", AF_INET, ip), 0);
 	cr_assert_str_eq(ip, "10.30.0.4");
 }
@@ -149,9 +151,9 @@ Test(ipam, max_blocks_per_host)
 Test(ipam, reservations_disabled_pools_selectors_and_requested_pools)
 {
 	char ip[TB_IP_STRLEN];
-	const char *only_b[] = { "b" };
-	struct tb_ipam_request req = { .handle = "net.r", .node = "n1", .family = AF_INET,
-				       .pools = only_b, .n_pools = 1 };
+	const char *only_b[] = {"b"};
+	struct tb_ipam_request req = {
+	    .handle = "net.r", .node = "n1", .family = AF_INET, .pools = only_b, .n_pools = 1};
 	json_t *labels = json_pack("{ss}", "zone", "east");
 	struct tb_ipam_assignment a;
 	char err[256];
@@ -161,7 +163,9 @@ Test(ipam, reservations_disabled_pools_selectors_and_requested_pools)
 	put_pool("c", "{\"cidr\":\"10.42.0.0/24\"}");
 	cr_assert_eq(tb_ds_put(ds, TB_IPRESERVATION_PREFIX "r1",
 			       "{\"kind\":\"IPReservation\",\"spec\":{\"reservedCIDRs\":"
-			       "[\"10.42.0.0/31\",\"10.41.0.0/32\"]}}", TB_REV_ANY, NULL), 0);
+			       "[\"10.42.0.0/31\",\"10.41.0.0/32\"]}}",
+			       TB_REV_ANY, NULL),
+		     0);
 	cr_assert_eq(assign("n1", "net.q", AF_INET, ip), 0);
 	cr_assert_str_eq(ip, "10.42.0.2", "disabled pool skipped, selector unmatched, reserved");
 	cr_assert_eq(tb_ipam_assign(ds, &req, &a, err, sizeof(err)), -ENOENT);
@@ -176,8 +180,8 @@ Test(ipam, reservations_disabled_pools_selectors_and_requested_pools)
 Test(ipam, fixed_address)
 {
 	struct tb_ip want;
-	struct tb_ipam_request req = { .handle = "net.f", .node = "n1", .family = AF_INET,
-				       .fixed = &want };
+	struct tb_ipam_request req = {
+	    .handle = "net.f", .node = "n1", .family = AF_INET, .fixed = &want};
 	struct tb_ipam_assignment a;
 	char err[256];
 
@@ -231,7 +235,7 @@ Test(ipam, release_by_handle_and_by_ip)
 
 static int child_assign(int i, int fd)
 {
-	struct tb_ipam_request req = { .family = AF_INET };
+	struct tb_ipam_request req = {.family = AF_INET};
 	struct tb_ipam_assignment a;
 	char node[16], handle[32], err[256], line[128];
 	struct tb_ds *d;
@@ -373,14 +377,14 @@ struct pool_change_case {
 
 /* With 10.80.0.0/24 (blockSize 26) holding one address in 10.80.0.0/26. */
 static const struct pool_change_case pool_changes[] = {
-	{ "same spec", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":26}", 0, NULL },
-	{ "grow", "{\"cidr\":\"10.80.0.0/23\",\"blockSize\":26}", 0, NULL },
-	{ "shrink keeping the used block", "{\"cidr\":\"10.80.0.0/25\",\"blockSize\":26}", 0, NULL },
-	{ "shrink off the used block", "{\"cidr\":\"10.80.0.128/25\",\"blockSize\":26}", -EBUSY,
-	  "would strand 1 allocated address (block 10.80.0.0/26)" },
-	{ "blockSize in use", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":28}", -EBUSY,
-	  "blockSize cannot change from 26 to 28" },
-	{ "nonsense", "{\"cidr\":\"nope\"}", -EINVAL, "invalid" },
+    {"same spec", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":26}", 0, NULL},
+    {"grow", "{\"cidr\":\"10.80.0.0/23\",\"blockSize\":26}", 0, NULL},
+    {"shrink keeping the used block", "{\"cidr\":\"10.80.0.0/25\",\"blockSize\":26}", 0, NULL},
+    {"shrink off the used block", "{\"cidr\":\"10.80.0.128/25\",\"blockSize\":26}", -EBUSY,
+     "would strand 1 allocated address (block 10.80.0.0/26)"},
+    {"blockSize in use", "{\"cidr\":\"10.80.0.0/24\",\"blockSize\":28}", -EBUSY,
+     "blockSize cannot change from 26 to 28"},
+    {"nonsense", "{\"cidr\":\"nope\"}", -EINVAL, "invalid"},
 };
 
 Test(ipam, pool_changes_that_strand_addresses_are_refused)

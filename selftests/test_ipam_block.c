@@ -15,14 +15,14 @@ struct cidr_case {
 };
 
 static const struct cidr_case cidr_cases[] = {
-	{ "10.0.0.0/26", 0, "10.0.0.0/26", "10.0.0.0-26" },
-	{ "10.0.0.77/26", 0, "10.0.0.64/26", "10.0.0.64-26" },
-	{ "10.1.2.3", 0, "10.1.2.3/32", "10.1.2.3-32" },
-	{ "fd00:1::5/122", 0, "fd00:1::/122", "fd00:1::-122" },
-	{ "10.0.0.0/33", -1, NULL, NULL },
-	{ "10.0.0.0/", -1, NULL, NULL },
-	{ "nonsense/8", -1, NULL, NULL },
-	{ "10.0.0.0/8x", -1, NULL, NULL },
+    {"10.0.0.0/26", 0, "10.0.0.0/26", "10.0.0.0-26"},
+    {"10.0.0.77/26", 0, "10.0.0.64/26", "10.0.0.64-26"},
+    {"10.1.2.3", 0, "10.1.2.3/32", "10.1.2.3-32"},
+    {"fd00:1::5/122", 0, "fd00:1::/122", "fd00:1::-122"},
+    {"10.0.0.0/33", -1, NULL, NULL},
+    {"10.0.0.0/", -1, NULL, NULL},
+    {"nonsense/8", -1, NULL, NULL},
+    {"10.0.0.0/8x", -1, NULL, NULL},
 };
 
 Test(ipam_addr, parse_table)
@@ -44,7 +44,7 @@ Test(ipam_addr, parse_table)
 		if (strcmp(buf, c->key))
 			goto fail;
 		continue;
-fail:
+	fail:
 		cr_assert_fail("case %zu (%s)", i, c->in);
 	}
 }
@@ -124,14 +124,14 @@ struct bad_block {
 };
 
 static const struct bad_block bad_blocks[] = {
-	{ "not json", "{" },
-	{ "no cidr", "{\"allocations\":[],\"unallocated\":[]}" },
-	{ "short allocations", "{\"cidr\":\"10.0.0.0/31\",\"allocations\":[null],"
-			       "\"unallocated\":[0]}" },
-	{ "dangling attribute", "{\"cidr\":\"10.0.0.0/31\",\"allocations\":[3,null],"
-				"\"unallocated\":[1],\"attributes\":[]}" },
-	{ "free list holds a used ordinal", "{\"cidr\":\"10.0.0.0/31\",\"allocations\":[0,null],"
-					    "\"unallocated\":[0,1],\"attributes\":[{}]}" },
+    {"not json", "{"},
+    {"no cidr", "{\"allocations\":[],\"unallocated\":[]}"},
+    {"short allocations", "{\"cidr\":\"10.0.0.0/31\",\"allocations\":[null],"
+			  "\"unallocated\":[0]}"},
+    {"dangling attribute", "{\"cidr\":\"10.0.0.0/31\",\"allocations\":[3,null],"
+			   "\"unallocated\":[1],\"attributes\":[]}"},
+    {"free list holds a used ordinal", "{\"cidr\":\"10.0.0.0/31\",\"allocations\":[0,null],"
+				       "\"unallocated\":[0,1],\"attributes\":[{}]}"},
 };
 
 Test(ipam_block, refuses_corrupt)

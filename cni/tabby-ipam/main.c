@@ -18,9 +18,9 @@
 static int cmd_add(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
 		   struct tb_cni_error *e)
 {
-	struct tb_ipam_cni_req req = { .conf = c, .container_id = env->container_id };
+	struct tb_ipam_cni_req req = {.conf = c, .container_id = env->container_id};
 	struct tb_cni_args args;
-	struct tb_cni_result res = { 0 };
+	struct tb_cni_result res = {0};
 	json_t *pod = NULL;
 	int r;
 
@@ -100,8 +100,8 @@ static int cmd_gc(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_e
 		const char *cid = l.items[i].key + plen;
 
 		if (!attachment_valid(c->valid_attachments, cid))
-			r = tb_ipam_release_handle(ds, l.items[i].key + strlen(TB_IPAM_HANDLE_PREFIX),
-						   NULL);
+			r = tb_ipam_release_handle(
+			    ds, l.items[i].key + strlen(TB_IPAM_HANDLE_PREFIX), NULL);
 	}
 	tb_kv_list_free(&l);
 	return r ? tb_cni_fail(e, TB_CNI_E_IO, "GC: release failed: %s", strerror(-r)) : 0;
@@ -158,8 +158,8 @@ static int dispatch(const struct tb_cni_env *env, const struct tb_cni_conf *c,
 
 int main(void)
 {
-	struct tb_cni_error e = { 0 };
-	struct tb_cni_conf c = { 0 };
+	struct tb_cni_error e = {0};
+	struct tb_cni_conf c = {0};
 	struct tb_cni_env env;
 	char *in = NULL;
 	int r = -1;

@@ -12,8 +12,8 @@
 int cmd_add(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
 	    struct tb_cni_error *e)
 {
-	struct tb_cni_result res = { 0 };
-	struct tb_cni_error ignored = { 0 };
+	struct tb_cni_result res = {0};
+	struct tb_cni_error ignored = {0};
 	struct workload w;
 	int64_t rev = 0;
 	int r;

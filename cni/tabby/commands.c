@@ -124,7 +124,7 @@ int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_erro
 	bool v4 = false, v6 = false;
 
 	if (c->ipam_type && strcmp(c->ipam_type, "tabby-ipam"))
-		return 0;	/* a delegated IPAM answers for itself */
+		return 0; /* a delegated IPAM answers for itself */
 	if (tb_ipam_pools_load(ds, &pools))
 		return tb_cni_fail(e, TB_CNI_E_NOT_AVAILABLE, "cannot read IPPools");
 	for (size_t i = 0; i < pools.n; i++) {

@@ -37,13 +37,15 @@ static json_t *named_ports(const json_t *pod)
 
 			if (!name || !*name)
 				continue;
-			port = json_pack("{sssssO}", "name", name, "protocol", proto ? proto : "TCP",
-					 "port", json_object_get(p, "containerPort"));
+			port =
+			    json_pack("{sssssO}", "name", name, "protocol", proto ? proto : "TCP",
+				      "port", json_object_get(p, "containerPort"));
 			if (port && json_is_integer(hp) && json_integer_value(hp)) {
 				json_object_set(port, "hostPort", hp);
-				json_object_set(port, "hostIP", json_object_get(p, "hostIP")
-									? json_object_get(p, "hostIP")
-									: json_string(""));
+				json_object_set(port, "hostIP",
+						json_object_get(p, "hostIP")
+						    ? json_object_get(p, "hostIP")
+						    : json_string(""));
 			}
 			json_array_append_new(out, port);
 		}
@@ -86,13 +88,14 @@ static int ensure_profiles(struct tb_ds *ds, const struct workload *w, json_t *p
 		return ensure_profile(ds, w->conf->name,
 				      json_pack("{s[{sss{ss}}]s[{ss}]s{ss}}", "ingress", "action",
 						"Allow", "source", "selector", name, "egress",
-						"action", "Allow", "labelsToApply", w->conf->name, ""));
+						"action", "Allow", "labelsToApply", w->conf->name,
+						""));
 	}
 	snprintf(name, sizeof(name), "kns.%s", w->id.namespace);
 	json_array_append_new(profiles, json_string(name));
 	r = ensure_profile(ds, name,
-			   json_pack("{s[{ss}]s[{ss}]s{ss}}", "ingress", "action", "Allow", "egress",
-				     "action", "Allow", "labelsToApply",
+			   json_pack("{s[{ss}]s[{ss}]s{ss}}", "ingress", "action", "Allow",
+				     "egress", "action", "Allow", "labelsToApply",
 				     "pcns.projectcalico.org/name", w->id.namespace));
 	return r;
 }
@@ -126,10 +129,10 @@ static json_t *build(const struct workload *w, const struct tb_cni_result *res, 
 		json_array_append_new(nets, json_string(buf));
 	}
 	spec = json_pack("{sssssssssssosOsssos[]}", "orchestrator", w->id.orchestrator, "node",
-			 w->id.node, "containerID", w->env->container_id, "endpoint", w->id.endpoint,
-			 "interfaceName", w->veth, "ipNetworks", nets, "profiles", profiles, "mac",
-			 res->ifaces[1].mac, "ports", w->k8s ? named_ports(w->pod) : json_array(),
-			 "ipNATs");
+			 w->id.node, "containerID", w->env->container_id, "endpoint",
+			 w->id.endpoint, "interfaceName", w->veth, "ipNetworks", nets, "profiles",
+			 profiles, "mac", res->ifaces[1].mac, "ports",
+			 w->k8s ? named_ports(w->pod) : json_array(), "ipNATs");
 	if (spec && w->k8s) {
 		json_object_set_new(spec, "pod", json_string(w->id.workload));
 		json_object_set_new(spec, "serviceAccountName", json_string(sa));
@@ -198,7 +201,7 @@ int endpoint_delete(struct tb_ds *ds, const struct workload *w, struct tb_cni_er
 	int r = read_own(ds, w, &kv, &doc);
 
 	if (r == -ENOENT || r == -EEXIST)
-		return 0;	/* gone, or a newer container's: nothing of ours to delete */
+		return 0; /* gone, or a newer container's: nothing of ours to delete */
 	if (r)
 		return tb_cni_fail(e, TB_CNI_E_IO, "reading %s: %s", w->wep_name, strerror(-r));
 	r = tb_ds_delete(ds, w->wep_key, kv.mod_revision, NULL);
@@ -231,8 +234,8 @@ int endpoint_check(struct tb_ds *ds, const struct workload *w, const struct tb_c
 		json_array_foreach(nets, j, n)
 			found |= json_is_string(n) && !strcmp(json_string_value(n), buf);
 		if (!found)
-			r = tb_cni_fail(e, TB_CNI_E_INTERNAL, "WorkloadEndpoint %s does not list %s",
-					w->wep_name, buf);
+			r = tb_cni_fail(e, TB_CNI_E_INTERNAL,
+					"WorkloadEndpoint %s does not list %s", w->wep_name, buf);
 	}
 	json_decref(doc);
 	tb_kv_free(&kv);
@@ -255,7 +258,7 @@ static int64_t programmed_rev(const char *path)
 
 int endpoint_wait_programmed(const struct workload *w, int64_t rev, struct tb_cni_error *e)
 {
-	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
+	struct timespec start, now, nap = {0, 20 * 1000 * 1000};
 	char path[1024];
 
 	if (w->conf->policy_setup_timeout <= 0)

@@ -41,8 +41,8 @@ static int dispatch(const struct tb_cni_env *env, const struct tb_cni_conf *c,
 
 int main(void)
 {
-	struct tb_cni_error e = { 0 };
-	struct tb_cni_conf c = { 0 };
+	struct tb_cni_error e = {0};
+	struct tb_cni_conf c = {0};
 	struct tb_cni_env env;
 	char *in = NULL;
 	int r = -1;
@@ -65,8 +65,8 @@ int main(void)
 	r = dispatch(&env, &c, &e);
 out:
 	if (r) {
-		tb_err("%s %s: %s", env.container_id ? env.container_id : "", env.ifname ? env.ifname : "",
-		       e.msg);
+		tb_err("%s %s: %s", env.container_id ? env.container_id : "",
+		       env.ifname ? env.ifname : "", e.msg);
 		tb_cni_error_print(&e, c.cni_version, stdout);
 	}
 	tb_cni_conf_free(&c);

@@ -17,7 +17,7 @@
 #include "nl.h"
 #include "plugin.h"
 
-const uint8_t tb_gw_mac[6] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+const uint8_t tb_gw_mac[6] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
 static const char gw4[] = "169.254.1.1";
 static const char gw6[] = "fe80::ecee:eeff:feee:eeee";
 
@@ -34,14 +34,14 @@ static bool has_family(const struct tb_cni_result *res, int family)
 static int host_sysctls(const char *ifname, bool v6)
 {
 	static const char *const v4s[][2] = {
-		{ "net/ipv4/conf/%s/proxy_arp", "1" },
-		{ "net/ipv4/neigh/%s/proxy_delay", "0" },
-		{ "net/ipv4/conf/%s/forwarding", "1" },
+	    {"net/ipv4/conf/%s/proxy_arp", "1"},
+	    {"net/ipv4/neigh/%s/proxy_delay", "0"},
+	    {"net/ipv4/conf/%s/forwarding", "1"},
 	};
 	static const char *const v6s[][2] = {
-		{ "net/ipv6/conf/%s/accept_dad", "0" },
-		{ "net/ipv6/conf/%s/proxy_ndp", "1" },
-		{ "net/ipv6/conf/%s/forwarding", "1" },
+	    {"net/ipv6/conf/%s/accept_dad", "0"},
+	    {"net/ipv6/conf/%s/proxy_ndp", "1"},
+	    {"net/ipv6/conf/%s/forwarding", "1"},
 	};
 	char path[128];
 	int r;
@@ -98,7 +98,7 @@ static int workload_side(struct tb_nl *nl, int ifindex, const struct tb_cni_resu
 static int host_routes(struct tb_nl *nl, int ifindex, const struct tb_cni_result *res)
 {
 	for (int i = 0; i < res->n_ips; i++) {
-		struct tb_cidr dst = { res->ips[i].ip, tb_ip_bits(res->ips[i].ip.family) };
+		struct tb_cidr dst = {res->ips[i].ip, tb_ip_bits(res->ips[i].ip.family)};
 		int r = tb_nl_route_replace(nl, &dst, ifindex, NULL);
 
 		if (r)
@@ -128,9 +128,11 @@ static int clear_leftovers(struct tb_nl *host, const struct workload *w)
 
 static int make_veth(struct tb_nl *host, const struct workload *w, int nsfd)
 {
-	struct tb_veth_spec spec = { .host_name = w->veth, .host_mac = tb_gw_mac,
-				     .peer_name = w->env->ifname, .peer_netns_fd = nsfd,
-				     .mtu = w->conf->mtu };
+	struct tb_veth_spec spec = {.host_name = w->veth,
+				    .host_mac = tb_gw_mac,
+				    .peer_name = w->env->ifname,
+				    .peer_netns_fd = nsfd,
+				    .mtu = w->conf->mtu};
 	int r = tb_nl_veth_add(host, &spec);
 
 	if (r == -EEXIST) {
@@ -144,7 +146,7 @@ static int make_veth(struct tb_nl *host, const struct workload *w, int nsfd)
 int net_setup(const struct workload *w, struct tb_cni_result *res, struct tb_cni_error *e)
 {
 	const char *what = "creating the veth pair";
-	struct tb_nl host = { 0 }, ns = { 0 };
+	struct tb_nl host = {0}, ns = {0};
 	uint8_t mac[6];
 	int nsfd, hidx, cidx, r;
 
@@ -255,13 +257,13 @@ int net_check(const struct workload *w, const struct tb_cni_result *prev, struct
 	if (r)
 		r = tb_cni_fail(e, TB_CNI_E_INTERNAL, "host interface %s is missing", w->veth);
 	for (int i = 0; i < prev->n_ips && !r; i++) {
-		struct tb_cidr dst = { prev->ips[i].ip, tb_ip_bits(prev->ips[i].ip.family) };
+		struct tb_cidr dst = {prev->ips[i].ip, tb_ip_bits(prev->ips[i].ip.family)};
 		char a[TB_IP_STRLEN];
 
 		tb_ip_format(&prev->ips[i].ip, a, sizeof(a));
 		if (tb_nl_route_has(&host, &dst, idx, NULL, &has) || !has)
-			r = tb_cni_fail(e, TB_CNI_E_INTERNAL, "the host route to %s via %s is missing",
-					a, w->veth);
+			r = tb_cni_fail(e, TB_CNI_E_INTERNAL,
+					"the host route to %s via %s is missing", a, w->veth);
 	}
 	tb_nl_close(&host);
 	return r ? r : check_ns(w, prev, e);

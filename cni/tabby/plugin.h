@@ -14,12 +14,12 @@ struct workload {
 	const struct tb_cni_env *env;
 	const struct tb_cni_conf *conf;
 	struct tb_cni_args args;
-	bool k8s;			/* K8S_POD_NAMESPACE and K8S_POD_NAME given */
+	bool k8s; /* K8S_POD_NAMESPACE and K8S_POD_NAME given */
 	struct tb_wep_id id;
 	char wep_name[512];
 	char wep_key[768];
 	char veth[TB_IFNAMSIZ];
-	json_t *pod;			/* the Pod object, when the datastore has it */
+	json_t *pod; /* the Pod object, when the datastore has it */
 };
 
 int workload_init(struct workload *w, struct tb_ds *ds, const struct tb_cni_env *env,

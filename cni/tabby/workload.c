@@ -15,8 +15,8 @@ int workload_init(struct workload *w, struct tb_ds *ds, const struct tb_cni_env 
 	w->conf = c;
 	if (tb_cni_args_parse(env->args, &w->args, e))
 		return -1;
-	w->k8s = w->args.k8s_namespace && *w->args.k8s_namespace && w->args.k8s_pod &&
-		 *w->args.k8s_pod;
+	w->k8s =
+	    w->args.k8s_namespace && *w->args.k8s_namespace && w->args.k8s_pod && *w->args.k8s_pod;
 	w->id.node = c->nodename;
 	w->id.endpoint = env->ifname;
 	if (w->k8s) {

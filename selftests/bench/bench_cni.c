@@ -84,8 +84,8 @@ static void netns_drop(const char *path)
 static int run(const struct sys *s, const char *cmd, int i)
 {
 	char e_cmd[32], e_cid[64], e_ns[96], e_if[32] = "CNI_IFNAME=eth0";
-	char *envp[] = { e_cmd, e_cid, e_ns, e_if, (char *)s->path_env, NULL };
-	char *argv[] = { (char *)s->bin, NULL };
+	char *envp[] = {e_cmd, e_cid, e_ns, e_if, (char *)s->path_env, NULL};
+	char *argv[] = {(char *)s->bin, NULL};
 	posix_spawn_file_actions_t fa;
 	int p[2], st = -1;
 	pid_t pid;
@@ -144,7 +144,7 @@ static void *worker(void *arg)
 /* Runs cmd for every pod with par workers; fills lat[] and returns the wall time in ms. */
 static double phase(const struct sys *s, const char *cmd, int par, double *lat, int *failed)
 {
-	struct job j = { .s = s, .cmd = cmd, .lat = lat };
+	struct job j = {.s = s, .cmd = cmd, .lat = lat};
 	pthread_t th[PAR];
 	double t0 = now_ms();
 
@@ -206,8 +206,8 @@ static void rows(const char *mode, const struct result *t, const struct result *
 {
 	char n[64];
 
-#define ROW(op, stat, field, unit, target)                                                        \
-	snprintf(n, sizeof(n), "cni.%s.%s.%s", op, mode, stat);                                   \
+#define ROW(op, stat, field, unit, target)                                                         \
+	snprintf(n, sizeof(n), "cni.%s.%s.%s", op, mode, stat);                                    \
 	row(n, t->field, unit, b->field, target)
 	ROW("add", "p50", add_p50, "ms", "<= 5 ms");
 	ROW("add", "p99", add_p99, "ms", "<= 20 ms");
@@ -232,25 +232,30 @@ static int setup(struct sys *t, struct sys *b)
 		return -1;
 	snprintf(db, sizeof(db), "%s/tabby.db", dir);
 	snprintf(pool, sizeof(pool), "%s/pool.yaml", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'apiVersion: projectcalico.org/v3\\nkind: IPPool\\nmetadata: {name: bench}\\n"
-		 "spec: {cidr: 10.201.0.0/16}\\n' > %s && TABBY_DATASTORE_PATH=%s %s/bin/tabbyctl "
-		 "apply -f %s >/dev/null", pool, db, build, pool);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "printf 'apiVersion: projectcalico.org/v3\\nkind: IPPool\\nmetadata: {name: bench}\\n"
+	    "spec: {cidr: 10.201.0.0/16}\\n' > %s && TABBY_DATASTORE_PATH=%s %s/bin/tabbyctl "
+	    "apply -f %s >/dev/null",
+	    pool, db, build, pool);
 	if (system(cmd))
 		return -1;
-	*t = (struct sys){ .label = "tabby" };
+	*t = (struct sys){.label = "tabby"};
 	snprintf(t->bin, sizeof(t->bin), "%s/cni/tabby", build);
 	snprintf(t->path_env, sizeof(t->path_env), "CNI_PATH=%s/cni", build);
 	snprintf(t->conf, sizeof(t->conf),
 		 "{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"tabby\",\"nodename\":"
-		 "\"benchnode\",\"datastore_path\":\"%s\",\"ipam\":{\"type\":\"tabby-ipam\"}}", db);
-	*b = (struct sys){ .label = "bridge+host-local" };
+		 "\"benchnode\",\"datastore_path\":\"%s\",\"ipam\":{\"type\":\"tabby-ipam\"}}",
+		 db);
+	*b = (struct sys){.label = "bridge+host-local"};
 	snprintf(b->bin, sizeof(b->bin), "/usr/lib/cni/bridge");
 	snprintf(b->path_env, sizeof(b->path_env), "CNI_PATH=/usr/lib/cni");
-	snprintf(b->conf, sizeof(b->conf),
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"refbench\",\"type\":\"bridge\",\"bridge\":"
-		 "\"tbbench0\",\"isGateway\":true,\"ipMasq\":false,\"ipam\":{\"type\":\"host-local\","
-		 "\"ranges\":[[{\"subnet\":\"10.202.0.0/16\"}]],\"dataDir\":\"%s/host-local\"}}", dir);
+	snprintf(
+	    b->conf, sizeof(b->conf),
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"refbench\",\"type\":\"bridge\",\"bridge\":"
+	    "\"tbbench0\",\"isGateway\":true,\"ipMasq\":false,\"ipam\":{\"type\":\"host-local\","
+	    "\"ranges\":[[{\"subnet\":\"10.202.0.0/16\"}]],\"dataDir\":\"%s/host-local\"}}",
+	    dir);
 	return access(b->bin, X_OK) || access(t->bin, X_OK) ? -1 : 0;
 }
 
@@ -278,7 +283,8 @@ int main(void)
 	rows("seq", &ts, &bs);
 	rows("par8", &tp, &bp);
 	printf("{\"name\":\"cni.netns_create.p50\",\"value\":%.3f,\"unit\":\"ms\",\"peer\":null,"
-	       "\"peer_value\":null,\"ratio\":null,\"target\":null}\n", pct(ns_lat, npods, 0.5));
+	       "\"peer_value\":null,\"ratio\":null,\"target\":null}\n",
+	       pct(ns_lat, npods, 0.5));
 	fprintf(stderr, "failed operations: tabby %d, bridge+host-local %d\n",
 		ts.failed + tp.failed, bs.failed + bp.failed);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

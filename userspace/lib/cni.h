@@ -25,17 +25,17 @@ enum tb_cni_cmd {
 
 /* The spec's well-known error codes. */
 enum tb_cni_code {
-	TB_CNI_E_VERSION = 1,		/* incompatible CNI version */
-	TB_CNI_E_FIELD = 2,		/* unsupported field in the network configuration */
+	TB_CNI_E_VERSION = 1, /* incompatible CNI version */
+	TB_CNI_E_FIELD = 2,   /* unsupported field in the network configuration */
 	TB_CNI_E_UNKNOWN_CONTAINER = 3,
-	TB_CNI_E_ENV = 4,		/* invalid or missing environment variable */
+	TB_CNI_E_ENV = 4, /* invalid or missing environment variable */
 	TB_CNI_E_IO = 5,
 	TB_CNI_E_DECODE = 6,
-	TB_CNI_E_CONFIG = 7,		/* invalid network config */
+	TB_CNI_E_CONFIG = 7, /* invalid network config */
 	TB_CNI_E_TRY_AGAIN = 11,
-	TB_CNI_E_NOT_AVAILABLE = 50,	/* STATUS: the plugin can't serve ADDs */
+	TB_CNI_E_NOT_AVAILABLE = 50, /* STATUS: the plugin can't serve ADDs */
 	TB_CNI_E_LIMITED = 51,
-	TB_CNI_E_INTERNAL = 100,	/* tabby's own: see msg */
+	TB_CNI_E_INTERNAL = 100, /* tabby's own: see msg */
 };
 
 #define TB_CNI_VERSION_LATEST "1.1.0"
@@ -48,13 +48,13 @@ struct tb_cni_error {
 
 /* Records an error; returns -1 so callers can `return tb_cni_fail(...)`. */
 int tb_cni_fail(struct tb_cni_error *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void tb_cni_error_print(const struct tb_cni_error *e, const char *version, FILE *f);
 
 struct tb_cni_env {
 	enum tb_cni_cmd cmd;
 	const char *container_id;
-	const char *netns;	/* may be empty on DEL */
+	const char *netns; /* may be empty on DEL */
 	const char *ifname;
 	const char *args;
 	const char *path;
@@ -67,7 +67,7 @@ struct tb_cni_args {
 	char *k8s_namespace;
 	char *k8s_pod;
 	char *k8s_pod_uid;
-	char *k8s_container;	/* K8S_POD_INFRA_CONTAINER_ID */
+	char *k8s_container; /* K8S_POD_INFRA_CONTAINER_ID */
 	bool ignore_unknown;
 };
 
@@ -87,10 +87,10 @@ struct tb_cni_conf {
 	const char *cni_version;
 	const char *name;
 	const char *type;
-	int mtu;			/* 0 = default 1500 */
+	int mtu; /* 0 = default 1500 */
 	char *nodename;
 	struct tb_ds_config ds;
-	int policy_setup_timeout;	/* seconds, 0 = don't wait */
+	int policy_setup_timeout; /* seconds, 0 = don't wait */
 	const char *log_level;
 	const char *log_file;
 	const char *run_dir;
@@ -98,10 +98,10 @@ struct tb_cni_conf {
 	const char *ipam_type;
 	bool assign_ipv4;
 	bool assign_ipv6;
-	json_t *ipv4_pools;		/* array of strings or NULL */
+	json_t *ipv4_pools; /* array of strings or NULL */
 	json_t *ipv6_pools;
-	json_t *prev_result;		/* DEL/CHECK */
-	json_t *valid_attachments;	/* GC: cni.dev/valid-attachments */
+	json_t *prev_result;	   /* DEL/CHECK */
+	json_t *valid_attachments; /* GC: cni.dev/valid-attachments */
 };
 
 int tb_cni_conf_parse(const char *text, enum tb_cni_cmd cmd, struct tb_cni_conf *c,
@@ -112,13 +112,13 @@ void tb_cni_conf_free(struct tb_cni_conf *c);
 struct tb_cni_iface {
 	char name[16];
 	char mac[18];
-	const char *sandbox;	/* NULL for a host-side interface */
+	const char *sandbox; /* NULL for a host-side interface */
 };
 
 struct tb_cni_ip {
 	struct tb_ip ip;
-	int prefix;		/* 32 / 128 */
-	int iface;		/* index into ifaces, -1 for none */
+	int prefix; /* 32 / 128 */
+	int iface;  /* index into ifaces, -1 for none */
 	bool has_gw;
 	struct tb_ip gw;
 };

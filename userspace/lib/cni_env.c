@@ -9,7 +9,7 @@
 
 #include "cni.h"
 
-static const char *const supported_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" };
+static const char *const supported_versions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
 #define N_VERSIONS (sizeof(supported_versions) / sizeof(supported_versions[0]))
 
 int tb_cni_fail(struct tb_cni_error *e, int code, const char *fmt, ...)
@@ -27,7 +27,7 @@ void tb_cni_error_print(const struct tb_cni_error *e, const char *version, FILE 
 {
 	json_t *j = json_pack("{sssiss}", "cniVersion",
 			      version && tb_cni_version_supported(version) ? version
-									  : TB_CNI_VERSION_LATEST,
+									   : TB_CNI_VERSION_LATEST,
 			      "code", e->code ? e->code : TB_CNI_E_INTERNAL, "msg", e->msg);
 
 	if (j && e->details[0])
@@ -42,8 +42,8 @@ static const struct {
 	const char *name;
 	enum tb_cni_cmd cmd;
 } commands[] = {
-	{ "ADD", TB_CNI_ADD },	 { "DEL", TB_CNI_DEL }, { "CHECK", TB_CNI_CHECK },
-	{ "VERSION", TB_CNI_VERSION }, { "GC", TB_CNI_GC },   { "STATUS", TB_CNI_STATUS },
+    {"ADD", TB_CNI_ADD},	 {"DEL", TB_CNI_DEL}, {"CHECK", TB_CNI_CHECK},
+    {"VERSION", TB_CNI_VERSION}, {"GC", TB_CNI_GC},   {"STATUS", TB_CNI_STATUS},
 };
 
 static const char *env_or_empty(const char *name)
@@ -60,7 +60,8 @@ int tb_cni_env_load(struct tb_cni_env *env, struct tb_cni_error *e)
 
 	memset(env, 0, sizeof(*env));
 	if (!cmd || !*cmd)
-		return tb_cni_fail(e, TB_CNI_E_ENV, "CNI_COMMAND is not set: this is a CNI plugin,"
+		return tb_cni_fail(e, TB_CNI_E_ENV,
+				   "CNI_COMMAND is not set: this is a CNI plugin,"
 				   " run it from a container runtime (or cnitool)");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(cmd, commands[i].name)) {
@@ -98,8 +99,8 @@ static int set_str(char **dst, const char *v, size_t n)
 
 int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_error *e)
 {
-	static const char *const known[] = { "K8S_POD_NAMESPACE", "K8S_POD_NAME",
-					     "K8S_POD_UID", "K8S_POD_INFRA_CONTAINER_ID" };
+	static const char *const known[] = {"K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID",
+					    "K8S_POD_INFRA_CONTAINER_ID"};
 	char *unknown = NULL;
 	const char *p = s;
 
@@ -107,16 +108,16 @@ int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_erro
 	while (p && *p) {
 		const char *end = strchr(p, ';'), *eq;
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char **slots[] = { &out->k8s_namespace, &out->k8s_pod, &out->k8s_pod_uid,
-				   &out->k8s_container };
+		char **slots[] = {&out->k8s_namespace, &out->k8s_pod, &out->k8s_pod_uid,
+				  &out->k8s_container};
 		bool matched = false;
 
 		eq = memchr(p, '=', len);
 		if (!eq) {
 			free(unknown);
 			tb_cni_args_free(out);
-			return tb_cni_fail(e, TB_CNI_E_ENV,
-					   "CNI_ARGS: '%.*s' is not KEY=VALUE", (int)len, p);
+			return tb_cni_fail(e, TB_CNI_E_ENV, "CNI_ARGS: '%.*s' is not KEY=VALUE",
+					   (int)len, p);
 		}
 		if (eq - p == 13 && !strncmp(p, "IgnoreUnknown", 13)) {
 			out->ignore_unknown = (len == 15 && eq[1] == '1') ||
@@ -136,7 +137,8 @@ int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_erro
 	if (unknown && !out->ignore_unknown) {
 		tb_cni_fail(e, TB_CNI_E_FIELD,
 			    "CNI_ARGS: unknown key %s (add IgnoreUnknown=1 to pass keys for other"
-			    " plugins)", unknown);
+			    " plugins)",
+			    unknown);
 		free(unknown);
 		tb_cni_args_free(out);
 		return -1;
@@ -164,7 +166,7 @@ bool tb_cni_version_supported(const char *v)
 
 int tb_cni_version_cmp(const char *a, const char *b)
 {
-	unsigned va[3] = { 0 }, vb[3] = { 0 };
+	unsigned va[3] = {0}, vb[3] = {0};
 
 	sscanf(a, "%u.%u.%u", &va[0], &va[1], &va[2]);
 	sscanf(b, "%u.%u.%u", &vb[0], &vb[1], &vb[2]);

@@ -69,12 +69,11 @@ int tb_cni_ds_open(const struct tb_cni_conf *c, struct tb_ds **ds, struct tb_cni
 	r = tb_ds_open(&c->ds, ds);
 
 	if (r)
-		return tb_cni_fail(e, r == -ECONNREFUSED || r == -ETIMEDOUT ? TB_CNI_E_TRY_AGAIN
-									  : TB_CNI_E_IO,
-				   "cannot open the %s datastore %s: %s",
-				   c->ds.type == TB_DS_ETCDV3 ? "etcdv3" : "local",
-				   c->ds.type == TB_DS_ETCDV3 ? c->ds.etcd_endpoints : c->ds.path,
-				   strerror(-r));
+		return tb_cni_fail(
+		    e, r == -ECONNREFUSED || r == -ETIMEDOUT ? TB_CNI_E_TRY_AGAIN : TB_CNI_E_IO,
+		    "cannot open the %s datastore %s: %s",
+		    c->ds.type == TB_DS_ETCDV3 ? "etcdv3" : "local",
+		    c->ds.type == TB_DS_ETCDV3 ? c->ds.etcd_endpoints : c->ds.path, strerror(-r));
 	return 0;
 }
 

@@ -29,7 +29,8 @@ static json_t *ip_json(const struct tb_cni_ip *ip, bool old)
 		return NULL;
 	/* 0.3.x and 0.4.0 name the family; 1.0.0 dropped the field. */
 	if (old)
-		json_object_set_new(o, "version", json_string(ip->ip.family == AF_INET ? "4" : "6"));
+		json_object_set_new(o, "version",
+				    json_string(ip->ip.family == AF_INET ? "4" : "6"));
 	if (ip->iface >= 0)
 		json_object_set_new(o, "interface", json_integer(ip->iface));
 	if (ip->has_gw) {
@@ -97,7 +98,8 @@ int tb_cni_result_parse(const json_t *j, struct tb_cni_result *r)
 		if (r->n_ifaces >= 2 || !name)
 			break;
 		snprintf(r->ifaces[r->n_ifaces].name, sizeof(r->ifaces[0].name), "%s", name);
-		snprintf(r->ifaces[r->n_ifaces].mac, sizeof(r->ifaces[0].mac), "%s", mac ? mac : "");
+		snprintf(r->ifaces[r->n_ifaces].mac, sizeof(r->ifaces[0].mac), "%s",
+			 mac ? mac : "");
 		r->ifaces[r->n_ifaces++].sandbox = sb;
 	}
 	json_array_foreach(ips, i, v) {

@@ -37,9 +37,9 @@ struct tb_ipam_pool {
 	struct tb_cidr cidr;
 	int block_size;
 	bool disabled;
-	bool manual;		/* assignmentMode Manual: only when asked for by name */
-	bool workload;		/* allowedUses has Workload */
-	char *node_selector;	/* NULL or "" = all() */
+	bool manual;	     /* assignmentMode Manual: only when asked for by name */
+	bool workload;	     /* allowedUses has Workload */
+	char *node_selector; /* NULL or "" = all() */
 };
 
 struct tb_ipam_pools {
@@ -50,7 +50,7 @@ struct tb_ipam_pools {
 struct tb_ipam_config {
 	bool strict_affinity;
 	bool auto_allocate_blocks;
-	int max_blocks_per_host;	/* 0 = unlimited */
+	int max_blocks_per_host; /* 0 = unlimited */
 };
 
 /* Reads every IPPool (all families). */
@@ -78,14 +78,14 @@ int tb_ipam_pool_change_check(struct tb_ds *ds, const char *name, const json_t *
 int tb_ipam_node_selector_match(const char *selector, const json_t *labels, bool *match);
 
 struct tb_ipam_request {
-	const char *handle;		/* "<network>.<container id>" */
+	const char *handle; /* "<network>.<container id>" */
 	const char *node;
-	int family;			/* AF_INET or AF_INET6 */
-	const char *const *pools;	/* names or CIDRs to pick from; NULL/0 = every enabled pool */
+	int family;		  /* AF_INET or AF_INET6 */
+	const char *const *pools; /* names or CIDRs to pick from; NULL/0 = every enabled pool */
 	size_t n_pools;
-	const struct tb_ip *fixed;	/* exactly this address (ipAddrs annotation), or NULL */
-	const json_t *secondary;	/* attributes kept with the allocation: node, namespace, pod */
-	const json_t *node_labels;	/* for nodeSelector; NULL = no labels */
+	const struct tb_ip *fixed; /* exactly this address (ipAddrs annotation), or NULL */
+	const json_t *secondary;   /* attributes kept with the allocation: node, namespace, pod */
+	const json_t *node_labels; /* for nodeSelector; NULL = no labels */
 };
 
 struct tb_ipam_assignment {

@@ -11,17 +11,17 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define TB_IP_STRLEN 46		/* INET6_ADDRSTRLEN */
+#define TB_IP_STRLEN 46 /* INET6_ADDRSTRLEN */
 #define TB_CIDR_STRLEN 50
 
 struct tb_ip {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t a[16];		/* network order; IPv4 uses the first 4 bytes */
+	int family;    /* AF_INET or AF_INET6 */
+	uint8_t a[16]; /* network order; IPv4 uses the first 4 bytes */
 };
 
 struct tb_cidr {
-	struct tb_ip ip;	/* always the network address (host bits cleared) */
-	int len;		/* prefix length */
+	struct tb_ip ip; /* always the network address (host bits cleared) */
+	int len;	 /* prefix length */
 };
 
 static inline int tb_ip_bits(int family)

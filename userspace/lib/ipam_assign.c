@@ -94,13 +94,13 @@ static int try_block(struct assign_ctx *c, const struct tb_kv *kv, bool need_aff
 
 	r = tb_ipam_block_from_json(kv->value, &b);
 	if (r)
-		return 0;	/* a corrupt block is left for `ipam check`, never written over */
+		return 0; /* a corrupt block is left for `ipam check`, never written over */
 	if ((need_affine && !tb_ipam_block_affine_to(&b, c->req->node)) || b.deleted) {
 		r = 0;
 		goto out;
 	}
-	r = tb_ipam_block_assign(&b, 1, c->req->handle, c->req->secondary, skip_reserved,
-				 &c->resv, &out->ip);
+	r = tb_ipam_block_assign(&b, 1, c->req->handle, c->req->secondary, skip_reserved, &c->resv,
+				 &out->ip);
 	if (r <= 0)
 		goto out;
 	out->block = b.cidr;
@@ -133,7 +133,7 @@ static int from_affine(struct assign_ctx *c, struct tb_ipam_assignment *out, int
 		tb_ipam_block_key(&blk, key, sizeof(key));
 		r = tb_ds_get(c->ds, key, &kv);
 		if (r == -ENOENT) {
-			r = 0;	/* an affinity whose block is gone: check --fix removes it */
+			r = 0; /* an affinity whose block is gone: check --fix removes it */
 			continue;
 		}
 		if (r)
@@ -189,7 +189,7 @@ static int claim_block(struct assign_ctx *c, const struct tb_kv_list *blocks,
 			}
 			tb_ipam_block_free(&b);
 			if (r)
-				return r;	/* 0: the block is all reserved, try the next */
+				return r; /* 0: the block is all reserved, try the next */
 		}
 	}
 	return 0;
@@ -236,7 +236,7 @@ static int attempt(struct assign_ctx *c, struct tb_ipam_assignment *out)
 
 static void backoff(int i)
 {
-	struct timespec ts = { 0, (long)(100 + rand() % 400) * 1000L * (i < 10 ? 1 : 4) };
+	struct timespec ts = {0, (long)(100 + rand() % 400) * 1000L * (i < 10 ? 1 : 4)};
 
 	nanosleep(&ts, NULL);
 }
@@ -249,19 +249,20 @@ static int assign_loop(struct assign_ctx *c, struct tb_ipam_assignment *out, cha
 	for (int i = 0; i < ASSIGN_ATTEMPTS && r == -ECANCELED; i++) {
 		if (i)
 			backoff(i);
-		r = c->req->fixed ? tb_ipam_assign_fixed(c->ds, c->req, &c->pools, out, errmsg,
-							 errlen)
-				  : attempt(c, out);
+		r = c->req->fixed
+			? tb_ipam_assign_fixed(c->ds, c->req, &c->pools, out, errmsg, errlen)
+			: attempt(c, out);
 		if (r == 1)
 			return 0;
 	}
 	if (r == 0) {
-		snprintf(errmsg, errlen,
-			 "IPv%c pools are exhausted for node %s%s%s: add an IPPool or free addresses"
-			 " (tabbyctl ipam check)",
-			 c->req->family == AF_INET ? '4' : '6', c->req->node,
-			 c->cfg.strict_affinity ? " (strictAffinity forbids borrowing)" : "",
-			 c->cfg.max_blocks_per_host ? " (maxBlocksPerHost reached)" : "");
+		snprintf(
+		    errmsg, errlen,
+		    "IPv%c pools are exhausted for node %s%s%s: add an IPPool or free addresses"
+		    " (tabbyctl ipam check)",
+		    c->req->family == AF_INET ? '4' : '6', c->req->node,
+		    c->cfg.strict_affinity ? " (strictAffinity forbids borrowing)" : "",
+		    c->cfg.max_blocks_per_host ? " (maxBlocksPerHost reached)" : "");
 		return -ENOSPC;
 	}
 	if (r == -ECANCELED)
@@ -273,7 +274,7 @@ static int assign_loop(struct assign_ctx *c, struct tb_ipam_assignment *out, cha
 int tb_ipam_assign(struct tb_ds *ds, const struct tb_ipam_request *req,
 		   struct tb_ipam_assignment *out, char *errmsg, size_t errlen)
 {
-	struct assign_ctx c = { .ds = ds, .req = req };
+	struct assign_ctx c = {.ds = ds, .req = req};
 	const struct tb_ipam_pool *p;
 	int r;
 
@@ -301,8 +302,8 @@ int tb_ipam_assign(struct tb_ds *ds, const struct tb_ipam_request *req,
 	if (p)
 		snprintf(out->pool, sizeof(out->pool), "%s", p->name);
 out:
-	if (r && r != -ENOSPC && r != -ENOTSUP && r != -ENOENT && r != -EEXIST &&
-	    r != -ECANCELED && r != -EINVAL)
+	if (r && r != -ENOSPC && r != -ENOTSUP && r != -ENOENT && r != -EEXIST && r != -ECANCELED &&
+	    r != -EINVAL)
 		snprintf(errmsg, errlen, "IPAM: datastore error: %s", strerror(-r));
 	tb_ipam_resv_free(&c.resv);
 	free(c.use);

@@ -172,9 +172,9 @@ static json_t *attrs_to_json(const struct tb_ipam_block *b)
 	for (uint32_t i = 0; arr && i < b->n_attrs; i++) {
 		json_t *a = json_object();
 
-		json_object_set_new(a, "handle_id", b->attrs[i].handle_id
-							    ? json_string(b->attrs[i].handle_id)
-							    : json_null());
+		json_object_set_new(a, "handle_id",
+				    b->attrs[i].handle_id ? json_string(b->attrs[i].handle_id)
+							  : json_null());
 		json_object_set(a, "secondary",
 				b->attrs[i].secondary ? b->attrs[i].secondary : json_null());
 		json_array_append_new(arr, a);
@@ -193,8 +193,8 @@ char *tb_ipam_block_to_json(const struct tb_ipam_block *b)
 		goto out;
 	tb_cidr_format(&b->cidr, cidr, sizeof(cidr));
 	for (uint32_t i = 0; i < b->size; i++) {
-		json_array_append_new(allocs, b->alloc[i] < 0 ? json_null()
-							      : json_integer(b->alloc[i]));
+		json_array_append_new(allocs,
+				      b->alloc[i] < 0 ? json_null() : json_integer(b->alloc[i]));
 		if (b->alloc[i] >= 0 && b->seq_alloc[i]) {
 			snprintf(k, sizeof(k), "%u", i);
 			json_object_set_new(seqs, k, json_integer((json_int_t)b->seq_alloc[i]));

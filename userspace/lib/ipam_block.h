@@ -21,23 +21,23 @@
 #include "ipam_addr.h"
 
 struct tb_ipam_attr {
-	char *handle_id;	/* NULL for an allocation without handle (a reservation) */
-	json_t *secondary;	/* object or NULL: node, namespace, pod, timestamp */
+	char *handle_id;   /* NULL for an allocation without handle (a reservation) */
+	json_t *secondary; /* object or NULL: node, namespace, pod, timestamp */
 };
 
 struct tb_ipam_block {
 	struct tb_cidr cidr;
-	char *affinity;		/* "host:<node>" or NULL */
+	char *affinity; /* "host:<node>" or NULL */
 	bool strict_affinity;
 	bool deleted;
-	uint32_t size;		/* addresses in the block */
-	int32_t *alloc;		/* size entries: attribute index or -1 */
-	uint32_t *unalloc;	/* free ordinals, in hand-out order */
+	uint32_t size;	   /* addresses in the block */
+	int32_t *alloc;	   /* size entries: attribute index or -1 */
+	uint32_t *unalloc; /* free ordinals, in hand-out order */
 	uint32_t n_unalloc;
 	struct tb_ipam_attr *attrs;
 	uint32_t n_attrs;
-	uint64_t seq;		/* sequenceNumber */
-	uint64_t *seq_alloc;	/* sequenceNumberForAllocation per ordinal (0 when unset) */
+	uint64_t seq;	     /* sequenceNumber */
+	uint64_t *seq_alloc; /* sequenceNumberForAllocation per ordinal (0 when unset) */
 };
 
 /* A fresh empty block; affinity may be NULL. */

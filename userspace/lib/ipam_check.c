@@ -26,11 +26,11 @@
 struct check_ctx {
 	struct tb_ds *ds;
 	bool fix;
-	bool count_only;	/* second pass after fixes: recount, report nothing */
+	bool count_only; /* second pass after fixes: recount, report nothing */
 	FILE *out;
 	unsigned problems;
-	json_t *wep_ips;	/* "ip" -> true, from every endpoint's ipNetworks */
-	json_t *counts;		/* handle -> {block cidr -> count} seen in blocks */
+	json_t *wep_ips; /* "ip" -> true, from every endpoint's ipNetworks */
+	json_t *counts;	 /* handle -> {block cidr -> count} seen in blocks */
 };
 
 static int load_wep_ips(struct check_ctx *c)
@@ -49,7 +49,8 @@ static int load_wep_ips(struct check_ctx *c)
 		json_array_foreach(nets, j, n) {
 			char ip[TB_CIDR_STRLEN];
 
-			snprintf(ip, sizeof(ip), "%s", json_string_value(n) ? json_string_value(n) : "");
+			snprintf(ip, sizeof(ip), "%s",
+				 json_string_value(n) ? json_string_value(n) : "");
 			if (strchr(ip, '/'))
 				*strchr(ip, '/') = '\0';
 			json_object_set_new(c->wep_ips, ip, json_true());
@@ -67,8 +68,7 @@ static bool node_owned(const char *handle)
 	       !strncmp(handle, "wireguard-tunnel-addr-", 22);
 }
 
-static void leaked(struct check_ctx *c, const struct tb_ip *ip, const char *handle,
-		   const char *why)
+static void leaked(struct check_ctx *c, const struct tb_ip *ip, const char *handle, const char *why)
 {
 	char a[TB_IP_STRLEN];
 	int r = 0;
@@ -98,7 +98,7 @@ static void scan_block(struct check_ctx *c, const struct tb_ipam_block *b)
 		tb_cidr_nth(&b->cidr, o, &ip);
 		tb_ip_format(&ip, a, sizeof(a));
 		if (!h) {
-			continue;	/* a reservation without handle is deliberate */
+			continue; /* a reservation without handle is deliberate */
 		}
 		tb_ipam_handle_key(h, hkey, sizeof(hkey));
 		if (node_owned(h))
@@ -107,14 +107,14 @@ static void scan_block(struct check_ctx *c, const struct tb_ipam_block *b)
 		 * the blocks as they are (and recounted after --fix released it). */
 		if (!json_object_get(c->wep_ips, a) && !c->count_only)
 			leaked(c, &ip, h, "no WorkloadEndpoint has this address");
-count:
+	count:
 		per = json_object_get(c->counts, h);
 		if (!per) {
 			per = json_object();
 			json_object_set_new(c->counts, h, per);
 		}
-		json_object_set_new(per, cidr,
-				    json_integer(json_integer_value(json_object_get(per, cidr)) + 1));
+		json_object_set_new(
+		    per, cidr, json_integer(json_integer_value(json_object_get(per, cidr)) + 1));
 	}
 }
 
@@ -174,7 +174,8 @@ static int check_handles(struct check_ctx *c)
 			json_object_set(doc, "block", want);
 			text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 			if (text)
-				tb_ds_put(c->ds, l.items[i].key, text, l.items[i].mod_revision, NULL);
+				tb_ds_put(c->ds, l.items[i].key, text, l.items[i].mod_revision,
+					  NULL);
 			free(text);
 		}
 		json_decref(doc);
@@ -214,7 +215,7 @@ static int check_affinities(struct check_ctx *c)
 
 int tb_ipam_cmd_check(struct tb_ds *ds, bool fix, FILE *out, unsigned *problems)
 {
-	struct check_ctx c = { .ds = ds, .fix = fix, .out = out };
+	struct check_ctx c = {.ds = ds, .fix = fix, .out = out};
 	int r = -ENOMEM;
 
 	c.wep_ips = json_object();

@@ -40,8 +40,8 @@ static int pool_usage(struct tb_ds *ds, const struct tb_ipam_pool *p, bool rows,
 		u->used += used;
 		if (rows) {
 			tb_cidr_format(&b.cidr, cidr, sizeof(cidr));
-			fprintf(out, "| %-8s | %-28s | %9u | %10u (%3u%%) | %-24s |\n", "Block", cidr,
-				b.size, used, b.size ? used * 100 / b.size : 0,
+			fprintf(out, "| %-8s | %-28s | %9u | %10u (%3u%%) | %-24s |\n", "Block",
+				cidr, b.size, used, b.size ? used * 100 / b.size : 0,
 				b.affinity ? b.affinity : "(none)");
 		}
 		tb_ipam_block_free(&b);
@@ -63,7 +63,7 @@ int tb_ipam_cmd_show(struct tb_ds *ds, bool show_blocks, FILE *out)
 		"IPS IN USE", show_blocks ? "AFFINITY" : "IPS FREE");
 	for (size_t i = 0; i < pools.n && !r; i++) {
 		const struct tb_ipam_pool *p = &pools.v[i];
-		struct usage u = { 0 };
+		struct usage u = {0};
 		int host = tb_ip_bits(p->cidr.ip.family) - p->cidr.len;
 		char total[32], freeb[32];
 

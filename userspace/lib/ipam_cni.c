@@ -34,9 +34,8 @@ json_t *tb_k8s_get(struct tb_ds *ds, const char *plural, const char *ns, const c
 /* An annotation holding a JSON list, parsed; NULL when absent. -EINVAL through *bad. */
 static json_t *annotation_list(const json_t *pod, const char *name, bool *bad)
 {
-	const char *v = json_string_value(
-		json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"),
-				name));
+	const char *v = json_string_value(json_object_get(
+	    json_object_get(json_object_get(pod, "metadata"), "annotations"), name));
 	json_t *l;
 
 	if (!v)
@@ -93,9 +92,12 @@ static int assign_one(struct tb_ds *ds, const struct tb_ipam_cni_req *req, const
 		      const struct family_req *f, const json_t *sec, const json_t *labels,
 		      struct tb_cni_result *res, struct tb_cni_error *e)
 {
-	struct tb_ipam_request r = { .handle = handle, .node = req->conf->nodename,
-				     .family = f->family, .fixed = f->fixed,
-				     .secondary = sec, .node_labels = labels };
+	struct tb_ipam_request r = {.handle = handle,
+				    .node = req->conf->nodename,
+				    .family = f->family,
+				    .fixed = f->fixed,
+				    .secondary = sec,
+				    .node_labels = labels};
 	struct tb_ipam_assignment a;
 	const char **names;
 	int rc;
@@ -105,14 +107,13 @@ static int assign_one(struct tb_ds *ds, const struct tb_ipam_cni_req *req, const
 	rc = tb_ipam_assign(ds, &r, &a, e->msg, sizeof(e->msg));
 	free(names);
 	if (rc) {
-		e->code = rc == -ENOSPC || rc == -ECANCELED ? TB_CNI_E_TRY_AGAIN
+		e->code = rc == -ENOSPC || rc == -ECANCELED		     ? TB_CNI_E_TRY_AGAIN
 			  : rc == -EINVAL || rc == -ENOENT || rc == -ENOTSUP ? TB_CNI_E_CONFIG
-									    : TB_CNI_E_INTERNAL;
+									     : TB_CNI_E_INTERNAL;
 		return -1;
 	}
-	res->ips[res->n_ips] = (struct tb_cni_ip){ .ip = a.ip,
-						   .prefix = tb_ip_bits(a.ip.family),
-						   .iface = -1 };
+	res->ips[res->n_ips] =
+	    (struct tb_cni_ip){.ip = a.ip, .prefix = tb_ip_bits(a.ip.family), .iface = -1};
 	res->n_ips++;
 	return 0;
 }
@@ -131,7 +132,8 @@ static int fixed_addrs(const json_t *l, struct tb_ip *v4, struct tb_ip *v6, bool
 		if (!json_is_string(s) || tb_ip_parse(json_string_value(s), &ip))
 			return tb_cni_fail(e, TB_CNI_E_CONFIG,
 					   "annotation cni.projectcalico.org/ipAddrs: "
-					   "entry %zu is not an IP address", i);
+					   "entry %zu is not an IP address",
+					   i);
 		has = ip.family == AF_INET ? h4 : h6;
 		if (*has)
 			return tb_cni_fail(e, TB_CNI_E_CONFIG,
@@ -164,8 +166,10 @@ int tb_ipam_cni_assign(struct tb_ds *ds, const struct tb_ipam_cni_req *req,
 	p6 = annotation_list(req->pod, "cni.projectcalico.org/ipv6pools", &bad);
 	addrs = annotation_list(req->pod, "cni.projectcalico.org/ipAddrs", &bad);
 	if (bad) {
-		tb_cni_fail(e, TB_CNI_E_CONFIG, "a cni.projectcalico.org/ annotation of pod %s/%s"
-			    " is not a JSON list", req->k8s_namespace, req->k8s_pod);
+		tb_cni_fail(e, TB_CNI_E_CONFIG,
+			    "a cni.projectcalico.org/ annotation of pod %s/%s"
+			    " is not a JSON list",
+			    req->k8s_namespace, req->k8s_pod);
 		goto out;
 	}
 	if (addrs && fixed_addrs(addrs, &f4, &f6, &h4, &h6, e))
@@ -173,12 +177,12 @@ int tb_ipam_cni_assign(struct tb_ds *ds, const struct tb_ipam_cni_req *req,
 	res->n_ips = 0;
 	if ((addrs ? h4 : c->assign_ipv4) &&
 	    assign_one(ds, req, handle,
-		       &(struct family_req){ AF_INET, p4 ? p4 : c->ipv4_pools, h4 ? &f4 : NULL },
-		       sec, labels, res, e))
+		       &(struct family_req){AF_INET, p4 ? p4 : c->ipv4_pools, h4 ? &f4 : NULL}, sec,
+		       labels, res, e))
 		goto out;
 	if ((addrs ? h6 : c->assign_ipv6) &&
 	    assign_one(ds, req, handle,
-		       &(struct family_req){ AF_INET6, p6 ? p6 : c->ipv6_pools, h6 ? &f6 : NULL },
+		       &(struct family_req){AF_INET6, p6 ? p6 : c->ipv6_pools, h6 ? &f6 : NULL},
 		       sec, labels, res, e))
 		goto undo;
 	r = 0;

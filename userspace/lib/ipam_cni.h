@@ -18,9 +18,9 @@
 struct tb_ipam_cni_req {
 	const struct tb_cni_conf *conf;
 	const char *container_id;
-	const char *k8s_namespace;	/* NULL without Kubernetes names */
+	const char *k8s_namespace; /* NULL without Kubernetes names */
 	const char *k8s_pod;
-	const json_t *pod;		/* the Pod object when known, for its annotations */
+	const json_t *pod; /* the Pod object when known, for its annotations */
 };
 
 void tb_ipam_cni_handle(const char *network, const char *container_id, char *buf, size_t len);

@@ -127,7 +127,7 @@ int tb_ipam_commit(struct tb_ds *ds, const struct tb_ipam_block *b, int64_t bloc
 		   const char *node, const char *handle, int delta)
 {
 	char bkey[512], akey[512], hkey[512];
-	struct tb_ipam_handle h = { 0 };
+	struct tb_ipam_handle h = {0};
 	struct tb_txn_op ops[3];
 	char *btext = NULL, *htext = NULL;
 	size_t n = 0;
@@ -143,12 +143,11 @@ int tb_ipam_commit(struct tb_ds *ds, const struct tb_ipam_block *b, int64_t bloc
 		goto out;
 	}
 	tb_ipam_block_key(&b->cidr, bkey, sizeof(bkey));
-	ops[n++] = (struct tb_txn_op){ TB_TXN_PUT, bkey, btext, block_rev };
+	ops[n++] = (struct tb_txn_op){TB_TXN_PUT, bkey, btext, block_rev};
 	if (node) {
 		tb_ipam_affinity_key(node, &b->cidr, akey, sizeof(akey));
-		ops[n++] = (struct tb_txn_op){ TB_TXN_PUT, akey,
-					       "{\"state\":\"confirmed\",\"deleted\":false}",
-					       TB_REV_ABSENT };
+		ops[n++] = (struct tb_txn_op){
+		    TB_TXN_PUT, akey, "{\"state\":\"confirmed\",\"deleted\":false}", TB_REV_ABSENT};
 	}
 	tb_ipam_handle_key(handle, hkey, sizeof(hkey));
 	htext = handle_op(hkey, &h, &ops[n]);

@@ -18,8 +18,8 @@ bool tb_ipam_resv_contains(const struct tb_ipam_resv *r, const struct tb_ip *ip)
 
 /* A handle document in memory: block CIDR -> count. */
 struct tb_ipam_handle {
-	json_t *blocks;		/* object */
-	int64_t rev;		/* TB_REV_ABSENT when new */
+	json_t *blocks; /* object */
+	int64_t rev;	/* TB_REV_ABSENT when new */
 };
 
 int tb_ipam_handle_read(struct tb_ds *ds, const char *handle, struct tb_ipam_handle *out);

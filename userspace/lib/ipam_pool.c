@@ -59,7 +59,7 @@ static bool uses_workload(const json_t *uses)
 	json_t *u;
 
 	if (!json_is_array(uses) || json_array_size(uses) == 0)
-		return true;	/* Calico's default: Workload and Tunnel */
+		return true; /* Calico's default: Workload and Tunnel */
 	json_array_foreach(uses, i, u)
 		if (json_is_string(u) && !strcmp(json_string_value(u), "Workload"))
 			return true;
@@ -121,8 +121,8 @@ int tb_ipam_pools_load(struct tb_ds *ds, struct tb_ipam_pools *out)
 		const char *name = strrchr(l.items[i].key, '/') + 1;
 
 		/* A pool that does not parse is skipped, not fatal: validation is apply's job. */
-		if (doc && !tb_ipam_pool_from_json(name, json_object_get(doc, "spec"),
-						   &out->v[out->n]))
+		if (doc &&
+		    !tb_ipam_pool_from_json(name, json_object_get(doc, "spec"), &out->v[out->n]))
 			out->n++;
 		json_decref(doc);
 	}
@@ -160,7 +160,8 @@ int tb_ipam_config_load(struct tb_ds *ds, struct tb_ipam_config *out)
 	out->strict_affinity = json_is_true(json_object_get(doc, "strict_affinity"));
 	if (json_is_false(json_object_get(doc, "auto_allocate_blocks")))
 		out->auto_allocate_blocks = false;
-	out->max_blocks_per_host = (int)json_integer_value(json_object_get(doc, "maxBlocksPerHost"));
+	out->max_blocks_per_host =
+	    (int)json_integer_value(json_object_get(doc, "maxBlocksPerHost"));
 	json_decref(doc);
 	return 0;
 }

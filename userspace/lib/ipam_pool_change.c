@@ -14,8 +14,8 @@
 #include "ipam_block.h"
 
 struct in_use {
-	unsigned addrs;		/* allocated in blocks of the old pool */
-	unsigned outside;	/* of those, in blocks the new CIDR does not cover */
+	unsigned addrs;	  /* allocated in blocks of the old pool */
+	unsigned outside; /* of those, in blocks the new CIDR does not cover */
 	char first_outside[TB_CIDR_STRLEN];
 };
 
@@ -54,12 +54,12 @@ int tb_ipam_pool_change_check(struct tb_ds *ds, const char *name, const json_t *
 			      const json_t *new_spec, char *errmsg, size_t errlen)
 {
 	struct tb_ipam_pool old, nw;
-	struct in_use u = { 0 };
+	struct in_use u = {0};
 	char cidr[TB_CIDR_STRLEN];
 	int r;
 
 	if (tb_ipam_pool_from_json(name, old_spec, &old))
-		return 0;	/* the stored one was unusable: nothing can be allocated from it */
+		return 0; /* the stored one was unusable: nothing can be allocated from it */
 	r = tb_ipam_pool_from_json(name, new_spec, &nw);
 	if (r) {
 		snprintf(errmsg, errlen, "IPPool %s: invalid cidr or blockSize", name);
@@ -76,10 +76,11 @@ int tb_ipam_pool_change_check(struct tb_ds *ds, const char *name, const json_t *
 	}
 	tb_cidr_format(&nw.cidr, cidr, sizeof(cidr));
 	if (old.block_size != nw.block_size && u.addrs) {
-		snprintf(errmsg, errlen,
-			 "IPPool %s: blockSize cannot change from %d to %d while %u address%s "
-			 "allocated from it; release them, or create a new pool and disable this one",
-			 name, old.block_size, nw.block_size, u.addrs, u.addrs == 1 ? " is" : "es are");
+		snprintf(
+		    errmsg, errlen,
+		    "IPPool %s: blockSize cannot change from %d to %d while %u address%s "
+		    "allocated from it; release them, or create a new pool and disable this one",
+		    name, old.block_size, nw.block_size, u.addrs, u.addrs == 1 ? " is" : "es are");
 		r = -EBUSY;
 	} else if (u.outside) {
 		snprintf(errmsg, errlen,

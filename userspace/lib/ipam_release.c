@@ -14,7 +14,7 @@ struct rel_block {
 	int64_t rev;
 	char key[256];
 	char *text;
-	bool drop;	/* empty and affine to no one: delete it */
+	bool drop; /* empty and affine to no one: delete it */
 };
 
 /* Reads the handle's blocks, frees its addresses in them, commits all in one transaction. */
@@ -55,7 +55,7 @@ static int release_handle_once(struct tb_ds *ds, const char *handle, unsigned *r
 		r = tb_ipam_block_from_json(kv.value, &x->b);
 		tb_kv_free(&kv);
 		if (r)
-			continue;	/* corrupt: left to ipam check */
+			continue; /* corrupt: left to ipam check */
 		nb++;
 		*released += tb_ipam_block_release_handle(&x->b, handle);
 		x->drop = !x->b.affinity && tb_ipam_block_used(&x->b) == 0;
@@ -64,11 +64,11 @@ static int release_handle_once(struct tb_ds *ds, const char *handle, unsigned *r
 			r = -ENOMEM;
 			goto out;
 		}
-		ops[n++] = (struct tb_txn_op){ x->drop ? TB_TXN_DELETE : TB_TXN_PUT, x->key,
-					       x->text, x->rev };
+		ops[n++] = (struct tb_txn_op){x->drop ? TB_TXN_DELETE : TB_TXN_PUT, x->key, x->text,
+					      x->rev};
 	}
 	tb_ipam_handle_key(handle, hkey, sizeof(hkey));
-	ops[n++] = (struct tb_txn_op){ TB_TXN_DELETE, hkey, NULL, h.rev };
+	ops[n++] = (struct tb_txn_op){TB_TXN_DELETE, hkey, NULL, h.rev};
 	r = tb_ds_txn(ds, ops, n, NULL);
 out:
 	for (size_t i = 0; i < nb; i++) {

@@ -17,8 +17,8 @@ struct nl_sock;
 
 struct tb_nl {
 	struct nl_sock *sk;
-	int err;		/* errno of the last kernel error */
-	char msg[256];		/* its extended-ack message, or "" */
+	int err;       /* errno of the last kernel error */
+	char msg[256]; /* its extended-ack message, or "" */
 };
 
 /* Clears the last error before a request. */
@@ -47,9 +47,9 @@ int tb_sysctl_write(const char *path, const char *value);
 /* Links. */
 struct tb_veth_spec {
 	const char *host_name;
-	const uint8_t *host_mac;	/* 6 bytes or NULL */
+	const uint8_t *host_mac; /* 6 bytes or NULL */
 	const char *peer_name;
-	int peer_netns_fd;		/* where the peer goes */
+	int peer_netns_fd; /* where the peer goes */
 	int mtu;
 };
 

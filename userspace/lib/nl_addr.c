@@ -65,7 +65,7 @@ static void match_addr(struct nl_object *obj, void *arg)
 int tb_nl_addr_has(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix, bool *has)
 {
 	struct nl_cache *cache = NULL;
-	struct has_ctx c = { ifindex, to_nl(ip, prefix), has };
+	struct has_ctx c = {ifindex, to_nl(ip, prefix), has};
 	int r;
 
 	*has = false;

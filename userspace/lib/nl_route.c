@@ -111,7 +111,7 @@ static void match_route(struct nl_object *obj, void *arg)
 int tb_nl_route_has(struct tb_nl *nl, const struct tb_cidr *dst, int ifindex,
 		    const struct tb_ip *gw, bool *has)
 {
-	struct has_ctx c = { ip_nl(&dst->ip, dst->len), gw ? ip_nl(gw, 0) : NULL, ifindex, has };
+	struct has_ctx c = {ip_nl(&dst->ip, dst->len), gw ? ip_nl(gw, 0) : NULL, ifindex, has};
 	struct nl_cache *cache = NULL;
 	int r;
 

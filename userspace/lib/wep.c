@@ -23,7 +23,7 @@ static int append_escaped(char *buf, size_t len, size_t *pos, const char *s)
 
 int tb_wep_name(const struct tb_wep_id *id, char *buf, size_t len)
 {
-	const char *parts[] = { id->node, id->orchestrator, id->workload, id->endpoint };
+	const char *parts[] = {id->node, id->orchestrator, id->workload, id->endpoint};
 	size_t pos = 0;
 
 	if (!len)
@@ -58,8 +58,7 @@ int tb_wep_key(const struct tb_wep_id *id, char *buf, size_t len)
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
 }
 
-int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *buf,
-		     size_t len)
+int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *buf, size_t len)
 {
 	uint8_t md[20];
 	char input[1024];

@@ -21,10 +21,10 @@
 
 struct tb_wep_id {
 	const char *node;
-	const char *orchestrator;	/* "k8s" with Kubernetes names, else "cni" */
-	const char *workload;		/* pod name, or the container ID */
-	const char *endpoint;		/* the interface name in the workload, e.g. eth0 */
-	const char *namespace;		/* pod namespace, "default" without one */
+	const char *orchestrator; /* "k8s" with Kubernetes names, else "cni" */
+	const char *workload;	  /* pod name, or the container ID */
+	const char *endpoint;	  /* the interface name in the workload, e.g. eth0 */
+	const char *namespace;	  /* pod namespace, "default" without one */
 };
 
 /* Writes the endpoint's name. -ENAMETOOLONG if it does not fit in len. */
@@ -35,8 +35,7 @@ int tb_wep_key(const struct tb_wep_id *id, char *buf, size_t len);
  * Host-side veth name for a workload: ns and pod both set (Kubernetes), or ns NULL and pod
  * the container ID. ifname other than "eth0" is mixed into the hash. buf >= TB_IFNAMSIZ.
  */
-int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *buf,
-		     size_t len);
+int tb_wep_veth_name(const char *ns, const char *pod, const char *ifname, char *buf, size_t len);
 
 /* SHA-1 of data (wep_sha1.c). */
 void tb_sha1(const void *data, size_t len, uint8_t out[20]);

@@ -55,9 +55,9 @@ static void block(uint32_t h[5], const uint8_t *p)
 
 void tb_sha1(const void *data, size_t len, uint8_t out[20])
 {
-	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
 	const uint8_t *p = data;
-	uint8_t tail[128] = { 0 };
+	uint8_t tail[128] = {0};
 	uint64_t bits = (uint64_t)len * 8;
 	size_t rest, n;
 
