@@ -97,6 +97,9 @@ $(BUILD)/obj/%.o: %.c $(HDRS) | $(SKELS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
+# The loader embeds the workload object's skeleton: it must be rebuilt when the object changes.
+$(BUILD)/obj/userspace/lib/bpf_loader.o $(BUILD)/fuzz-obj/userspace/lib/bpf_loader.o: \
+	$(BUILD)/include/workload.skel.h
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
