@@ -177,6 +177,8 @@ static const struct infra_case pools[] = {
 	{ POOL, "empty-mode", "{`cidr`:`10.1.0.0/16`,`ipipMode`:``}", NULL,
 	  "{`ipipMode`:`Never`}" },
 	{ POOL, "lb", "{`cidr`:`10.2.0.0/24`,`allowedUses`:[`LoadBalancer`]}", NULL },
+	{ POOL, "empty-values", "{`cidr`:`10.1.0.0/16`,`nodeSelector`:``,`allowedUses`:[]}", NULL,
+	  "{`nodeSelector`:`all()`,`allowedUses`:[`Workload`,`Tunnel`]}" },
 	{ POOL, "no-cidr", "{}", "spec.cidr: required field is missing" },
 	{ POOL, "bare-ip", "{`cidr`:`10.0.0.1`}", "spec.cidr: IPPool CIDR must be a valid subnet" },
 	{ POOL, "garbage", "{`cidr`:`10.0.0/16`}",

@@ -149,10 +149,24 @@ static void check_load_balancer(struct tb_vctx *c, json_t *spec)
 			     "nodeSelector set to all()");
 }
 
+/* Empty values mean the defaults, as Calico's client fills them in. */
+static void fill_empty(json_t *spec)
+{
+	const char *sel = json_string_value(json_object_get(spec, "nodeSelector"));
+	json_t *uses = json_object_get(spec, "allowedUses");
+
+	if (sel && !*sel)
+		json_object_set_new(spec, "nodeSelector", json_string("all()"));
+	if (json_is_array(uses) && json_array_size(uses) == 0)
+		json_object_set_new(spec, "allowedUses", json_pack("[ss]", "Workload", "Tunnel"));
+}
+
 static void check_pool(struct tb_vctx *c, json_t *spec)
 {
 	const char *ns = json_string_value(json_object_get(spec, "namespaceSelector"));
 	struct tb_cidr p;
+
+	fill_empty(spec);
 
 	if (mode_on(spec, "ipipMode") && mode_on(spec, "vxlanMode"))
 		tb_verror(c, "ipipMode and vxlanMode cannot both be enabled");
