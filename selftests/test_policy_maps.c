@@ -122,13 +122,14 @@ Test(policy_maps, shared_sets_replace_and_gc)
 	struct tb_pol_compiled *c2 = compile_spec("profile k; rule allow proto=17");
 	struct tb_policy_result r1, r2;
 	uint32_t s1, s2, s3, inner;
+	struct tb_pol_hkey hk;
 	struct tb_pbpf p;
 	int ok;
 
 	if (!c1 || !c2 || tb_pbpf_open(&p) || tb_pbpf_install(&p, c1, "L", 1, 0, &s1) ||
 	    tb_pbpf_install(&p, NULL, "L", 2, 0, &s2))
 		cr_assert_fail("setup");
-	ok = s1 == s2 && tb_pol_maps_n_sets(p.maps) == 1;
+	ok = s1 == s2 && tb_pol_maps_n_sets(p.maps) == 1 && c1->hash_mask;
 	ok = ok && !decide(&p, 1, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r1) && r1.allow &&
 	     !decide(&p, 2, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r2) && r2.allow;
 	/* the policy of list L changes: both endpoints move, the old set waits for the GC */
@@ -141,6 +142,8 @@ Test(policy_maps, shared_sets_replace_and_gc)
 	ok = ok && !tb_pol_maps_detach(p.maps, 1, 0) && !tb_pol_maps_detach(p.maps, 2, 0) &&
 	     tb_pol_maps_gc(p.maps, 1) == 0 && !tb_pol_maps_detach(p.maps, 3, 0) &&
 	     tb_pol_maps_gc(p.maps, 1) == 1 && tb_pol_maps_n_sets(p.maps) == 0;
+	/* nothing of any set is left in the shared hash */
+	ok = ok && bpf_map_get_next_key(p.fds.hash, NULL, &hk) && errno == ENOENT;
 	if (!ok)
 		cr_assert_fail("sharing: slots %u %u, %u sets", s1, s2, tb_pol_maps_n_sets(p.maps));
 	tb_pbpf_close(&p);
