@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# A one-node tabby cluster in network namespaces, for policy tests and the demo (sourced).
+#
+#   +------------------------- node ns ($NODE) ----------------------------+
+#   |  tabbyd (NODENAME=node1, pins on a private bpffs, embedded store)     |
+#   |  tab<hash> --veth-- eth0 [pod ns x-a]   tab<hash> --veth-- eth0 [..]  |
+#   +-----------------------------------------------------------------------+
+#
+# Pods are created by the CNI plugin (as a runtime would), with policy_setup_timeout_seconds
+# so ADD returns only once tabbyd has programmed them. Every pod runs netprobe's TCP and UDP
+# echo servers on ports 80 and 81. Everything is removed by cluster_down, also on failure
+# (the caller traps it), processes by PID.
+
+BUILD=${BUILD:-build}
+BUILD=$(cd "$BUILD" && pwd)
+C_ID=${C_ID:-t$$}
+C_DIR=$(mktemp -d /tmp/tabby-cluster-XXXXXX)
+NODE=$C_ID-node
+C_BPF=/run/tabby-$C_ID/bpf
+C_PIDS=()
+C_NS=()
+declare -A POD_IP POD_NS
+
+export TABBY_DATASTORE_PATH=$C_DIR/tabby.db
+unset DATASTORE_TYPE ETCD_ENDPOINTS
+
+ctl() { "$BUILD/bin/tabbyctl" "$@"; }
+
+cluster_down() {
+	local p
+	for p in "${C_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${C_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${C_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
+	ip netns del "$NODE" 2>/dev/null
+	umount "$C_BPF" 2>/dev/null
+	rm -rf "/run/tabby-$C_ID" "$C_DIR"
+}
+
+# Starts tabbyd in the node namespace and waits until it is ready.
+cluster_up() {
+	mkdir -p "$C_BPF" && mount -t bpf bpf "$C_BPF" || return 1
+	ip netns add "$NODE" || return 1
+	ip -n "$NODE" link set lo up
+	ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	ctl apply -f - >/dev/null <<Y || return 1
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata: {name: pods}
+spec: {cidr: 10.65.0.0/16, blockSize: 26}
+Y
+	ip netns exec "$NODE" env NODENAME=node1 TABBY_BPF_PIN_PATH="$C_BPF" \
+		TABBY_RUN_DIR="$C_DIR/run" TABBY_LOG_LEVEL=${TABBY_LOG_LEVEL:-info} IP=none \
+		TABBY_HEALTH_PORT=9099 TABBY_METRICS_PORT=9091 \
+		"$BUILD/bin/tabbyd" >"$C_DIR/tabbyd.log" 2>&1 &
+	C_PIDS+=($!)
+	TABBYD_PID=$!
+	wait_ready
+}
+
+wait_ready() {
+	local i
+	for i in $(seq 200); do
+		ip netns exec "$NODE" curl -sf "http://127.0.0.1:9099/readiness" >/dev/null && return 0
+		kill -0 "$TABBYD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# tabbyd did not become ready; its log:" >&2
+	sed 's/^/#   /' "$C_DIR/tabbyd.log" >&2
+	return 1
+}
+
+# Restarts the agent (same settings): what an upgrade does.
+tabbyd_restart() {
+	kill "$TABBYD_PID" && wait "$TABBYD_PID" 2>/dev/null
+	ip netns exec "$NODE" env NODENAME=node1 TABBY_BPF_PIN_PATH="$C_BPF" \
+		TABBY_RUN_DIR="$C_DIR/run" TABBY_LOG_LEVEL=${TABBY_LOG_LEVEL:-info} IP=none \
+		TABBY_HEALTH_PORT=9099 TABBY_METRICS_PORT=9091 \
+		"$BUILD/bin/tabbyd" >>"$C_DIR/tabbyd.log" 2>&1 &
+	C_PIDS+=($!)
+	TABBYD_PID=$!
+	wait_ready
+}
+
+namespace_add() { # name labels-json
+	ctl apply -f - >/dev/null <<Y
+{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "$1", "labels": $2}}
+Y
+}
+
+# pod_add NS NAME LABELS-JSON: the Pod object, then CNI ADD in a new network namespace.
+pod_add() {
+	local ns=$1 name=$2 labels=$3 netns=$C_ID-$1-$2 out
+	ctl apply -f - >/dev/null <<Y || return 1
+{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "$name", "namespace": "$ns", "labels": $labels},
+ "spec": {"containers": [{"name": "c", "ports": [{"name": "serve-80", "containerPort": 80},
+   {"name": "serve-81-udp", "containerPort": 81, "protocol": "UDP"}]}]}}
+Y
+	ip netns add "$netns" || return 1
+	C_NS+=("$netns")
+	ip -n "$netns" link set lo up
+	out=$(cni ADD "$ns" "$name" "$netns") || { echo "# CNI ADD $ns/$name: $out" >&2; return 1; }
+	POD_IP[$ns/$name]=$(jq -r '.ips[0].address' <<<"$out" | cut -d/ -f1)
+	POD_NS[$ns/$name]=$netns
+	ip netns exec "$netns" "$BUILD/tools/netprobe" serve 80 81 &
+	C_PIDS+=($!)
+}
+
+cni() { # COMMAND NS POD NETNS
+	cat >"$C_DIR/net.conf" <<J
+{"cniVersion": "1.0.0", "name": "k8s-pod-network", "type": "tabby", "nodename": "node1",
+ "datastore_type": "local", "datastore_path": "$TABBY_DATASTORE_PATH",
+ "policy_setup_timeout_seconds": 10, "ipam": {"type": "tabby-ipam"}}
+J
+	ip netns exec "$NODE" env CNI_COMMAND="$1" CNI_CONTAINERID="$C_ID-$2-$3" \
+		CNI_NETNS="/run/netns/$4" CNI_IFNAME=eth0 CNI_PATH="$BUILD/cni" \
+		CNI_ARGS="K8S_POD_NAMESPACE=$2;K8S_POD_NAME=$3" TABBY_RUN_DIR="$C_DIR/run" \
+		"$BUILD/cni/tabby" <"$C_DIR/net.conf"
+}
+
+# The standard topology: namespaces x, y, z (label ns=<name>), pods a, b, c (label pod=<name>).
+PODS=(x/a x/b x/c y/a y/b y/c z/a z/b z/c)
+standard_pods() {
+	local p
+	for n in x y z; do namespace_add $n "{\"ns\": \"$n\"}" || return 1; done
+	for p in "${PODS[@]}"; do
+		pod_add "${p%/*}" "${p#*/}" "{\"pod\": \"${p#*/}\"}" || return 1
+	done
+	sleep 0.2	# servers listening
+}
+
+# matrix PORT PROTO: prints the reachability grid, a row per source, '.' reached, 'X' not.
+matrix() {
+	local port=$1 proto=$2 s d
+	for s in "${PODS[@]}"; do
+		for d in "${PODS[@]}"; do
+			echo "${POD_NS[$s]} ${POD_IP[$d]} $port $proto"
+		done
+	done | "$BUILD/tools/netprobe" matrix "${PROBE_MS:-400}" | awk -v n=${#PODS[@]} '
+		{ row = row ($5 == "ok" ? "." : "X") }
+		NR % n == 0 { print row; row = "" }' | paste -d' ' <(printf '%s\n' "${PODS[@]}") -
+}
+
+# expect_matrix NAME PORT PROTO <<< grid: one TAP line; on failure both grids.
+expect_matrix() {
+	local name=$1 want got
+	want=$(grep -v '^#' | sed 's/[[:space:]]*$//')
+	got=$(matrix "$2" "$3")
+	if [ "$want" = "$got" ]; then
+		ok "$name ($3/$2)"
+	else
+		not_ok "$name ($3/$2)"
+		paste <(echo "want"; echo "$want") <(echo "got"; echo "$got") | sed 's/^/#   /'
+	fi
+}
+
+ALL_OPEN="x/a .........
+x/b .........
+x/c .........
+y/a .........
+y/b .........
+y/c .........
+z/a .........
+z/b .........
+z/c ........."
+
+# TAP, unless the caller brought its own.
+if ! declare -F ok >/dev/null; then
+	T_N=0
+	T_FAIL=0
+	ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+	not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+fi
