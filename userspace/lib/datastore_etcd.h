@@ -3,10 +3,12 @@
  * Inside the etcd v3 backend (not a public contract). etcd is reached through its JSON
  * gateway with libcurl; keys and values travel base64-encoded, revisions as decimal strings.
  *
- *   datastore_etcd_http.c   members, TLS, auth token, one request with failover, errors
+ *   datastore_etcd_conn.c   members, TLS files, credentials, curl handle setup
+ *   datastore_etcd_http.c   one request with failover, the auth token, errors
  *   datastore_etcd_codec.c  base64, revisions, key-values out of the gateway's JSON
  *   datastore_etcd.c        the ops table: reads, writes, transactions, compaction
- *   datastore_etcd_watch.c  the streaming watch in a thread, events handed over a pipe
+ *   datastore_etcd_watch.c  the watch handle: queue, pipe, open, close
+ *   datastore_etcd_stream.c the watch thread: the streaming /v3/watch, resumed on failover
  *
  * Revisions: tabby's revision is etcd's. tb_ds_compact(rev) is etcd's compaction at rev, and
  * a watch after_rev starts etcd's stream at after_rev itself and drops that revision's
@@ -54,6 +56,8 @@ int tb_etcd_conn_init(struct tb_etcd_conn *c, const struct tb_ds_config *cfg);
 /* A second connection to the same cluster with the same credentials (for a watch thread). */
 int tb_etcd_conn_clone(struct tb_etcd_conn *dst, const struct tb_etcd_conn *src);
 void tb_etcd_conn_free(struct tb_etcd_conn *c);
+/* The request headers: JSON, and the token when there is one. */
+int tb_etcd_headers_rebuild(struct tb_etcd_conn *c);
 /* Authenticates when a username is configured; 0 without. */
 int tb_etcd_authenticate(struct tb_etcd_conn *c);
 /*
