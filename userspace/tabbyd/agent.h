@@ -66,6 +66,7 @@ struct agent {
 	struct tb_http health, metrics_http;
 	struct agent_metrics m;
 	char pin_root[256];
+	int64_t programmed_rev;	/* every change up to it is in the dataplane */
 	bool in_sync;
 	bool dataplane_ok;
 	volatile sig_atomic_t stop;

@@ -83,6 +83,8 @@ static int metrics(void *ctx, const char *path, FILE *f)
 			  a->m.too_large);
 	tb_metric_counter(f, "tabby_resyncs_total", "Datastore resyncs after a watch fell behind.",
 			  tb_syncer_resyncs(a->syncer));
+	tb_metric_gauge(f, "tabby_datastore_revision",
+			"Datastore revision whose changes are all programmed.", a->programmed_rev);
 	tb_metric_gauge(f, "tabby_conntrack_entries", "Conntrack entries in use.", a->m.ct_live);
 	if (a->dp)
 		drops(a, f);

@@ -65,6 +65,7 @@ static void flush(struct agent *a, double t0)
 
 	if (n > 0)
 		tb_hist_observe(&a->m.calc_seconds, now_s() - t0);
+	a->programmed_rev = tb_syncer_revision(a->syncer);
 }
 
 static int setup_logging(void)

@@ -171,3 +171,26 @@ if ! declare -F ok >/dev/null; then
 	ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 	not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
 fi
+
+# Waits until tabbyd has programmed every change up to the datastore's current revision.
+settle() {
+	local want got i
+	want=$(ctl version | sed -n 's/^Datastore revision: *//p')
+	for i in $(seq 100); do
+		got=$(ip netns exec "$NODE" curl -sf http://127.0.0.1:9091/metrics |
+			sed -n 's/^tabby_datastore_revision //p')
+		[ -n "$got" ] && [ "${got%.*}" -ge "$want" ] && return 0
+		sleep 0.02
+	done
+	echo "# tabbyd did not reach revision $want (at ${got:-?})" >&2
+	return 1
+}
+
+# apply_settled: tabbyctl apply from stdin, then wait for the dataplane.
+apply_settled() {
+	ctl apply -f - >/dev/null && settle
+}
+
+delete_settled() { # KIND NAME [-n NS]
+	ctl delete "$@" >/dev/null && settle
+}
