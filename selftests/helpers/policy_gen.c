@@ -7,6 +7,8 @@
 #include "policy_gen.h"
 
 static const uint8_t protos[] = {6, 17, 1, 58, 132, 47};
+/* ICMP types: echo request (v4, v6) and echo reply, so datapath tests can send requests */
+static const uint8_t icmp_types[] = {8, 128, 0};
 static const uint16_t ports[] = {0, 1, 22, 53, 79, 80, 81, 443, 1000, 1023, 8080, 65535};
 
 void tb_gen_seed(struct tb_gen *g, uint64_t seed)
@@ -137,11 +139,11 @@ static int gen_rule(struct tb_gen *g, struct tb_ir_rule *r)
 		r->protocol = protos[tb_gen_u32(g, sizeof(protos))];
 		l4 = r->protocol == 6 || r->protocol == 17 || r->protocol == 132;
 		if ((r->protocol == 1 || r->protocol == 58) && chance(g, 50)) {
-			r->icmp_type = (int)tb_gen_u32(g, 3);
+			r->icmp_type = icmp_types[tb_gen_u32(g, 3)];
 			r->icmp_code = chance(g, 50) ? (int)tb_gen_u32(g, 2) : TB_IR_ANY;
 		}
 		if ((r->protocol == 1 || r->protocol == 58) && chance(g, 20)) {
-			r->not_icmp_type = (int)tb_gen_u32(g, 3);
+			r->not_icmp_type = icmp_types[tb_gen_u32(g, 3)];
 			r->not_icmp_code = chance(g, 50) ? (int)tb_gen_u32(g, 2) : TB_IR_ANY;
 		}
 	} else if (chance(g, 15)) {
@@ -208,7 +210,7 @@ void tb_gen_flow(struct tb_gen *g, struct tb_flow *f)
 	gen_addr(g, f->family, (uint8_t *)f->daddr);
 	f->proto = protos[tb_gen_u32(g, sizeof(protos))];
 	if (f->proto == 1 || f->proto == 58) {
-		f->icmp_type = (uint8_t)tb_gen_u32(g, 3);
+		f->icmp_type = icmp_types[tb_gen_u32(g, 3)];
 		f->icmp_code = (uint8_t)tb_gen_u32(g, 2);
 	} else if (f->proto != 47) {
 		f->sport = ports[tb_gen_u32(g, sizeof(ports) / sizeof(ports[0]))];
