@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Block IPAM on a real SQLite datastore: pools, affinity, borrowing, limits, reservations,
+/* Block IPAM on a real datastore (SQLite, or etcd through test_ipam_etcd.c): pools, affinity, borrowing, limits, reservations,
  * fixed addresses, release, and many processes assigning at once. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -10,39 +10,32 @@
 #include <unistd.h>
 
 #include "datastore.h"
+#include "helpers/ds_fixture.h"
 #include "ipam.h"
 #include "ipam_block.h"
 
-static char dir[64];
-static char path[128];
+/* SQLite by default; etcd when TABBY_TEST_DATASTORE=etcdv3 (test_ipam_etcd.c). */
+static struct ds_fx fx;
 static struct tb_ds *ds;
 
 static int open_ds(struct tb_ds **out)
 {
-	struct tb_ds_config cfg = {.type = TB_DS_LOCAL, .path = path};
-
-	return tb_ds_open(&cfg, out);
+	return ds_fx_open(&fx, out);
 }
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/tabby-ipam-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/tabby.db", dir);
 	setenv("TABBY_DATASTORE_SYNC", "normal", 1);
+	cr_assert_eq(ds_fx_init(&fx), 0, "datastore fixture");
 	cr_assert_eq(open_ds(&ds), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	if (ds)
 		tb_ds_close(ds);
 	ds = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "cleanup of %s failed\n", dir);
+	ds_fx_cleanup(&fx);
 }
 
 static void put_pool(const char *name, const char *spec)

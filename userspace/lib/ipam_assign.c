@@ -27,6 +27,7 @@ struct assign_ctx {
 	size_t n_use;
 	struct tb_ipam_config cfg;
 	struct tb_ipam_resv resv;
+	int64_t claim_rev; /* the node's claim key, read when the attempt starts */
 };
 
 static bool skip_reserved(const struct tb_ip *ip, void *ctx)
@@ -183,8 +184,10 @@ static int claim_block(struct assign_ctx *c, const struct tb_kv_list *blocks,
 						 skip_reserved, &c->resv, &out->ip);
 			if (r == 1) {
 				out->block = blk;
-				r = tb_ipam_commit(c->ds, &b, TB_REV_ABSENT, c->req->node,
-						   c->req->handle, 1);
+				struct tb_ipam_claim claim = {c->req->node, c->claim_rev};
+
+				r = tb_ipam_commit(c->ds, &b, TB_REV_ABSENT, &claim, c->req->handle,
+						   1);
 				r = r ? r : 1;
 			}
 			tb_ipam_block_free(&b);
@@ -217,6 +220,10 @@ static int attempt(struct assign_ctx *c, struct tb_ipam_assignment *out)
 	char prefix[128];
 	int n_affine = 0, r;
 
+	/* Read before the affinities: a claim by this node after this point fails ours. */
+	r = tb_ipam_claim_rev(c->ds, c->req->node, c->req->family, &c->claim_rev);
+	if (r)
+		return r;
 	r = from_affine(c, out, &n_affine);
 	if (r)
 		return r;

@@ -123,12 +123,37 @@ static char *handle_op(const char *key, const struct tb_ipam_handle *h, struct t
 	return text;
 }
 
-int tb_ipam_commit(struct tb_ds *ds, const struct tb_ipam_block *b, int64_t block_rev,
-		   const char *node, const char *handle, int delta)
+void tb_ipam_claim_key(const char *node, int family, char *buf, size_t len)
 {
-	char bkey[512], akey[512], hkey[512];
+	snprintf(buf, len, TB_IPAM_PREFIX "host/%s/ipv%c/claim", node,
+		 family == AF_INET ? '4' : '6');
+}
+
+int tb_ipam_claim_rev(struct tb_ds *ds, const char *node, int family, int64_t *rev)
+{
+	char key[512];
+	struct tb_kv kv;
+	int r;
+
+	tb_ipam_claim_key(node, family, key, sizeof(key));
+	r = tb_ds_get(ds, key, &kv);
+	if (r == -ENOENT) {
+		*rev = TB_REV_ABSENT;
+		return 0;
+	}
+	if (r)
+		return r;
+	*rev = kv.mod_revision;
+	tb_kv_free(&kv);
+	return 0;
+}
+
+int tb_ipam_commit(struct tb_ds *ds, const struct tb_ipam_block *b, int64_t block_rev,
+		   const struct tb_ipam_claim *claim, const char *handle, int delta)
+{
+	char bkey[512], akey[512], ckey[512], hkey[512];
 	struct tb_ipam_handle h = {0};
-	struct tb_txn_op ops[3];
+	struct tb_txn_op ops[4];
 	char *btext = NULL, *htext = NULL;
 	size_t n = 0;
 	int r;
@@ -144,10 +169,12 @@ int tb_ipam_commit(struct tb_ds *ds, const struct tb_ipam_block *b, int64_t bloc
 	}
 	tb_ipam_block_key(&b->cidr, bkey, sizeof(bkey));
 	ops[n++] = (struct tb_txn_op){TB_TXN_PUT, bkey, btext, block_rev};
-	if (node) {
-		tb_ipam_affinity_key(node, &b->cidr, akey, sizeof(akey));
+	if (claim) {
+		tb_ipam_affinity_key(claim->node, &b->cidr, akey, sizeof(akey));
 		ops[n++] = (struct tb_txn_op){
 		    TB_TXN_PUT, akey, "{\"state\":\"confirmed\",\"deleted\":false}", TB_REV_ABSENT};
+		tb_ipam_claim_key(claim->node, b->cidr.ip.family, ckey, sizeof(ckey));
+		ops[n++] = (struct tb_txn_op){TB_TXN_PUT, ckey, "{}", claim->rev};
 	}
 	tb_ipam_handle_key(handle, hkey, sizeof(hkey));
 	htext = handle_op(hkey, &h, &ops[n]);

@@ -28,12 +28,29 @@ void tb_ipam_handle_free(struct tb_ipam_handle *h);
 void tb_ipam_handle_add(struct tb_ipam_handle *h, const struct tb_cidr *block, int delta);
 
 /*
- * Commits a changed block (expected at block_rev; TB_REV_ABSENT when it is new), a new
- * affinity for node when node is non-NULL, and the handle's count moved by delta for this
- * block, in one transaction. -ECANCELED when anything moved meanwhile.
+ * A block claim by a node. Claims of one node are serialised through a per-node claim key
+ * (/calico/ipam/v2/host/<node>/ipvN/claim) whose revision is read when an attempt starts
+ * and checked when it commits: two processes of one node racing to claim cannot both win,
+ * so a node never claims a second block while its first still has room. rev is
+ * TB_REV_ANY for a claim that need not be serialised (a fixed address's block).
+ */
+struct tb_ipam_claim {
+	const char *node;
+	int64_t rev;
+};
+
+void tb_ipam_claim_key(const char *node, int family, char *buf, size_t len);
+/* The claim key's mod revision, TB_REV_ABSENT when it does not exist yet. */
+int tb_ipam_claim_rev(struct tb_ds *ds, const char *node, int family, int64_t *rev);
+
+/*
+ * Commits a changed block (expected at block_rev; TB_REV_ABSENT when it is new), with a claim
+ * (the node's new affinity and its claim key) when claim is non-NULL, and the handle's count
+ * moved by delta for this block, in one transaction. -ECANCELED when anything moved
+ * meanwhile.
  */
 int tb_ipam_commit(struct tb_ds *ds, const struct tb_ipam_block *b, int64_t block_rev,
-		   const char *node, const char *handle, int delta);
+		   const struct tb_ipam_claim *claim, const char *handle, int delta);
 
 /* One attempt at assigning req->fixed: 1 done, -EEXIST taken, -ECANCELED retry, -errno. */
 int tb_ipam_assign_fixed(struct tb_ds *ds, const struct tb_ipam_request *req,

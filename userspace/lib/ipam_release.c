@@ -249,7 +249,10 @@ int tb_ipam_assign_fixed(struct tb_ds *ds, const struct tb_ipam_request *req,
 		goto out;
 	out->ip = *req->fixed;
 	out->block = blk;
-	r = tb_ipam_commit(ds, &b, rev, rev == TB_REV_ABSENT ? req->node : NULL, req->handle, 1);
+	r = tb_ipam_commit(ds, &b, rev,
+			   rev == TB_REV_ABSENT ? &(struct tb_ipam_claim){req->node, TB_REV_ANY}
+						: NULL,
+			   req->handle, 1);
 	r = r ? r : 1;
 out:
 	tb_ipam_block_free(&b);
