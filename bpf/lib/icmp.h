@@ -24,7 +24,7 @@ static __always_inline int tb_quoted_ipv4(struct __sk_buff *skb, __u32 off, __u3
 	struct iphdr ip;
 	__u32 ihl;
 
-	if (off + sizeof(ip) > end || bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+	if (off + sizeof(ip) > end || tb_load(skb, off, &ip, sizeof(ip)))
 		return -TB_DROP_MALFORMED;
 	ihl = (((__u8 *)&ip)[0] & 0xf) * 4;
 	if ((((__u8 *)&ip)[0] >> 4) != 4 || ihl < sizeof(ip))
@@ -44,7 +44,7 @@ static __always_inline int tb_quoted_ipv6(struct __sk_buff *skb, __u32 off, __u3
 	struct ipv6hdr ip6;
 	int rc;
 
-	if (off + sizeof(ip6) > end || bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+	if (off + sizeof(ip6) > end || tb_load(skb, off, &ip6, sizeof(ip6)))
 		return -TB_DROP_MALFORMED;
 	if ((((__u8 *)&ip6)[0] >> 4) != 6)
 		return -TB_DROP_MALFORMED;
@@ -78,7 +78,7 @@ static __always_inline int tb_icmp_related(struct __sk_buff *skb, const struct t
 	/* A quoted non-first fragment has no ports to find its flow by. */
 	if (q.later_frag)
 		return -TB_DROP_UNSOLICITED_ICMP;
-	if (q.l4_off + 8 > p->ip_end || bpf_skb_load_bytes(skb, q.l4_off, h, 8))
+	if (q.l4_off + 8 > p->ip_end || tb_load(skb, q.l4_off, h, 8))
 		return -TB_DROP_MALFORMED;
 	switch (q.proto) {
 	case IPPROTO_TCP:

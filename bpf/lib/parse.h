@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Packet parsing: Ethernet, IPv4 (options, fragments), IPv6 with its extension headers, and
- * the L4 header of TCP, UDP, UDPLite, SCTP, ICMP and ICMPv6. Every read goes through
- * bpf_skb_load_bytes with a length checked against the IP packet's own length first, so a
- * truncated or inconsistent header is reported (never read past) and non-linear skbs need no
- * pulling. Any other protocol number yields a flow with ports 0.
+ * the L4 header of TCP, UDP, UDPLite, SCTP, ICMP and ICMPv6. Every read is a copy (tb_load:
+ * direct from linear data, else bpf_skb_load_bytes) with a length checked against the IP
+ * packet's own length first, so a truncated or inconsistent header is reported (never read
+ * past) and non-linear skbs need no pulling. Any other protocol number yields a flow with ports 0.
  */
 #ifndef TABBY_BPF_PARSE_H
 #define TABBY_BPF_PARSE_H
@@ -57,6 +57,30 @@ struct tb_ip6_walk {
 	__u8 pad;
 };
 
+/* Headers further in than this are always copied through the helper. */
+#define TB_DIRECT_MAX_OFF 1024
+
+/*
+ * Copies `len` header bytes at `off` into `to`: straight from the linear packet data when it
+ * holds them (no helper call: the common case), else through bpf_skb_load_bytes, which also
+ * reaches paged data. 0, or nonzero when the packet is shorter.
+ */
+static __always_inline int tb_load(struct __sk_buff *skb, __u32 off, void *to, const __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	void *at;
+
+	if (off <= TB_DIRECT_MAX_OFF) {
+		at = data + off;
+		if (at + len <= data_end) {
+			__builtin_memcpy(to, at, len);
+			return 0;
+		}
+	}
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
 struct tb_ext_hdr {
 	__u8 next;
 	__u8 len;
@@ -89,7 +113,7 @@ static __always_inline int tb_ip6_walk(struct __sk_buff *skb, __u32 off, __u8 nh
 		case TB_IPPROTO_ROUTING:
 		case TB_IPPROTO_DSTOPTS:
 		case TB_IPPROTO_AH:
-			if (off + sizeof(eh) > end || bpf_skb_load_bytes(skb, off, &eh, sizeof(eh)))
+			if (off + sizeof(eh) > end || tb_load(skb, off, &eh, sizeof(eh)))
 				return -TB_DROP_BAD_EXT_HDR;
 			if (nh == TB_IPPROTO_AH)
 				hlen = ((__u32)eh.len + 2) * 4;
@@ -101,7 +125,7 @@ static __always_inline int tb_ip6_walk(struct __sk_buff *skb, __u32 off, __u8 nh
 			off += hlen;
 			break;
 		case TB_IPPROTO_FRAGMENT:
-			if (off + sizeof(fh) > end || bpf_skb_load_bytes(skb, off, &fh, sizeof(fh)))
+			if (off + sizeof(fh) > end || tb_load(skb, off, &fh, sizeof(fh)))
 				return -TB_DROP_BAD_EXT_HDR;
 			w->frag_id = bpf_ntohl(fh.id);
 			w->frag_proto = fh.next;
@@ -134,7 +158,7 @@ static __always_inline int tb_parse_ipv4(struct __sk_buff *skb, struct tb_parsed
 	__u32 ihl, tot;
 	__u16 frag;
 
-	if (bpf_skb_load_bytes(skb, p->l3_off, &ip, sizeof(ip)))
+	if (tb_load(skb, p->l3_off, &ip, sizeof(ip)))
 		return -TB_DROP_MALFORMED;
 	/* Read the version/IHL byte ourselves: bitfield order is an ABI detail. */
 	if ((((__u8 *)&ip)[0] >> 4) != 4)
@@ -166,7 +190,7 @@ static __always_inline int tb_parse_ipv6(struct __sk_buff *skb, struct tb_parsed
 	__u32 plen;
 	int rc;
 
-	if (bpf_skb_load_bytes(skb, p->l3_off, &ip6, sizeof(ip6)))
+	if (tb_load(skb, p->l3_off, &ip6, sizeof(ip6)))
 		return -TB_DROP_MALFORMED;
 	if ((((__u8 *)&ip6)[0] >> 4) != 6)
 		return -TB_DROP_MALFORMED;
@@ -223,7 +247,7 @@ static __always_inline int tb_parse_l4(struct __sk_buff *skb, struct tb_parsed *
 
 	switch (p->flow.proto) {
 	case IPPROTO_TCP:
-		if (p->l4_off + 20 > p->ip_end || bpf_skb_load_bytes(skb, p->l4_off, h, 20))
+		if (p->l4_off + 20 > p->ip_end || tb_load(skb, p->l4_off, h, 20))
 			return -TB_DROP_MALFORMED;
 		if ((h[12] >> 4) < 5 || p->l4_off + (h[12] >> 4) * 4 > p->ip_end)
 			return -TB_DROP_MALFORMED;
@@ -234,7 +258,7 @@ static __always_inline int tb_parse_l4(struct __sk_buff *skb, struct tb_parsed *
 	case IPPROTO_SCTP:
 		/* UDP and UDPLite have 8 bytes, SCTP's common header 12; ports come first. */
 		if (p->l4_off + (p->flow.proto == IPPROTO_SCTP ? 12 : 8) > p->ip_end ||
-		    bpf_skb_load_bytes(skb, p->l4_off, h, 8))
+		    tb_load(skb, p->l4_off, h, 8))
 			return -TB_DROP_MALFORMED;
 		if (p->flow.proto == IPPROTO_UDP && ((h[4] << 8) | h[5]) < 8)
 			return -TB_DROP_MALFORMED;
@@ -243,7 +267,7 @@ static __always_inline int tb_parse_l4(struct __sk_buff *skb, struct tb_parsed *
 	case TB_IPPROTO_ICMPV6:
 		if ((p->flow.proto == IPPROTO_ICMP) != (p->flow.family == TB_AF_INET))
 			goto other;
-		if (p->l4_off + 8 > p->ip_end || bpf_skb_load_bytes(skb, p->l4_off, h, 8))
+		if (p->l4_off + 8 > p->ip_end || tb_load(skb, p->l4_off, h, 8))
 			return -TB_DROP_MALFORMED;
 		p->flow.icmp_type = h[0];
 		p->flow.icmp_code = h[1];
@@ -270,7 +294,7 @@ static __always_inline int tb_parse(struct __sk_buff *skb, struct tb_parsed *p)
 	struct ethhdr eth;
 	int rc;
 
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+	if (tb_load(skb, 0, &eth, sizeof(eth)))
 		return -TB_DROP_MALFORMED;
 	p->l3_off = ETH_HLEN;
 	if (eth.h_proto == bpf_htons(ETH_P_IP))

@@ -184,12 +184,14 @@ static void put_ext(const struct tb_pkt_spec *s, struct cursor *c, uint8_t type,
 		put32(c, 0);
 		break;
 	default:
-		/* Hop-by-hop and destination options: one PadN option filling 8 bytes. */
+		/* Hop-by-hop and destination options: one PadN option filling 8 bytes, then
+		 * ext_pad bytes of Pad1 options. */
 		put8(c, next);
-		put8(c, hlen);
+		put8(c, hlen ? hlen : s->ext_pad / 8);
 		put8(c, 1);
 		put8(c, 4);
 		put32(c, 0);
+		fill(c, 0, s->ext_pad);
 		break;
 	}
 }
@@ -264,7 +266,8 @@ static int build_l3(const struct tb_pkt_spec *s, struct cursor *c, size_t *ext_o
 	uint32_t src[4], dst[4];
 	int err;
 
-	if (s->ip_opt_len > 40 || s->ip_opt_len % 4 || s->n_ext > TB_PKT_MAX_EXT)
+	if (s->ip_opt_len > 40 || s->ip_opt_len % 4 || s->n_ext > TB_PKT_MAX_EXT ||
+	    s->ext_pad % 8 || s->ext_pad > 2040)
 		return -EINVAL;
 	err = spec_addrs(s, src, dst);
 	if (err)

@@ -59,6 +59,7 @@ struct tb_pkt_spec {
 	/* IPv6 extension headers in order (IPPROTO_HOPOPTS, ROUTING, DSTOPTS, FRAGMENT, AH). */
 	uint8_t ext[TB_PKT_MAX_EXT];
 	uint8_t n_ext;
+	uint16_t ext_pad;	/* extra bytes (multiple of 8) of Pad1 in hop-by-hop/dest options */
 	/* L4 */
 	uint16_t sport, dport;	/* host order; TCP, UDP, UDPLite, SCTP */
 	uint8_t tcp_flags;
