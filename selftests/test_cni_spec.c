@@ -266,3 +266,24 @@ Test(cni_spec, status_without_pool_is_50)
 	cr_assert_eq(h_code(out), 50, "%s", out);
 	free(out);
 }
+
+Test(cni_spec, policy_wait_ends_when_tabbyd_reports)
+{
+	const char *c = CONF("1.0.0", ",\"policy_setup_timeout_seconds\":5");
+	struct h_env env = {"ADD", "waited", NULL, "eth0", NULL};
+	char path[512], *out;
+	FILE *f;
+
+	/* tabbyd's status for this endpoint: a revision at least the endpoint's. */
+	snprintf(path, sizeof(path), "mkdir -p %s/node-a/endpoint-status", h_dir);
+	cr_assert_eq(h_sh("%s", path), 0);
+	snprintf(path, sizeof(path), "%s/node-a/endpoint-status/node--a-cni-waited-eth0", h_dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "999999999\n");
+	fclose(f);
+	env.netns = h_workload_ns();
+	cr_assert_eq(h_run(h_bin("tabby"), &env, c, &out), 0, "ADD: %s", out);
+	free(out);
+	cr_assert_eq(h_count("/calico/ipam/v2/handle/spec.waited"), 1);
+}
