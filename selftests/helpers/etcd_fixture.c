@@ -115,6 +115,8 @@ static int spawn(struct etcd_fx *fx, int i, bool existing)
 	argv[a++] = "--election-timeout", argv[a++] = "500";
 	/* The datastore suite writes 600 keys in one transaction (etcd's default is 128). */
 	argv[a++] = "--max-txn-ops", argv[a++] = "1024";
+	if (fx->flags & ETCD_FX_SHORT_TOKEN)
+		argv[a++] = "--auth-token-ttl", argv[a++] = "1";
 	if (fx->flags & ETCD_FX_TLS) {
 		argv[a++] = "--cert-file", argv[a++] = "server.crt";
 		argv[a++] = "--key-file", argv[a++] = "server.key";

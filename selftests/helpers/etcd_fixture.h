@@ -19,6 +19,8 @@
 #define ETCD_FX_TLS 0x1
 /* Data on disk (/var/tmp) rather than tmpfs: for benchmarks that should pay for fsync. */
 #define ETCD_FX_DISK 0x2
+/* Auth tokens expire after a second: clients must authenticate again. */
+#define ETCD_FX_SHORT_TOKEN 0x4
 
 struct etcd_fx_member {
 	pid_t pid;

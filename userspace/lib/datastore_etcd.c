@@ -18,12 +18,10 @@ static struct tb_etcd *etcd_of(struct tb_ds *ds)
 
 static int etcd_revision(struct tb_ds *ds, int64_t *rev)
 {
-	json_t *req = json_pack("{s:s}", "key", "AA=="), *resp = NULL;
-	int err;
+	json_t *req = json_pack("{s:b}", "count_only", 1), *resp = NULL;
+	int err = req ? tb_etcd_set_b64(req, "key", TB_ETCD_PROBE_KEY) : -ENOMEM;
 
-	if (!req)
-		return -ENOMEM;
-	err = tb_etcd_call(&etcd_of(ds)->conn, "/v3/kv/range", req, &resp);
+	err = err ?: tb_etcd_call(&etcd_of(ds)->conn, "/v3/kv/range", req, &resp);
 	json_decref(req);
 	if (!err)
 		*rev = tb_etcd_header_rev(resp);

@@ -30,6 +30,9 @@
 #define TB_ETCD_CONNECT_TIMEOUT_MS 1000
 #define TB_ETCD_REQUEST_TIMEOUT_MS 5000
 #define TB_ETCD_RETRY_DEADLINE_MS 15000
+/* A key every tabby client may read (etcd checks read permission even on an absent key):
+ * reading it tells the store revision and whether the cluster answers. */
+#define TB_ETCD_PROBE_KEY "/calico/"
 /* Keys per range page when listing. */
 #define TB_ETCD_PAGE 500
 

@@ -87,6 +87,15 @@ int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *re
 		err = -EPROTO;
 		*maybe_sent = false;
 		break;
+	case CURLE_GOT_NOTHING:
+		/* An http:// URL for a TLS-only member: etcd closes without a word. */
+		if (!strncmp(ep, "http:", 5)) {
+			err = -EPROTO;
+			why = "closed without an answer (a TLS member? use https://)";
+			break;
+		}
+		err = -ECONNRESET;
+		break;
 	default:
 		/* A TLS alert after the handshake: the member refused our certificate. */
 		if (strstr(why, "alert") || strstr(why, "certificate")) {

@@ -207,9 +207,10 @@ static int wait_opened(struct tb_etcd_watch *w)
  */
 static int check_start(struct tb_etcd_conn *c, int64_t start)
 {
-	json_t *req = json_pack("{s:s, s:b}", "key", "AA==", "count_only", 1), *resp = NULL;
-	int err = req ? tb_etcd_set_int(req, "revision", start ? start : 1) : -ENOMEM;
+	json_t *req = json_pack("{s:b}", "count_only", 1), *resp = NULL;
+	int err = req ? tb_etcd_set_b64(req, "key", TB_ETCD_PROBE_KEY) : -ENOMEM;
 
+	err = err ?: tb_etcd_set_int(req, "revision", start ? start : 1);
 	err = err ?: tb_etcd_call(c, "/v3/kv/range", req, &resp);
 	json_decref(req);
 	json_decref(resp);

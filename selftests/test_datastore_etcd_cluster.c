@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A three-member etcd cluster on loopback losing a member under load:
+ *
+ *   writers (3 processes) --+--> m0 (killed mid-run) --+
+ *   watcher (this process) -+    m1                    +-- raft
+ *                                m2 -------------------+
+ *
+ * Every client starts on m0 and must fail over. Writers create resources, CAS-increment one
+ * counter and allocate addresses through IPAM; afterwards nothing is lost, nothing doubled,
+ * no address is given twice, and the watcher saw every change once, in revision order.
+ *
+ * Then compaction while a watcher is behind: its member freezes (SIGSTOP), the others write
+ * and compact, the member dies; the watcher resumes on another member, gets -ESTALE, and a
+ * resync (list, then watch from the list's revision) ends in exactly the store's state.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "datastore.h"
+#include "helpers/ds_fixture.h"
+#include "helpers/etcd_fixture.h"
+#include "ipam.h"
+
+#define WRITERS 3
+#define CREATES 40
+#define INCRS 25
+#define ALLOCS 10
+#define RES_PREFIX "/calico/resources/v3/projectcalico.org/networksets/"
+#define COUNTER "/tabby/test/counter"
+
+static struct etcd_fx fx;
+
+static void setup(void)
+{
+	cr_assert_eq(etcd_fx_start(&fx, 3, 0), 0, "three-member cluster");
+}
+
+static void teardown(void)
+{
+	etcd_fx_stop(&fx);
+}
+
+TestSuite(etcd_cluster, .init = setup, .fini = teardown, .timeout = 60);
+
+static int open_eps(const char *eps, struct tb_ds **out)
+{
+	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3, .etcd_endpoints = (char *)eps };
+
+	return tb_ds_open(&cfg, out);
+}
+
+/* One increment: read, then write n+1 on the read revision; a lost race reads again. The
+ * value names its writer, so a write whose answer was lost is recognised as done. */
+static int cas_increment(struct tb_ds *ds, int w, int j)
+{
+	char val[64];
+	int err;
+
+	for (;;) {
+		struct tb_kv kv = { 0 };
+		int64_t rev = TB_REV_ABSENT;
+		long n = 0;
+
+		err = tb_ds_get(ds, COUNTER, &kv);
+		if (!err) {
+			sscanf(kv.value, "{\"n\":%ld", &n);
+			rev = kv.mod_revision;
+		}
+		tb_kv_free(&kv);
+		if (err && err != -ENOENT)
+			return err;
+		snprintf(val, sizeof(val), "{\"n\":%ld,\"by\":\"w%d.%d\"}", n + 1, w, j);
+		err = tb_ds_put(ds, COUNTER, val, rev, NULL);
+		if (err != -ECANCELED)
+			return err;
+	}
+}
+
+static int allocate(struct tb_ds *ds, int w, int j)
+{
+	char handle[64], node[16], msg[256];
+	struct tb_ipam_request req = { .handle = handle, .node = node, .family = AF_INET };
+	struct tb_ipam_assignment a;
+	int err;
+
+	snprintf(handle, sizeof(handle), "k8s-pod-network.w%d-%d", w, j);
+	snprintf(node, sizeof(node), "node%d", w);
+	err = tb_ipam_assign(ds, &req, &a, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "writer %d: assign %s: %d %s\n", w, handle, err, msg);
+	return err;
+}
+
+static int writer(int w, void *arg)
+{
+	struct tb_ds *ds = NULL;
+	char key[128], val[64];
+	int err = open_eps(fx.endpoints, &ds);
+
+	for (int j = 0; !err && j < CREATES; j++) {
+		snprintf(key, sizeof(key), RES_PREFIX "ns%d/set%d", w, j);
+		snprintf(val, sizeof(val), "{\"w\":%d,\"j\":%d}", w, j);
+		err = tb_ds_put(ds, key, val, TB_REV_ABSENT, NULL);
+		if (!err && j < INCRS)
+			err = cas_increment(ds, w, j);
+		if (!err && j < ALLOCS)
+			err = allocate(ds, w, j);
+		if (err)
+			fprintf(stderr, "writer %d step %d: %d\n", w, j, err);
+		usleep(5000);
+	}
+	tb_ds_close(ds);
+	return err;
+}
+
+struct seen {
+	int creates[WRITERS][CREATES];
+	long counter_last;
+	int64_t last_rev;
+	int events, problems;
+};
+
+static void see(struct seen *s, const struct tb_ds_event *ev)
+{
+	int w, j;
+	long n;
+
+	s->events++;
+	if (ev->kv.mod_revision < s->last_rev)
+		s->problems++, fprintf(stderr, "out of order: %s\n", ev->kv.key);
+	s->last_rev = ev->kv.mod_revision;
+	if (sscanf(ev->kv.key, RES_PREFIX "ns%d/set%d", &w, &j) == 2 && w < WRITERS &&
+	    j < CREATES) {
+		if (s->creates[w][j]++)
+			s->problems++, fprintf(stderr, "twice: %s\n", ev->kv.key);
+	} else if (!strcmp(ev->kv.key, COUNTER) && ev->kv.value) {
+		sscanf(ev->kv.value, "{\"n\":%ld", &n);
+		if (n != s->counter_last + 1)
+			s->problems++, fprintf(stderr, "counter %ld after %ld\n", n, s->counter_last);
+		s->counter_last = n;
+	}
+}
+
+/* No address twice: every handle holds exactly one, and all differ. */
+static int check_ipam(struct tb_ds *ds)
+{
+	char handle[64], seen_ips[WRITERS * ALLOCS][TB_IP_STRLEN];
+	int n = 0;
+
+	for (int w = 0; w < WRITERS; w++) {
+		for (int j = 0; j < ALLOCS; j++) {
+			struct tb_ip *ips = NULL;
+			size_t k = 0;
+
+			snprintf(handle, sizeof(handle), "k8s-pod-network.w%d-%d", w, j);
+			if (tb_ipam_handle_ips(ds, handle, &ips, &k) || k != 1) {
+				free(ips);
+				return -ENOENT;
+			}
+			tb_ip_format(&ips[0], seen_ips[n], TB_IP_STRLEN);
+			free(ips);
+			for (int i = 0; i < n; i++)
+				if (!strcmp(seen_ips[i], seen_ips[n]))
+					return -EEXIST;
+			n++;
+		}
+	}
+	return 0;
+}
+
+Test(etcd_cluster, member_killed_under_load)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	struct tb_ds_event ev = { 0 };
+	struct tb_ds_watch *w = NULL;
+	struct tb_kv_list l = { 0 };
+	struct tb_ds *ds = NULL;
+	pid_t pids[WRITERS];
+	int64_t start;
+	int r;
+
+	cr_assert(s);
+	cr_assert_eq(open_eps(fx.endpoints, &ds), 0);
+	cr_assert_eq(tb_ds_put(ds, "/calico/resources/v3/projectcalico.org/ippools/default",
+			       "{\"kind\":\"IPPool\",\"metadata\":{\"name\":\"default\"},"
+			       "\"spec\":{\"cidr\":\"10.65.0.0/24\",\"blockSize\":29}}",
+			       TB_REV_ANY, &start), 0);
+	cr_assert_eq(tb_ds_watch_open(ds, "/", start, &w), 0);
+	cr_assert_eq(ds_fx_start_children(WRITERS, writer, NULL, pids), 0);
+	usleep(300 * 1000);
+	cr_assert_eq(etcd_fx_kill(&fx, 0), 0, "m0 killed");
+	cr_expect_eq(ds_fx_wait_children(WRITERS, pids), 0, "every writer finished cleanly");
+	/* The watcher follows until the counter's last increment. */
+	while (s->counter_last < WRITERS * INCRS && (r = tb_ds_watch_next(w, &ev, 10000)) == 1) {
+		see(s, &ev);
+		tb_ds_event_free(&ev);
+	}
+	/* Then whatever else is in flight. */
+	while ((r = tb_ds_watch_next(w, &ev, 500)) == 1) {
+		see(s, &ev);
+		tb_ds_event_free(&ev);
+	}
+	cr_expect_eq(r, 0, "the watch is still healthy: %d", r);
+	cr_expect_eq(s->problems, 0, "watcher: out of order, twice or a counter gap");
+	cr_expect_eq(s->counter_last, WRITERS * INCRS, "counter seen up to %ld", s->counter_last);
+	for (int i = 0; i < WRITERS; i++)
+		for (int j = 0; j < CREATES; j++)
+			if (s->creates[i][j] != 1)
+				cr_expect_fail("watcher saw ns%d/set%d %d times", i, j, s->creates[i][j]);
+	cr_expect_eq(tb_ds_list(ds, RES_PREFIX, &l), 0);
+	cr_expect_eq(l.n, WRITERS * CREATES, "every resource is stored");
+	cr_expect_eq(check_ipam(ds), 0, "one address per handle, none twice");
+	tb_kv_list_free(&l);
+	tb_ds_watch_close(w);
+	tb_ds_close(ds);
+	free(s);
+}
+
+/* Applies an event to a model of the prefix, as a resyncing client does. */
+static int model_apply(struct tb_kv_list *m, const struct tb_ds_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < m->n && strcmp(m->items[i].key, ev->kv.key); i++)
+		;
+	if (ev->type == TB_DS_EV_DELETE) {
+		if (i == m->n)
+			return -ENOENT;
+		tb_kv_free(&m->items[i]);
+		m->items[i] = m->items[--m->n];
+		return 0;
+	}
+	if (i == m->n) {
+		struct tb_kv *items = realloc(m->items, (m->n + 1) * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		m->items = items;
+		m->items[m->n++] = (struct tb_kv){ 0 };
+	}
+	tb_kv_free(&m->items[i]);
+	m->items[i].key = strdup(ev->kv.key);
+	m->items[i].value = strdup(ev->kv.value);
+	m->items[i].mod_revision = ev->kv.mod_revision;
+	return m->items[i].key && m->items[i].value ? 0 : -ENOMEM;
+}
+
+static bool model_equals(const struct tb_kv_list *m, const struct tb_kv_list *truth)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < truth->n; i++)
+		for (size_t j = 0; j < m->n; j++)
+			found += !strcmp(m->items[j].key, truth->items[i].key) &&
+				 !strcmp(m->items[j].value, truth->items[i].value) &&
+				 m->items[j].mod_revision == truth->items[i].mod_revision;
+	return m->n == truth->n && found == truth->n;
+}
+
+/* Puts and deletes under /calico/c/ through ds; the last write's revision in *last. */
+static int churn(struct tb_ds *ds, int round, int64_t *last)
+{
+	char key[64], val[64];
+	int err = 0;
+
+	for (int i = 0; !err && i < 20; i++) {
+		snprintf(key, sizeof(key), "/calico/c/k%d", i % 7);
+		snprintf(val, sizeof(val), "{\"round\":%d,\"i\":%d}", round, i);
+		if (i % 5 == 4)
+			err = tb_ds_delete(ds, key, TB_REV_ANY, last);
+		else
+			err = tb_ds_put(ds, key, val, TB_REV_ANY, last);
+		if (err == -ENOENT)
+			err = 0;
+	}
+	return err;
+}
+
+Test(etcd_cluster, compaction_while_watcher_behind)
+{
+	struct tb_kv_list model = { 0 }, truth = { 0 };
+	struct tb_ds *ds = NULL, *others = NULL;
+	struct tb_ds_event ev = { 0 };
+	struct tb_ds_watch *w = NULL;
+	char eps[160];
+	int64_t start, last;
+	int r;
+
+	snprintf(eps, sizeof(eps), "%s,%s", etcd_fx_url(&fx, 1), etcd_fx_url(&fx, 2));
+	cr_assert_eq(open_eps(fx.endpoints, &ds), 0);
+	cr_assert_eq(open_eps(eps, &others), 0);
+	cr_assert_eq(churn(ds, 0, &start), 0);
+	/* The watcher's stream is on m0, the first member. */
+	cr_assert_eq(tb_ds_watch_open(ds, "/calico/", start, &w), 0);
+	cr_assert_eq(tb_ds_put(others, "/calico/c/live", "{}", TB_REV_ANY, &last), 0);
+	cr_assert_eq(tb_ds_watch_next(w, &ev, 5000), 1, "the watcher is live");
+	tb_ds_event_free(&ev);
+	/* m0 freezes: the watcher falls behind while the others write and compact. */
+	cr_assert_eq(kill(fx.m[0].pid, SIGSTOP), 0);
+	cr_assert_eq(churn(others, 1, &last), 0);
+	cr_assert_eq(tb_ds_compact(others, last), 0);
+	cr_assert_eq(etcd_fx_kill(&fx, 0), 0);
+	while ((r = tb_ds_watch_next(w, &ev, 10000)) == 1)
+		tb_ds_event_free(&ev);
+	cr_assert_eq(r, -ESTALE, "the watcher says it cannot continue: %d", r);
+	cr_expect_eq(tb_ds_watch_next(w, &ev, 0), -ESTALE, "and keeps saying so");
+	tb_ds_watch_close(w);
+	/* Resync: list, then watch from the list's revision, while writes go on. */
+	cr_assert_eq(tb_ds_list(ds, "/calico/", &model), 0);
+	cr_assert_eq(tb_ds_watch_open(ds, "/calico/", model.revision, &w), 0);
+	cr_assert_eq(churn(others, 2, &last), 0);
+	cr_assert_eq(tb_ds_put(others, "/calico/c/end", "{}", TB_REV_ANY, &last), 0);
+	while ((r = tb_ds_watch_next(w, &ev, 5000)) == 1) {
+		cr_assert_eq(model_apply(&model, &ev), 0, "apply %s", ev.kv.key);
+		tb_ds_event_free(&ev);
+		if (model.n && ev.kv.mod_revision == last)
+			break;
+	}
+	cr_assert_eq(r, 1, "the resynced watch delivers: %d", r);
+	cr_assert_eq(tb_ds_list(others, "/calico/", &truth), 0);
+	cr_expect(model_equals(&model, &truth), "list + watch reproduces the store exactly");
+	tb_kv_list_free(&model);
+	tb_kv_list_free(&truth);
+	tb_ds_watch_close(w);
+	tb_ds_close(others);
+	tb_ds_close(ds);
+}
