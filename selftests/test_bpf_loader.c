@@ -165,6 +165,7 @@ Test(bpf_loader, attach_replace_detach)
 {
 	struct tb_dp *dp = NULL, *dp2 = NULL;
 	struct tb_dp_opts opts = { .ct_entries = 1024 };
+	uint32_t got[2], want[2];
 	const char *why = NULL;
 	char ns[32], path[64];
 	int fd, a, b;
@@ -208,8 +209,18 @@ Test(bpf_loader, attach_replace_detach)
 		why = "replace failed";
 		goto out;
 	}
+	/* What a restarted agent reads back: the new object's programs, both hooks. */
+	if (tb_dp_query(a, got) || tb_dp_prog_ids(dp2, want) || got[0] != want[0] ||
+	    got[1] != want[1] || !want[0] || want[0] == want[1]) {
+		why = "query does not report the attached programs";
+		goto out;
+	}
 	if (tb_dp_detach(a) || attached_id(a, BPF_TC_INGRESS) || attached_id(a, BPF_TC_EGRESS)) {
 		why = "detach left a program";
+		goto out;
+	}
+	if (tb_dp_query(a, got) || got[0] || got[1]) {
+		why = "query after detach";
 		goto out;
 	}
 	if (tb_dp_detach(a)) {

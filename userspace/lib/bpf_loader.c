@@ -195,6 +195,36 @@ static int detach_hook(int ifindex, enum bpf_tc_attach_point point)
 	return err == -ENOENT || err == -EINVAL ? 0 : err;
 }
 
+static int query_hook(int ifindex, enum bpf_tc_attach_point point, uint32_t *id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, topts, .handle = TB_TC_HANDLE, .priority = TB_TC_PRIORITY);
+	int err = bpf_tc_query(&hook, &topts);
+
+	*id = err ? 0 : topts.prog_id;
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+int tb_dp_query(int ifindex, uint32_t prog_ids[2])
+{
+	int err = query_hook(ifindex, BPF_TC_INGRESS, &prog_ids[TB_HOOK_INGRESS]);
+
+	return err ? err : query_hook(ifindex, BPF_TC_EGRESS, &prog_ids[TB_HOOK_EGRESS]);
+}
+
+int tb_dp_prog_ids(const struct tb_dp *dp, uint32_t prog_ids[2])
+{
+	for (int h = TB_HOOK_INGRESS; h <= TB_HOOK_EGRESS; h++) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(tb_dp_prog_fd(dp, h), &info, &len))
+			return -errno;
+		prog_ids[h] = info.id;
+	}
+	return 0;
+}
+
 int tb_dp_detach(int ifindex)
 {
 	int err = detach_hook(ifindex, BPF_TC_INGRESS);

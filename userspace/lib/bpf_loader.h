@@ -48,6 +48,13 @@ void *tb_dp_skel(const struct tb_dp *dp);
 int tb_dp_attach(const struct tb_dp *dp, int ifindex);
 /* Removes tabby's filters from both hooks; absent filters are not an error. */
 int tb_dp_detach(int ifindex);
+/*
+ * What is attached at tabby's place on ifindex, for reconciling after a restart: the program
+ * ids by enum tb_dp_hook, 0 where nothing is. 0 or -errno (a missing clsact is not an error).
+ */
+int tb_dp_query(int ifindex, uint32_t prog_ids[2]);
+/* The ids of this object's programs by enum tb_dp_hook, to compare with tb_dp_query(). */
+int tb_dp_prog_ids(const struct tb_dp *dp, uint32_t prog_ids[2]);
 
 /*
  * "<pin_path>/<node>", pin_path from TABBY_BPF_PIN_PATH when NULL (default
