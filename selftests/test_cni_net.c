@@ -122,6 +122,15 @@ Test(cni_net, del_leaves_the_link_to_namespace_teardown)
 	env.netns = a.ns;
 	cr_assert_eq(h_run(h_bin("tabby"), &env, conf, &out), 0, "DEL: %s", out);
 	free(out);
+	/* The released addresses are out of use at once: no node route, not in the workload. */
+	cr_assert_neq(h_sh("ip -n %s route show %s | grep -q .", h_node, a.v4), 0,
+		      "node route to %s removed", a.v4);
+	cr_assert_neq(h_sh("ip -n %s -6 route show %s | grep -q .", h_node, a.v6), 0,
+		      "node route to %s removed", a.v6);
+	cr_assert_neq(h_sh("ip -n %s addr show dev eth0 | grep -q '%s'", nsname(&a), a.v4), 0,
+		      "%s removed from the workload", a.v4);
+	cr_assert_eq(h_sh("ip -n %s link show %s >/dev/null", h_node, a.veth), 0,
+		     "the veth itself is left to the namespace teardown");
 	/* The namespace's teardown removes the pair, batched, without DEL paying for it. */
 	cr_assert_eq(h_sh("ip netns del %s", nsname(&a)), 0);
 	for (int i = 0; i < 50; i++) {

@@ -2,7 +2,8 @@
 /*
  * DEL, CHECK, GC and STATUS.
  *
- * DEL releases the addresses and the endpoint record but does not delete the veth: a
+ * DEL releases the addresses and the endpoint record, removes the node's routes to them and
+ * (when the namespace still exists) the addresses in it, but does not delete the veth: a
  * synchronous veth delete costs an RCU grace period (~38 ms here), while the namespace's
  * own teardown removes the pair in a batch. A pair whose namespace lives on is replaced by
  * the next ADD of that workload, and tabbyd's reconciler removes host-side links that
@@ -20,16 +21,21 @@
 int cmd_del(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
 	    struct tb_cni_error *e)
 {
+	struct tb_cni_result ips = {0};
 	struct workload w;
 	int r;
 
 	r = workload_init(&w, ds, env, c, e);
-	if (!r)
-		r = ipam_del(ds, &w, e);
+	if (r)
+		goto out;
+	if (endpoint_ips(ds, &w, &ips) == 0)
+		net_release(&w, &ips);
+	r = ipam_del(ds, &w, e);
 	if (!r)
 		r = endpoint_delete(ds, &w, e);
 	if (!r)
 		tb_info("DEL %s", w.wep_name);
+out:
 	workload_free(&w);
 	return r;
 }

@@ -194,6 +194,28 @@ static int read_own(struct tb_ds *ds, const struct workload *w, struct tb_kv *kv
 	return 0;
 }
 
+int endpoint_ips(struct tb_ds *ds, const struct workload *w, struct tb_cni_result *res)
+{
+	struct tb_kv kv;
+	json_t *doc, *n;
+	size_t i;
+	int r = read_own(ds, w, &kv, &doc);
+
+	res->n_ips = 0;
+	if (r)
+		return r;
+	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "ipNetworks"), i, n) {
+		struct tb_cni_ip *ip = &res->ips[res->n_ips];
+
+		if (res->n_ips < 4 && json_is_string(n) &&
+		    !tb_cidr_parse_ip(json_string_value(n), &ip->ip, &ip->prefix))
+			res->n_ips++;
+	}
+	json_decref(doc);
+	tb_kv_free(&kv);
+	return 0;
+}
+
 int endpoint_delete(struct tb_ds *ds, const struct workload *w, struct tb_cni_error *e)
 {
 	struct tb_kv kv;

@@ -210,6 +210,47 @@ void net_undo(const struct workload *w)
 	tb_nl_close(&host);
 }
 
+static int release_in_ns(void *arg)
+{
+	const struct workload *w = ((void **)arg)[0];
+	const struct tb_cni_result *ips = ((void **)arg)[1];
+	struct tb_nl ns;
+	int idx;
+
+	if (tb_nl_open(&ns))
+		return 0;
+	if (!tb_nl_link_get(&ns, w->env->ifname, &idx, NULL))
+		for (int i = 0; i < ips->n_ips; i++)
+			tb_nl_addr_del(&ns, idx, &ips->ips[i].ip, ips->ips[i].prefix);
+	tb_nl_close(&ns);
+	return 0;
+}
+
+void net_release(const struct workload *w, const struct tb_cni_result *ips)
+{
+	void *args[2] = {(void *)w, (void *)ips};
+	struct tb_nl host;
+	int idx;
+
+	if (!ips->n_ips)
+		return;
+	/* A released address may go to a pod on another node: this node must stop routing it to
+	 * the old veth now, not when tabbyd gets to it. Route deletes cost no grace period. */
+	if (!tb_nl_open(&host)) {
+		if (!tb_nl_link_get(&host, w->veth, &idx, NULL))
+			for (int i = 0; i < ips->n_ips; i++) {
+				struct tb_cidr dst = {ips->ips[i].ip,
+						      tb_ip_bits(ips->ips[i].ip.family)};
+
+				tb_nl_route_del(&host, &dst, idx);
+			}
+		tb_nl_close(&host);
+	}
+	/* A namespace that lives on (podman network disconnect) must not keep using them. */
+	if (*w->env->netns && tb_netns_run(w->env->netns, release_in_ns, args))
+		tb_info("%s: namespace %s is gone already", w->wep_name, w->env->netns);
+}
+
 static int check_ns(const struct workload *w, const struct tb_cni_result *prev,
 		    struct tb_cni_error *e)
 {

@@ -32,11 +32,16 @@ int net_setup(const struct workload *w, struct tb_cni_result *res, struct tb_cni
 /* Removes the host-side veth (its peer goes with it). Only the failure path of ADD pays for
  * this synchronous delete; see docs/cni.md. */
 void net_undo(const struct workload *w);
+/* DEL's cheap part of the networking: the node's routes to the addresses and, when the
+ * namespace still exists, the addresses in it. Best effort; the links stay (see del). */
+void net_release(const struct workload *w, const struct tb_cni_result *ips);
 int net_check(const struct workload *w, const struct tb_cni_result *prev, struct tb_cni_error *e);
 
 /* The WorkloadEndpoint (endpoint.c). */
 int endpoint_write(struct tb_ds *ds, const struct workload *w, const struct tb_cni_result *res,
 		   int64_t *rev, struct tb_cni_error *e);
+/* The addresses the endpoint of this container records; -ENOENT when there is none. */
+int endpoint_ips(struct tb_ds *ds, const struct workload *w, struct tb_cni_result *res);
 /* Deletes the endpoint if it still belongs to this container. */
 int endpoint_delete(struct tb_ds *ds, const struct workload *w, struct tb_cni_error *e);
 int endpoint_check(struct tb_ds *ds, const struct workload *w, const struct tb_cni_result *prev,

@@ -62,6 +62,8 @@ int tb_nl_link_del(struct tb_nl *nl, const char *name);
 
 /* Addresses. IFA_F_NODAD for IPv6, so the address is usable at once. */
 int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix);
+/* Removes ip/prefix from ifindex; 0 when it was not there. */
+int tb_nl_addr_del(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix);
 /* Whether ifindex holds ip/prefix. */
 int tb_nl_addr_has(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix, bool *has);
 

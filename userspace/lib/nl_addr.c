@@ -45,6 +45,35 @@ out:
 	return r;
 }
 
+int tb_nl_addr_del(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix)
+{
+	struct rtnl_addr *addr;
+	struct nl_addr *local;
+	int r;
+
+	tb_nl_begin(nl);
+	addr = rtnl_addr_alloc();
+	local = to_nl(ip, prefix);
+	if (!addr || !local) {
+		r = -ENOMEM;
+		goto out;
+	}
+	rtnl_addr_set_ifindex(addr, ifindex);
+	rtnl_addr_set_family(addr, ip->family);
+	r = rtnl_addr_set_local(addr, local);
+	if (r < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = tb_nl_errno(nl, rtnl_addr_delete(nl->sk, addr, 0));
+	if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ENODEV)
+		r = 0;
+out:
+	nl_addr_put(local);
+	rtnl_addr_put(addr);
+	return r;
+}
+
 struct has_ctx {
 	int ifindex;
 	struct nl_addr *want;
