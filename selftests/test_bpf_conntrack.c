@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 
+#include "conntrack_gc.h"
 #include "helpers/bpf_run.h"
 #include "helpers/ct_seq.h"
 
@@ -246,7 +247,7 @@ Test(bpf_conntrack, udp_icmp_other)
 /* Far more flows than entries: LRU eviction keeps admitting new flows, none fails. */
 Test(bpf_conntrack, full_table_never_locks_out)
 {
-	uint64_t fail_before, fail_after, b;
+	uint64_t fail_before, fail_after, b, live, evicted;
 	struct tb_fixture f;
 	char why[200];
 	int bad = 0;
@@ -267,11 +268,16 @@ Test(bpf_conntrack, full_table_never_locks_out)
 			bad++;
 		}
 	}
-	if (tb_percpu_counter(f.stats_fd, TB_STAT_CT_CREATE_FAIL, &fail_after, &b))
+	if (tb_percpu_counter(f.stats_fd, TB_STAT_CT_CREATE_FAIL, &fail_after, &b) ||
+	    tb_ct_count(f.ct_fd, &live) || tb_ct_evictions(f.stats_fd, f.ct_fd, 0, &evicted))
 		goto fail;
 	tb_fixture_close(&f);
 	cr_expect_eq(bad, 0, "%d flows were not admitted", bad);
 	cr_expect_eq(fail_after, fail_before, "conntrack inserts failed");
+	/* Every flow made one entry; those not in the table were evicted, and so counted. */
+	cr_expect_leq(live, 128, "%lu entries in a 128-entry table", (unsigned long)live);
+	cr_expect_eq(evicted, 1000 - live, "%lu evictions counted for %lu live",
+		     (unsigned long)evicted, (unsigned long)live);
 	return;
 fail:
 	tb_fixture_close(&f);

@@ -132,7 +132,7 @@ Test(bpf_ct_gc, passes_with_fake_clock)
 {
 	struct tb_ct_timeouts t;
 	struct tb_fixture f;
-	uint64_t start;
+	uint64_t start, deleted = 0;
 	char why[200];
 
 	tb_ct_timeouts_default(&t);
@@ -147,6 +147,7 @@ Test(bpf_ct_gc, passes_with_fake_clock)
 	start = tb_ct_now_ns();
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		struct tb_ct_gc_stats st;
+		uint64_t evicted;
 
 		if (tb_ct_gc(f.ct_fd, &t, start + (uint64_t)passes[i].after_s * S, &st)) {
 			snprintf(why, sizeof(why), "gc failed");
@@ -156,6 +157,13 @@ Test(bpf_ct_gc, passes_with_fake_clock)
 			snprintf(why, sizeof(why), "after %u s: %lu live, want %lu",
 				 passes[i].after_s, (unsigned long)st.live,
 				 (unsigned long)passes[i].live);
+			goto fail;
+		}
+		/* Nothing was evicted: GC deletions account for every entry gone. */
+		deleted += st.expired;
+		if (tb_ct_evictions(f.stats_fd, f.ct_fd, deleted, &evicted) || evicted) {
+			snprintf(why, sizeof(why), "after %u s: evictions miscounted",
+				 passes[i].after_s);
 			goto fail;
 		}
 	}

@@ -27,6 +27,7 @@ enum tb_ct_rc {
 	TB_CT_MISS = 0,
 	TB_CT_HIT = 1,		/* packet in the opener's direction */
 	TB_CT_REPLY = 2,	/* packet in the reply direction */
+	TB_CT_MISS_EXISTS = 3,	/* treated as a miss, but an entry (stale, or a SYN's) is there */
 };
 
 /* Orders two (address, port) ends; any total order will do as long as it is fixed. */
@@ -133,11 +134,11 @@ static __always_inline int tb_ct_lookup(const struct tb_ct_key *k, int fwd,
 		return TB_CT_MISS;
 	if (tb_ct_stale(k, v, now)) {
 		tb_stat(TB_STAT_CT_STALE, bytes);
-		return TB_CT_MISS;
+		return TB_CT_MISS_EXISTS;
 	}
 	if (p->flow.proto == IPPROTO_TCP &&
 	    (p->tcp_flags & (TB_TCP_SYN | TB_TCP_ACK)) == TB_TCP_SYN)
-		return TB_CT_MISS;
+		return TB_CT_MISS_EXISTS;
 	reply = !!(v->flags & TB_CT_F_OPENER_A) != fwd;
 	if (p->flow.proto == IPPROTO_TCP)
 		tb_ct_tcp_advance(v, p->tcp_flags, fwd, reply);
@@ -158,9 +159,14 @@ static __always_inline int tb_ct_known(const struct tb_ct_key *k, __u64 now)
 	return v && !tb_ct_stale(k, v, now);
 }
 
-/* Records a flow policy allowed. A failed write is counted; the packet still passes. */
+/*
+ * Records a flow policy allowed. A failed write is counted; the packet still passes. Writes
+ * over an existing entry are counted apart, so that userspace can tell LRU evictions from
+ * created - replaced - deleted - present (the kernel does not count evictions).
+ */
 static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u8 proto,
-					 __u32 dir, __u32 rule_id, __u64 now, __u32 bytes)
+					 __u32 dir, __u32 rule_id, __u64 now, __u32 bytes,
+					 int exists)
 {
 	struct tb_ct_value v = {
 		.created_ns = now,
@@ -171,10 +177,13 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 		.opener_dir = dir,
 	};
 
-	if (bpf_map_update_elem(&tb_ct_v1, k, &v, BPF_ANY))
+	if (bpf_map_update_elem(&tb_ct_v1, k, &v, BPF_ANY)) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
-	else
-		tb_stat(TB_STAT_CT_CREATED, bytes);
+		return;
+	}
+	tb_stat(TB_STAT_CT_CREATED, bytes);
+	if (exists)
+		tb_stat(TB_STAT_CT_REPLACED, bytes);
 }
 
 #endif

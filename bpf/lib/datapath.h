@@ -27,8 +27,8 @@ static __always_inline int tb_tcp_opens(__u8 flags)
 
 /* Policy for a flow conntrack does not know; creates its entry when allowed. */
 static __always_inline int tb_new_flow(const struct tb_parsed *p, const struct tb_ct_key *k,
-				       int fwd, __u32 dir, __u32 ifindex, __u64 now, __u32 bytes,
-				       __u32 *stat)
+				       int fwd, int exists, __u32 dir, __u32 ifindex, __u64 now,
+				       __u32 bytes, __u32 *stat)
 {
 	struct tb_policy_result res = { .allow = 0, .reason = TB_DROP_POLICY_DENY };
 	int rc;
@@ -47,7 +47,7 @@ static __always_inline int tb_new_flow(const struct tb_parsed *p, const struct t
 		if (rc < 0 || !res.allow)
 			return -(int)(res.reason ? res.reason : TB_DROP_POLICY_DENY);
 	}
-	tb_ct_create(k, fwd, p->flow.proto, dir, res.rule_id, now, bytes);
+	tb_ct_create(k, fwd, p->flow.proto, dir, res.rule_id, now, bytes, exists);
 	*stat = TB_STAT_POLICY_ALLOW;
 	return 0;
 }
@@ -89,7 +89,8 @@ static __always_inline int tb_judge(struct __sk_buff *skb, const struct tb_parse
 	 * asking Linux conntrack, which tabby does not use); only a SYN starts a flow. */
 	if (p->flow.proto == IPPROTO_TCP && !tb_tcp_opens(p->tcp_flags))
 		return -TB_DROP_CT_INVALID;
-	return tb_new_flow(p, &k, fwd, dir, ifindex, now, skb->len, stat);
+	return tb_new_flow(p, &k, fwd, rc == TB_CT_MISS_EXISTS, dir, ifindex, now, skb->len,
+			   stat);
 }
 
 static __noinline int tb_process(struct __sk_buff *skb, __u32 dir, __u32 *stat)

@@ -36,6 +36,7 @@ enum tb_stat {
 	TB_STAT_NON_IP = 10,		/* ARP passed */
 	TB_STAT_ND = 11,		/* IPv6 neighbour discovery / MLD passed without policy */
 	TB_STAT_POLICY_ALLOW = 12,	/* new flows allowed by policy */
+	TB_STAT_CT_REPLACED = 13,	/* entries created over an existing one (stale, or SYN) */
 	TB_STAT_MAX,
 };
 
@@ -64,6 +65,7 @@ static inline const char *tb_stat_name(unsigned stat)
 		[TB_STAT_NON_IP] = "non_ip",
 		[TB_STAT_ND] = "nd",
 		[TB_STAT_POLICY_ALLOW] = "policy_allow",
+		[TB_STAT_CT_REPLACED] = "ct_replaced",
 	};
 	return stat < TB_STAT_MAX && names[stat] ? names[stat] : "unknown";
 }

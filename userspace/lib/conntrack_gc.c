@@ -5,10 +5,13 @@
 #include "conntrack_gc.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "tabby/counters.h"
 
 uint64_t tb_ct_now_ns(void)
 {
@@ -113,6 +116,57 @@ out:
 	if (st)
 		*st = local;
 	return err;
+}
+
+int tb_ct_count(int ct_fd, uint64_t *n)
+{
+	struct tb_ct_key key, next;
+	void *prev = NULL;
+
+	*n = 0;
+	while (!bpf_map_get_next_key(ct_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int stat_packets(int stats_fd, uint32_t idx, uint64_t *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct tb_counter *v;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*sum = 0;
+	if (bpf_map_lookup_elem(stats_fd, &idx, v))
+		err = -errno;
+	for (int i = 0; i < ncpu && !err; i++)
+		*sum += v[i].packets;
+	free(v);
+	return err;
+}
+
+int tb_ct_evictions(int stats_fd, int ct_fd, uint64_t deleted, uint64_t *evicted)
+{
+	uint64_t created, replaced, present, gone;
+	int err;
+
+	err = stat_packets(stats_fd, TB_STAT_CT_CREATED, &created);
+	if (!err)
+		err = stat_packets(stats_fd, TB_STAT_CT_REPLACED, &replaced);
+	if (!err)
+		err = tb_ct_count(ct_fd, &present);
+	if (err)
+		return err;
+	gone = replaced + deleted + present;
+	*evicted = created > gone ? created - gone : 0;
+	return 0;
 }
 
 int tb_ct_key_make(struct tb_ct_key *k, uint8_t family, uint8_t proto, const uint32_t *saddr,

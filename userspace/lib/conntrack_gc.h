@@ -40,6 +40,17 @@ int tb_ct_expired(const struct tb_ct_timeouts *t, const struct tb_ct_key *k,
 int tb_ct_gc(int ct_fd, const struct tb_ct_timeouts *t, uint64_t now_ns,
 	     struct tb_ct_gc_stats *st);
 
+/* The number of entries in the table now (a walk of the map). 0 or -errno. */
+int tb_ct_count(int ct_fd, uint64_t *n);
+
+/*
+ * LRU evictions so far. The kernel does not count them, so they are derived from the
+ * datapath's counters (stats map `stats_fd`): created - replaced - deleted - present, where
+ * `deleted` is the caller's running total of entries it removed (GC passes' `expired`).
+ * Approximate while packets flow. 0 or -errno.
+ */
+int tb_ct_evictions(int stats_fd, int ct_fd, uint64_t deleted, uint64_t *evicted);
+
 /*
  * The key BPF builds for a packet from (saddr, sport) to (daddr, dport) on endpoint
  * `ifindex` (ICMP echo: the identifier as both ports). Returns 1 when the packet goes from
