@@ -263,3 +263,36 @@ Test(policy_maps, atomic_flip_under_traffic)
 	tb_pol_compiled_free(old);
 	tb_pol_compiled_free(new);
 }
+
+Test(policy_maps, batched_install_and_replace)
+{
+	struct tb_pol_compiled *tcp = compile_spec("profile k; rule allow proto=6");
+	struct tb_pol_compiled *udp = compile_spec("profile k; rule allow proto=17");
+	const struct tb_pol_compiled *cs[3] = {tcp, udp, tcp}, *swap[2] = {udp, tcp};
+	const char *keys[3] = {"A", "B", "A"};
+	struct tb_policy_result r[3];
+	uint32_t slots[3];
+	struct tb_pbpf p;
+	int ok;
+
+	if (!tcp || !udp || tb_pbpf_open(&p) || tb_pol_maps_get_many(p.maps, keys, cs, 3, slots))
+		cr_assert_fail("setup");
+	ok = slots[0] == slots[2] && slots[0] != slots[1] && tb_pol_maps_n_sets(p.maps) == 2;
+	for (uint32_t i = 0; i < 3 && ok; i++)
+		ok = !tb_pol_maps_attach(p.maps, 20 + i, 0, slots[i]);
+	ok = ok && !decide(&p, 20, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r[0]) && r[0].allow &&
+	     !decide(&p, 21, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r[1]) && !r[1].allow &&
+	     !decide(&p, 22, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r[2]) && r[2].allow;
+	/* both lists change in one batch: every endpoint follows its list */
+	ok = ok && !tb_pol_maps_replace_many(p.maps, keys, swap, 2) &&
+	     !decide(&p, 20, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r[0]) && !r[0].allow &&
+	     !decide(&p, 21, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r[1]) && r[1].allow &&
+	     !decide(&p, 22, 0, "udp 10.0.0.1:1 10.0.0.2:2", &r[2]) && r[2].allow;
+	ok = ok && tb_pol_maps_gc(p.maps, 1) == 2 && tb_pol_maps_n_sets(p.maps) == 2;
+	if (!ok)
+		cr_assert_fail("batch: slots %u %u %u, %u sets", slots[0], slots[1], slots[2],
+			       tb_pol_maps_n_sets(p.maps));
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(tcp);
+	tb_pol_compiled_free(udp);
+}

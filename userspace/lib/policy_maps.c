@@ -5,35 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "policy_maps_int.h"
 
 /* Longer than any program run between reading an endpoint's slot and its last lookup. */
 #define GRACE_NS 100000000ull
-
-struct pset {
-	int used;
-	char *key; /* NULL once replaced: no longer shared */
-	unsigned refs;
-	uint64_t dead_since; /* refs == 0: when */
-	uint32_t rule_base, n_rules;
-	struct tb_pol_hkey *hkeys; /* its entries in the shared hash */
-	size_t n_hkeys;
-};
-
-struct pep {
-	uint32_t ifindex, dir, slot;
-	int has_slot;
-};
-
-struct tb_pol_maps {
-	struct tb_pol_map_fds fds;
-	struct pset sets[TB_POL_MAX_SETS];
-	uint32_t next_slot;
-	struct pep *eps;
-	size_t n_eps;
-};
 
 static uint64_t now_ns(void)
 {
@@ -105,40 +83,75 @@ static int alloc_slot(struct tb_pol_maps *m, uint32_t *slot)
 	return -ENOSPC;
 }
 
-static int install(struct tb_pol_maps *m, const char *key, const struct tb_pol_compiled *c,
-		   uint32_t *slot)
+/* Undoes the bookkeeping and hash entries of sets prepared but not (all) published. */
+static void drop_pending(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct pset *p = &m->sets[slots[i]];
+
+		tb_pol_set_unhash(&m->fds, p->hkeys, p->n_hkeys);
+		free(p->key);
+		free(p->hkeys);
+		memset(p, 0, sizeof(*p));
+	}
+	tb_pol_sets_unpublish(&m->fds, slots, n);
+}
+
+/* Claims a slot and a rule id range for one set and writes its tables aside. */
+static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_pol_compiled *c,
+		       uint32_t *slot, int *kfd, int *bfd)
 {
 	struct pset *p;
 	uint32_t base;
 	int err;
 
-	tb_pol_maps_gc(m, 0);
+	*kfd = *bfd = -1;
 	err = alloc_slot(m, slot);
 	if (err)
 		return err;
 	err = alloc_rule_ids(m, c->n_rule_ids, &base);
-	if (!err)
-		err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
+	if (err)
+		return err;
 	p = &m->sets[*slot];
 	memset(p, 0, sizeof(*p));
-	p->n_hkeys = tb_pol_set_hkeys(c, *slot, &p->hkeys);
-	p->key = strdup(key);
-	if (!err && (!p->key || !p->hkeys))
-		err = -ENOMEM;
-	if (!err)
-		err = tb_pol_set_write(&m->fds, *slot, c, base);
-	if (err) {
-		tb_pol_set_unpublish(&m->fds, *slot, p->hkeys, p->n_hkeys);
-		free(p->key);
-		free(p->hkeys);
-		memset(p, 0, sizeof(*p));
-		return err;
-	}
-	p->used = 1;
+	p->used = 1; /* from here on drop_pending undoes it */
 	p->refs = 1;
 	p->rule_base = base;
 	p->n_rules = c->n_rule_ids;
-	return 0;
+	p->n_hkeys = tb_pol_set_hkeys(c, *slot, &p->hkeys);
+	p->key = strdup(key);
+	if (!p->key || !p->hkeys)
+		return -ENOMEM;
+	err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
+	return err ? err : tb_pol_set_prepare(&m->fds, *slot, c, base, kfd, bfd);
+}
+
+/* Installs n sets, each with one reference, publishing them together. */
+static int install_many(struct tb_pol_maps *m, const char *const *keys,
+			const struct tb_pol_compiled *const *cs, uint32_t n, uint32_t *slots)
+{
+	int *fds = calloc(2 * (size_t)n + 1, sizeof(*fds));
+	uint32_t done = 0;
+	int err = fds ? 0 : -ENOMEM;
+
+	tb_pol_maps_gc(m, 0);
+	while (done < n && !err) {
+		slots[done] = UINT32_MAX;
+		err =
+		    prepare_one(m, keys[done], cs[done], &slots[done], &fds[done], &fds[n + done]);
+		/* a claimed slot is undone with the others */
+		if (!err || (slots[done] < TB_POL_MAX_SETS && m->sets[slots[done]].used))
+			done++;
+	}
+	if (!err)
+		err = tb_pol_sets_publish(&m->fds, slots, fds, fds + n, n);
+	for (uint32_t i = 0; fds && i < 2 * n; i++)
+		if (fds[i] > 0)
+			close(fds[i]);
+	if (err)
+		drop_pending(m, slots, done);
+	free(fds);
+	return err;
 }
 
 static struct pset *find_key(struct tb_pol_maps *m, const char *key, uint32_t *slot)
@@ -155,15 +168,43 @@ static struct pset *find_key(struct tb_pol_maps *m, const char *key, uint32_t *s
 int tb_pol_maps_get(struct tb_pol_maps *m, const char *list_key, const struct tb_pol_compiled *c,
 		    uint32_t *slot)
 {
-	struct pset *p = find_key(m, list_key, slot);
+	return tb_pol_maps_get_many(m, &list_key, &c, 1, slot);
+}
 
-	if (p) {
-		p->refs++;
-		return 0;
+int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *keys,
+			 const struct tb_pol_compiled *const *cs, uint32_t n, uint32_t *slots)
+{
+	const char **mk = calloc((size_t)n + 1, sizeof(*mk));
+	const struct tb_pol_compiled **mc = calloc((size_t)n + 1, sizeof(*mc));
+	uint32_t *ms = calloc((size_t)n + 1, sizeof(*ms)), nm = 0, s;
+	int err = mk && mc && ms ? 0 : -ENOMEM;
+
+	/* the keys not installed yet, once each */
+	for (uint32_t i = 0; i < n && !err; i++) {
+		int dup = 0;
+
+		for (uint32_t k = 0; k < nm; k++)
+			dup |= !strcmp(mk[k], keys[i]);
+		if (find_key(m, keys[i], &s) || dup)
+			continue;
+		if (!cs[i])
+			err = -ENOENT;
+		mk[nm] = keys[i];
+		mc[nm++] = cs[i];
 	}
-	if (!c)
-		return -ENOENT;
-	return install(m, list_key, c, slot);
+	if (!err)
+		err = install_many(m, mk, mc, nm, ms);
+	/* one reference per request: install gave each new set its first */
+	for (uint32_t i = 0; i < nm && !err; i++)
+		m->sets[ms[i]].refs = 0;
+	for (uint32_t i = 0; i < n && !err; i++) {
+		find_key(m, keys[i], &slots[i]);
+		m->sets[slots[i]].refs++;
+	}
+	free(ms);
+	free(mc);
+	free(mk);
+	return err;
 }
 
 void tb_pol_maps_put(struct tb_pol_maps *m, uint32_t slot)
@@ -178,116 +219,74 @@ void tb_pol_maps_put(struct tb_pol_maps *m, uint32_t slot)
 
 int tb_pol_maps_gc(struct tb_pol_maps *m, int force)
 {
+	uint32_t dead[TB_POL_MAX_SETS], n = 0;
 	uint64_t now = now_ns();
-	int n = 0;
 
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
 		struct pset *p = &m->sets[s];
 
-		if (!p->used || p->refs || (!force && now - p->dead_since < GRACE_NS))
-			continue;
-		tb_pol_set_unpublish(&m->fds, s, p->hkeys, p->n_hkeys);
-		free(p->key);
-		free(p->hkeys);
-		memset(p, 0, sizeof(*p));
-		n++;
+		if (p->used && !p->refs && (force || now - p->dead_since >= GRACE_NS))
+			dead[n++] = s;
 	}
-	return n;
+	drop_pending(m, dead, n);
+	return (int)n;
 }
 
-static struct pep *find_ep(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir, int create)
+/* Moves every endpoint of set `old` to set `slot`. */
+static int flip_all(struct tb_pol_maps *m, uint32_t old, uint32_t slot)
 {
-	struct pep *e;
+	int err = 0;
 
-	for (size_t i = 0; i < m->n_eps; i++)
-		if (m->eps[i].ifindex == ifindex && m->eps[i].dir == dir)
-			return &m->eps[i];
-	if (!create)
-		return NULL;
-	e = realloc(m->eps, (m->n_eps + 1) * sizeof(*e));
-	if (!e)
-		return NULL;
-	m->eps = e;
-	e = &m->eps[m->n_eps++];
-	*e = (struct pep){.ifindex = ifindex, .dir = dir};
-	return e;
-}
-
-/* One update of the endpoint's entry, then the old set loses the endpoint's reference. */
-static int point(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir, int has_slot, uint32_t slot,
-		 uint32_t flags)
-{
-	struct tb_pol_ep_key k = {.ifindex = ifindex, .dir = dir};
-	struct tb_pol_ep v = {.slot = slot, .flags = flags};
-	struct pep *e = find_ep(m, ifindex, dir, 1);
-
-	if (!e)
-		return -ENOMEM;
-	if (bpf_map_update_elem(m->fds.ep, &k, &v, BPF_ANY))
-		return -errno;
-	if (e->has_slot)
-		tb_pol_maps_put(m, e->slot);
-	e->has_slot = has_slot;
-	e->slot = slot;
-	return 0;
-}
-
-int tb_pol_maps_attach(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir, uint32_t slot)
-{
-	if (slot >= TB_POL_MAX_SETS || !m->sets[slot].used)
-		return -ENOENT;
-	return point(m, ifindex, dir, 1, slot, 0);
-}
-
-int tb_pol_maps_set_too_large(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir)
-{
-	return point(m, ifindex, dir, 0, 0, TB_POL_EP_TOO_LARGE);
-}
-
-int tb_pol_maps_detach(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir)
-{
-	struct tb_pol_ep_key k = {.ifindex = ifindex, .dir = dir};
-	struct pep *e = find_ep(m, ifindex, dir, 0);
-
-	if (!e)
-		return -ENOENT;
-	if (bpf_map_delete_elem(m->fds.ep, &k) && errno != ENOENT)
-		return -errno;
-	if (e->has_slot)
-		tb_pol_maps_put(m, e->slot);
-	*e = m->eps[--m->n_eps];
-	return 0;
-}
-
-int tb_pol_maps_replace(struct tb_pol_maps *m, const char *list_key,
-			const struct tb_pol_compiled *c)
-{
-	uint32_t old, slot;
-	struct pset *p = find_key(m, list_key, &old);
-	int err;
-
-	if (p) {
-		/* the old set stays alive for its endpoints but is no longer shared by key */
-		free(p->key);
-		p->key = NULL;
-	}
-	err = install(m, list_key, c, &slot);
-	if (err)
-		return err;
-	for (size_t i = 0; p && i < m->n_eps && !err; i++) {
+	for (size_t i = 0; i < m->n_eps && !err; i++) {
 		struct pep *e = &m->eps[i];
 
 		if (!e->has_slot || e->slot != old)
 			continue;
 		m->sets[slot].refs++;
-		err = point(m, e->ifindex, e->dir, 1, slot, 0);
+		err = tb_pol_ep_point(m, e->ifindex, e->dir, 1, slot, 0);
 		if (err)
 			m->sets[slot].refs--;
 	}
-	tb_pol_maps_put(m, slot); /* install's own reference */
-	if (err)
-		tb_err("policy: flipping endpoints of %s to new tables: %s", list_key,
-		       strerror(-err));
+	return err;
+}
+
+int tb_pol_maps_replace(struct tb_pol_maps *m, const char *list_key,
+			const struct tb_pol_compiled *c)
+{
+	return tb_pol_maps_replace_many(m, &list_key, &c, 1);
+}
+
+int tb_pol_maps_replace_many(struct tb_pol_maps *m, const char *const *keys,
+			     const struct tb_pol_compiled *const *cs, uint32_t n)
+{
+	uint32_t *old = calloc(2 * (size_t)n + 1, sizeof(*old)), *slots = old + n;
+	int err = old ? 0 : -ENOMEM;
+
+	for (uint32_t i = 0; i < n && !err; i++) {
+		struct pset *p = find_key(m, keys[i], &old[i]);
+
+		if (!p) {
+			old[i] = UINT32_MAX;
+			continue;
+		}
+		/* the old set stays alive for its endpoints but is no longer shared by key */
+		free(p->key);
+		p->key = NULL;
+	}
+	if (!err)
+		err = install_many(m, keys, cs, n, slots);
+	for (uint32_t i = 0; i < n && err && old; i++)
+		if (old[i] != UINT32_MAX) /* nothing changed: the old sets keep their keys */
+			m->sets[old[i]].key = strdup(keys[i]);
+	for (uint32_t i = 0; i < n && !err; i++) {
+		if (old[i] != UINT32_MAX)
+			err = flip_all(m, old[i], slots[i]);
+		tb_pol_maps_put(m, slots[i]); /* install's own reference */
+		if (err)
+			tb_err("policy: flipping endpoints of %s to new tables: %s", keys[i],
+			       strerror(-err));
+	}
+	free(old);
 	return err;
 }
 

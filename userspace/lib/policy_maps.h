@@ -36,6 +36,12 @@ void tb_pol_maps_free(struct tb_pol_maps *m);
  */
 int tb_pol_maps_get(struct tb_pol_maps *m, const char *list_key, const struct tb_pol_compiled *c,
 		    uint32_t *slot);
+/*
+ * The same for n lists at once: the sets to install are published together, so the grace
+ * periods an outer-map update waits for are paid once per batch, not once per set.
+ */
+int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *list_keys,
+			 const struct tb_pol_compiled *const *cs, uint32_t n, uint32_t *slots);
 /* Drops a reference taken by tb_pol_maps_get. */
 void tb_pol_maps_put(struct tb_pol_maps *m, uint32_t slot);
 
@@ -55,6 +61,9 @@ int tb_pol_maps_detach(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir);
  */
 int tb_pol_maps_replace(struct tb_pol_maps *m, const char *list_key,
 			const struct tb_pol_compiled *c);
+/* The same for n lists, published together. */
+int tb_pol_maps_replace_many(struct tb_pol_maps *m, const char *const *list_keys,
+			     const struct tb_pol_compiled *const *cs, uint32_t n);
 
 /* Removes sets unreferenced for longer than the grace period (all of them when force). */
 int tb_pol_maps_gc(struct tb_pol_maps *m, int force);

@@ -128,48 +128,85 @@ int tb_pol_counters_zero(int fd, uint32_t base, uint32_t n)
 	return err;
 }
 
-/* Creates and fills the two inner maps of a set and publishes them in `slot`. */
-int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
-		     const struct tb_pol_compiled *c, uint32_t rule_base)
+static void set_hdr(const struct tb_pol_compiled *c, struct tb_pol_hdr *hdr)
 {
-	struct tb_pol_hdr hdr = {.nbits = c->nbits,
-				 .nwords = c->nwords,
-				 .field_mask = c->field_mask,
-				 .hash_mask = c->hash_mask};
-	size_t n_lpm = 0;
-	int kfd, bfd, err;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->nbits = c->nbits;
+	hdr->nwords = c->nwords;
+	hdr->field_mask = c->field_mask;
+	hdr->hash_mask = c->hash_mask;
+	memcpy(hdr->nlens, c->nlens, sizeof(hdr->nlens));
+	memcpy(hdr->lens, c->lens, sizeof(hdr->lens));
+}
 
-	memcpy(hdr.nlens, c->nlens, sizeof(hdr.nlens));
-	memcpy(hdr.lens, c->lens, sizeof(hdr.lens));
+/*
+ * Creates and fills a set's two inner maps (fds returned for tb_pol_sets_publish), its
+ * entries in the shared hash and its header. Nothing points at the slot yet.
+ */
+int tb_pol_set_prepare(const struct tb_pol_map_fds *fds, uint32_t slot,
+		       const struct tb_pol_compiled *c, uint32_t rule_base, int *kfd, int *bfd)
+{
+	struct tb_pol_hdr hdr;
+	size_t n_lpm = 0;
+	int err;
+
+	set_hdr(c, &hdr);
 	for (size_t i = 0; i < c->n_entries; i++)
 		n_lpm += !is_hashed(c, &c->entries[i]);
-
-	kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
-			   sizeof(struct tb_pol_class), (uint32_t)n_lpm, BPF_F_NO_PREALLOC);
-	if (kfd < 0)
-		return kfd;
-	bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
-			   BPF_F_INNER_MAP);
-	err = bfd < 0 ? bfd : fill_keys(kfd, fds->hash, slot, c);
+	*bfd = -1;
+	*kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
+			    sizeof(struct tb_pol_class), (uint32_t)n_lpm, BPF_F_NO_PREALLOC);
+	if (*kfd < 0)
+		return *kfd;
+	*bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
+			    BPF_F_INNER_MAP);
+	err = *bfd < 0 ? *bfd : fill_keys(*kfd, fds->hash, slot, c);
 	if (!err)
-		err = fill_bits(bfd, c, rule_base);
+		err = fill_bits(*bfd, c, rule_base);
 	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
 		err = -errno;
-	/* each outer update waits for running programs (an RCU grace period) */
-	if (!err && (bpf_map_update_elem(fds->keys, &slot, &kfd, BPF_ANY) ||
-		     bpf_map_update_elem(fds->bits, &slot, &bfd, BPF_ANY)))
-		err = -errno;
-	if (bfd >= 0)
-		close(bfd);
-	close(kfd);
 	return err;
 }
 
-void tb_pol_set_unpublish(const struct tb_pol_map_fds *fds, uint32_t slot,
-			  const struct tb_pol_hkey *hkeys, size_t n_hkeys)
+/*
+ * Puts n prepared sets into their slots. An update of an outer map waits for running programs
+ * (an RCU grace period, milliseconds), so all slots go in one batch per outer map.
+ */
+int tb_pol_sets_publish(const struct tb_pol_map_fds *fds, const uint32_t *slots, const int *kfds,
+			const int *bfds, uint32_t n)
+{
+	uint32_t cnt = n;
+
+	if (!n)
+		return 0;
+	if (bpf_map_update_batch(fds->keys, slots, kfds, &cnt, NULL))
+		return -errno;
+	cnt = n;
+	if (bpf_map_update_batch(fds->bits, slots, bfds, &cnt, NULL))
+		return -errno;
+	return 0;
+}
+
+/* Takes n sets out of their slots (one batch per outer map, so one grace period each). */
+void tb_pol_sets_unpublish(const struct tb_pol_map_fds *fds, const uint32_t *slots, uint32_t n)
+{
+	uint32_t cnt = n;
+
+	if (!n)
+		return;
+	/* a batch stops at the first absent slot: fall back to single deletes then */
+	if (bpf_map_delete_batch(fds->keys, slots, &cnt, NULL))
+		for (uint32_t i = 0; i < n; i++)
+			bpf_map_delete_elem(fds->keys, &slots[i]);
+	cnt = n;
+	if (bpf_map_delete_batch(fds->bits, slots, &cnt, NULL))
+		for (uint32_t i = 0; i < n; i++)
+			bpf_map_delete_elem(fds->bits, &slots[i]);
+}
+
+void tb_pol_set_unhash(const struct tb_pol_map_fds *fds, const struct tb_pol_hkey *hkeys,
+		       size_t n_hkeys)
 {
 	for (size_t i = 0; i < n_hkeys; i++)
 		bpf_map_delete_elem(fds->hash, &hkeys[i]);
-	bpf_map_delete_elem(fds->keys, &slot);
-	bpf_map_delete_elem(fds->bits, &slot);
 }
