@@ -11,8 +11,10 @@
  * options, extension headers and L4 headers exercise the same bounds checks.
  */
 #include <criterion/criterion.h>
+#include <linux/bpf.h>
 #include <netinet/in.h>
 
+#include "helpers/bpf_run.h"
 #include "helpers/dp_fixture.h"
 
 #define V6 .family = TB_AF_INET6
@@ -179,4 +181,43 @@ Test(bpf_parse, from_workload_direction)
 			     sizeof(why)))
 		cr_expect_fail("from workload: %s", why);
 	tb_fixture_close(&f);
+}
+
+/* IPv4 BIG TCP: total length 0 is only valid on a GSO skb, where the skb's length holds. */
+Test(bpf_parse, ipv4_big_tcp)
+{
+	static const struct tb_pkt_spec big = { .sport = 40000, .dport = 53, SYN,
+						.zero_tot_len = true, .payload_len = 100 };
+	struct __sk_buff gso = { .gso_size = 1400, .gso_segs = 2 }, plain = { 0 };
+	static struct tb_run_result res;
+	uint64_t before, after, b;
+	static struct tb_pkt pkt;
+	struct tb_fixture f;
+	const char *why = NULL;
+
+	if (tb_fixture_open(&f, 0))
+		cr_assert_fail("datapath did not load");
+	/* Denying the port proves the ports were found behind the zero length. */
+	if (tb_pkt_build(&big, &pkt) ||
+	    tb_fixture_deny(&f, IPPROTO_TCP, TB_DIR_INGRESS, 53, TB_DROP_POLICY_DENY) ||
+	    tb_percpu_counter(f.drops_fd, TB_DROP_POLICY_DENY, &before, &b) ||
+	    tb_bpf_run_ctx(f.prog[TB_HOOK_EGRESS], pkt.data, pkt.len, &gso, sizeof(gso), &res) ||
+	    tb_percpu_counter(f.drops_fd, TB_DROP_POLICY_DENY, &after, &b)) {
+		why = "setup or run failed";
+		goto out;
+	}
+	if (res.retval != 2 || after != before + 1) {
+		why = "GSO packet with total length 0 was not parsed through";
+		goto out;
+	}
+	if (tb_percpu_counter(f.drops_fd, TB_DROP_MALFORMED, &before, &b) ||
+	    tb_bpf_run_ctx(f.prog[TB_HOOK_EGRESS], pkt.data, pkt.len, &plain, sizeof(plain),
+			   &res) ||
+	    tb_percpu_counter(f.drops_fd, TB_DROP_MALFORMED, &after, &b) || res.retval != 2 ||
+	    after != before + 1)
+		why = "total length 0 without GSO was not malformed";
+out:
+	tb_fixture_close(&f);
+	if (why)
+		cr_assert_fail("%s", why);
 }

@@ -165,6 +165,9 @@ static __always_inline int tb_parse_ipv4(struct __sk_buff *skb, struct tb_parsed
 		return -TB_DROP_MALFORMED;
 	ihl = (((__u8 *)&ip)[0] & 0xf) * 4;
 	tot = bpf_ntohs(ip.tot_len);
+	/* Total length 0 on a GSO skb is IPv4 BIG TCP (over 64 KiB): the skb's length holds. */
+	if (!tot && skb->gso_size)
+		tot = skb->len - p->l3_off;
 	if (ihl < sizeof(ip) || tot < ihl || p->l3_off + tot > skb->len)
 		return -TB_DROP_MALFORMED;
 	p->ip_end = p->l3_off + tot;

@@ -29,6 +29,23 @@ int tb_bpf_run(int prog_fd, const void *data, size_t len, uint32_t repeat,
 	return 0;
 }
 
+int tb_bpf_run_ctx(int prog_fd, const void *data, size_t len, void *ctx, size_t ctx_len,
+		   struct tb_run_result *res)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = len,
+		    .data_out = res->out, .data_size_out = sizeof(res->out), .ctx_in = ctx,
+		    .ctx_size_in = ctx_len, .repeat = 1);
+	int err;
+
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (err)
+		return err < 0 ? err : -EIO;
+	res->retval = (int)opts.retval;
+	res->duration_ns = opts.duration;
+	res->out_len = opts.data_size_out;
+	return 0;
+}
+
 int tb_bpf_run_pkt(int prog_fd, const struct tb_pkt *pkt, uint32_t repeat,
 		   struct tb_run_result *res)
 {

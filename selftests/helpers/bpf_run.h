@@ -22,6 +22,10 @@ struct tb_run_result {
 int tb_bpf_run(int prog_fd, const void *data, size_t len, uint32_t repeat,
 	       struct tb_run_result *res);
 
+/* Same with an skb context (struct __sk_buff: ifindex, gso_size, ...) passed in. */
+int tb_bpf_run_ctx(int prog_fd, const void *data, size_t len, void *ctx, size_t ctx_len,
+		   struct tb_run_result *res);
+
 /* Same for a built packet. */
 int tb_bpf_run_pkt(int prog_fd, const struct tb_pkt *pkt, uint32_t repeat,
 		   struct tb_run_result *res);

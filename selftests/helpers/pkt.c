@@ -216,7 +216,7 @@ static void build_v6(const struct tb_pkt_spec *s, struct cursor *c, const uint32
 	}
 	*l4_off = c->len;
 	build_l4(s, c);
-	set16(c, l3 + 4, s->bad_tot_len ? s->bad_tot_len : c->len - l3 - 40);
+	set16(c, l3 + 4, s->zero_tot_len ? 0 : s->bad_tot_len ? s->bad_tot_len : c->len - l3 - 40);
 }
 
 static uint16_t ip_csum(const uint8_t *p, size_t n)
@@ -255,7 +255,7 @@ static void build_v4(const struct tb_pkt_spec *s, struct cursor *c, const uint32
 	fill(c, 1, s->ip_opt_len);	/* NOP options */
 	*l4_off = c->len;
 	build_l4(s, c);
-	set16(c, l3 + 2, s->bad_tot_len ? s->bad_tot_len : c->len - l3);
+	set16(c, l3 + 2, s->zero_tot_len ? 0 : s->bad_tot_len ? s->bad_tot_len : c->len - l3);
 	if (!c->err && c->len >= l3 + hlen)
 		set16(c, l3 + 10, ip_csum(c->b + l3, hlen));
 }

@@ -73,6 +73,7 @@ struct tb_pkt_spec {
 	uint8_t bad_ip_version;	/* write this version nibble */
 	uint8_t bad_ihl;	/* write this IHL (IPv4), e.g. 4 */
 	uint16_t bad_tot_len;	/* IPv4 total length / IPv6 payload length to write */
+	bool zero_tot_len;	/* write 0 there (IPv4 BIG TCP, IPv6 jumbogram) */
 	uint8_t bad_tcp_doff;	/* TCP data offset, e.g. 4 or 15 */
 	uint8_t bad_ext_len;	/* hdr-ext-len byte written into every IPv6 extension header */
 	/* Truncation */
