@@ -55,6 +55,9 @@ static const struct tb_pkt_spec q_udp53 = { .src = W4, .dst = P4, UDP, .sport = 
 static const struct tb_pkt_spec q_udp54 = { .src = W4, .dst = P4, UDP, .sport = 40000,
 					    .dport = 54 };
 static const struct tb_pkt_spec q_tcp = { .src = W4, .dst = P4, C_OUT, F(SYN) };
+/* What P sent to W, quoted by W's own error. */
+static const struct tb_pkt_spec q_in_udp = { .src = P4, .dst = W4, UDP, .sport = 7000,
+					     .dport = 5353 };
 static const struct tb_pkt_spec q_echo5 = { .src = W4, .dst = P4, ICMP, .icmp_type = 8,
 					    .icmp_id = 5 };
 static const struct tb_pkt_spec q_err = { .src = W4, .dst = P4, ICMP, .icmp_type = 3,
@@ -201,6 +204,9 @@ static const struct tb_sequence other_seqs[] = {
 		{ IN(ICMP, .icmp_type = 3, .icmp_code = 4, .inner = &q_tcp), .exp = RELATED },
 		{ OUT(ICMP, .icmp_type = 8, .icmp_id = 5), .exp = ALLOW },
 		{ IN(ICMP, .icmp_type = 11, .inner = &q_echo5), .exp = RELATED },
+		{ IN(UDP, .sport = 7000, .dport = 5353), .exp = ALLOW },
+		{ .name = "the workload's own error about an inbound flow",
+		  OUT(ICMP, .icmp_type = 3, .icmp_code = 3, .inner = &q_in_udp), .exp = RELATED },
 	} },
 	{ "icmpv6 echo and errors", {
 		{ OUT6(ICMP6, .icmp_type = 128, .icmp_id = 3), .exp = ALLOW },
