@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ static int npods = 200;
 static char dir[64];
 static char (*ns_paths)[64];
 static int node_fd;
+static volatile int ns_made; /* namespaces of the current round not yet dropped */
 
 static double now_ms(void)
 {
@@ -78,6 +80,35 @@ static void netns_drop(const char *path)
 {
 	umount2(path, MNT_DETACH);
 	unlink(path);
+}
+
+/* Whatever ends the run - a failure, a signal, the end - drops the namespaces it made.
+ * umount2 and unlink are async-signal-safe. */
+static void drop_all(void)
+{
+	for (int i = 0; i < ns_made; i++)
+		netns_drop(ns_paths[i]);
+	ns_made = 0;
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	if (!dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "bench_cni: could not remove %s\n", dir);
+	dir[0] = '\0';
+}
+
+/* exit() from a handler is not async-signal-safe; a benchmark interrupted by hand accepts
+ * that to leave nothing behind (atexit runs drop_all and remove_dir). */
+static void on_signal(int sig)
+{
+	drop_all();
+	exit(128 + sig);
 }
 
 /* Runs one plugin command; returns its exit status, -1 when it did not run. */
@@ -174,8 +205,11 @@ static int measure(const struct sys *s, int par, struct result *r, double *ns_la
 		double t0 = now_ms();
 
 		snprintf(ns_paths[i], sizeof(ns_paths[i]), "/run/netns/tbbench-%d-%d", getpid(), i);
-		if (netns_make(ns_paths[i]))
+		ns_made = i + 1;
+		if (netns_make(ns_paths[i])) {
+			drop_all();
 			return -1;
+		}
 		if (ns_lat)
 			ns_lat[i] = now_ms() - t0;
 	}
@@ -188,8 +222,7 @@ static int measure(const struct sys *s, int par, struct result *r, double *ns_la
 	r->del_p50 = pct(lat, npods, 0.5);
 	r->del_p99 = pct(lat, npods, 0.99);
 	r->failed = f1 + f2;
-	for (int i = 0; i < npods; i++)
-		netns_drop(ns_paths[i]);
+	drop_all();
 	free(lat);
 	return 0;
 }
@@ -264,10 +297,14 @@ int main(void)
 	struct result ts, bs, tp, bp;
 	struct sys t, b;
 	double *ns_lat;
-	char cmd[128];
 
 	if (getenv("BENCH_CNI_PODS"))
 		npods = atoi(getenv("BENCH_CNI_PODS"));
+	atexit(remove_dir);
+	atexit(drop_all);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	ns_paths = calloc((size_t)npods, sizeof(*ns_paths));
 	ns_lat = calloc((size_t)npods, sizeof(double));
 	if (!ns_paths || !ns_lat || setup(&t, &b)) {
@@ -287,8 +324,5 @@ int main(void)
 	       pct(ns_lat, npods, 0.5));
 	fprintf(stderr, "failed operations: tabby %d, bridge+host-local %d\n",
 		ts.failed + tp.failed, bs.failed + bp.failed);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "bench_cni: could not remove %s\n", dir);
 	return ts.failed + tp.failed ? 1 : 0;
 }
