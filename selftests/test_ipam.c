@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Block IPAM on a real datastore (SQLite, or etcd through test_ipam_etcd.c): pools, affinity, borrowing, limits, reservations,
- * fixed addresses, release, and many processes assigning at once. */
+/* Block IPAM on a real datastore (SQLite, or etcd through test_ipam_etcd.c): pools, affinity,
+ * borrowing, limits, reservations, fixed addresses, release, and many processes assigning at once.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -398,4 +399,23 @@ Test(ipam, pool_changes_that_strand_addresses_are_refused)
 			cr_assert_fail("case \"%s\": %d, \"%s\"", c->name, r, msg);
 	}
 	json_decref(old);
+}
+
+Test(ipam, ipamconfiguration_resource_wins)
+{
+	char ip[TB_IP_STRLEN];
+
+	put_pool("p1", "{\"cidr\":\"10.21.0.0/26\",\"blockSize\":26}");
+	cr_assert_eq(assign("n1", "net.a", AF_INET, ip), 0);
+	/* Calico's stored form says borrow; the applied resource says strict: strict wins. */
+	cr_assert_eq(
+	    tb_ds_put(ds, TB_IPAM_CONFIG_KEY, "{\"strict_affinity\":false}", TB_REV_ANY, NULL), 0);
+	cr_assert_eq(
+	    tb_ds_put(ds, TB_IPAMCONFIG_RESOURCE_KEY,
+		      "{\"kind\":\"IPAMConfiguration\",\"apiVersion\":\"projectcalico.org/v3\","
+		      "\"metadata\":{\"name\":\"default\"},\"spec\":{\"strictAffinity\":true,"
+		      "\"maxBlocksPerHost\":0}}",
+		      TB_REV_ANY, NULL),
+	    0);
+	cr_assert_eq(assign("n2", "net.b", AF_INET, ip), -ENOSPC);
 }

@@ -28,6 +28,8 @@
 
 #define TB_IPAM_PREFIX "/calico/ipam/v2/"
 #define TB_IPAM_CONFIG_KEY "/calico/ipam/v2/config"
+#define TB_IPAMCONFIG_RESOURCE_KEY                                                                 \
+	"/calico/resources/v3/projectcalico.org/ipamconfigurations/default"
 #define TB_IPAM_HANDLE_PREFIX "/calico/ipam/v2/handle/"
 #define TB_IPPOOL_PREFIX "/calico/resources/v3/projectcalico.org/ippools/"
 #define TB_IPRESERVATION_PREFIX "/calico/resources/v3/projectcalico.org/ipreservations/"

@@ -140,23 +140,50 @@ const struct tb_ipam_pool *tb_ipam_pool_for_ip(const struct tb_ipam_pools *p,
 	return NULL;
 }
 
-int tb_ipam_config_load(struct tb_ds *ds, struct tb_ipam_config *out)
+/* Reads one JSON document; NULL when absent or unreadable (*r says which). */
+static json_t *load_doc(struct tb_ds *ds, const char *key, int *r)
 {
 	struct tb_kv kv;
 	json_t *doc;
+
+	*r = tb_ds_get(ds, key, &kv);
+	if (*r)
+		return NULL;
+	doc = json_loads(kv.value, 0, NULL);
+	tb_kv_free(&kv);
+	if (!doc)
+		*r = -EIO;
+	return doc;
+}
+
+/*
+ * The IPAM settings: the IPAMConfiguration resource "default" that tabbyctl applies
+ * (strictAffinity, maxBlocksPerHost, autoAllocateBlocks), else Calico's stored form at
+ * /calico/ipam/v2/config (strict_affinity, maxBlocksPerHost, auto_allocate_blocks).
+ */
+int tb_ipam_config_load(struct tb_ds *ds, struct tb_ipam_config *out)
+{
+	json_t *doc, *spec;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->auto_allocate_blocks = true;
-	r = tb_ds_get(ds, TB_IPAM_CONFIG_KEY, &kv);
-	if (r == -ENOENT)
+	doc = load_doc(ds, TB_IPAMCONFIG_RESOURCE_KEY, &r);
+	if (doc) {
+		spec = json_object_get(doc, "spec");
+		out->strict_affinity = json_is_true(json_object_get(spec, "strictAffinity"));
+		if (json_is_false(json_object_get(spec, "autoAllocateBlocks")))
+			out->auto_allocate_blocks = false;
+		out->max_blocks_per_host =
+		    (int)json_integer_value(json_object_get(spec, "maxBlocksPerHost"));
+		json_decref(doc);
 		return 0;
-	if (r)
+	}
+	if (r != -ENOENT)
 		return r;
-	doc = json_loads(kv.value, 0, NULL);
-	tb_kv_free(&kv);
+	doc = load_doc(ds, TB_IPAM_CONFIG_KEY, &r);
 	if (!doc)
-		return -EIO;
+		return r == -ENOENT ? 0 : r;
 	out->strict_affinity = json_is_true(json_object_get(doc, "strict_affinity"));
 	if (json_is_false(json_object_get(doc, "auto_allocate_blocks")))
 		out->auto_allocate_blocks = false;
