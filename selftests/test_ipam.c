@@ -419,3 +419,35 @@ Test(ipam, ipamconfiguration_resource_wins)
 	    0);
 	cr_assert_eq(assign("n2", "net.b", AF_INET, ip), -ENOSPC);
 }
+
+struct nodesel_case {
+	const char *selector;
+	int rc;
+	bool match;
+};
+
+/* Node labels {zone: east, rack: r1}. */
+static const struct nodesel_case nodesel_cases[] = {
+    {"", 0, true},
+    {"all()", 0, true},
+    {"zone == 'east'", 0, true},
+    {"zone in {'west', 'east'} && !has(gpu)", 0, true},
+    {"rack starts with 'r' && zone != 'east'", 0, false},
+    {"has(gpu) || zone == \"east\"", 0, true},
+    {"zone ==", -EINVAL, true},
+};
+
+Test(ipam, node_selectors_use_calico_grammar)
+{
+	json_t *labels = json_pack("{ssss}", "zone", "east", "rack", "r1");
+
+	for (size_t i = 0; i < sizeof(nodesel_cases) / sizeof(nodesel_cases[0]); i++) {
+		const struct nodesel_case *c = &nodesel_cases[i];
+		bool m = false;
+		int r = tb_ipam_node_selector_match(c->selector, labels, &m);
+
+		if (r != c->rc || (!r && m != c->match))
+			cr_assert_fail("selector \"%s\": rc %d match %d", c->selector, r, m);
+	}
+	json_decref(labels);
+}

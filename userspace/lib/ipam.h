@@ -72,11 +72,8 @@ int tb_ipam_config_load(struct tb_ds *ds, struct tb_ipam_config *out);
 int tb_ipam_pool_change_check(struct tb_ds *ds, const char *name, const json_t *old_spec,
 			      const json_t *new_spec, char *errmsg, size_t errlen);
 
-/*
- * Whether a pool's nodeSelector matches a node with the given labels (object, may be NULL).
- * Handles all(), the empty selector and the label tests Calico pools use in practice
- * (k == 'v', k != 'v', has(k), !has(k), joined with &&); anything else is -ENOTSUP.
- */
+/* Whether a pool's nodeSelector (Calico's selector language; empty = all()) matches a node
+ * with the given labels (object, may be NULL). -EINVAL for a selector that does not parse. */
 int tb_ipam_node_selector_match(const char *selector, const json_t *labels, bool *match);
 
 struct tb_ipam_request {

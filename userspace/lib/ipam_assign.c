@@ -61,9 +61,9 @@ static int pick_pools(struct assign_ctx *c, char *errmsg, size_t errlen)
 		    !pool_requested(c->req, p))
 			continue;
 		if (tb_ipam_node_selector_match(p->node_selector, c->req->node_labels, &m)) {
-			snprintf(errmsg, errlen, "IPPool %s: nodeSelector '%s' is not supported",
+			snprintf(errmsg, errlen, "IPPool %s: nodeSelector '%s' does not parse",
 				 p->name, p->node_selector);
-			return -ENOTSUP;
+			return -EINVAL;
 		}
 		if (m)
 			c->use[c->n_use++] = p;
