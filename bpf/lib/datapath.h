@@ -107,6 +107,9 @@ static __noinline int tb_process(struct __sk_buff *skb, __u32 dir, __u32 *stat)
 	}
 	if (rc < 0)
 		return rc;
+	/* A load-time constant: the benchmark's parse-only baseline, dead code otherwise. */
+	if (tb_cfg.flags & TB_CFG_F_BENCH_PARSE_ONLY)
+		return 0;
 	now = bpf_ktime_get_coarse_ns();
 	if (p.frag == TB_FRAG_LATER) {
 		rc = tb_frag_later(&p, ifindex, now);

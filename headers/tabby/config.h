@@ -38,6 +38,12 @@ struct tb_ct_timeouts {
  * set by tabbyd.
  */
 #define TB_CFG_F_TEST_POLICY (1u << 0)
+/*
+ * Benchmark only: pass every packet right after parsing it (no conntrack, no policy), the
+ * "parse only" baseline the conntrack-hit cost is compared with. Never set by tabbyd.
+ */
+#define TB_CFG_F_BENCH_PARSE_ONLY (1u << 1)
+
 #define TB_TDENY_MAP_NAME "tb_tdeny_v1"
 
 struct tb_tdeny_key {
