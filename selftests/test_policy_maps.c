@@ -296,3 +296,49 @@ Test(policy_maps, batched_install_and_replace)
 	tb_pol_compiled_free(tcp);
 	tb_pol_compiled_free(udp);
 }
+
+/* Every key left in the shared hash belongs to `slot`. */
+static int hash_only(int fd, uint32_t slot)
+{
+	struct tb_pol_hkey k, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (next.slot != slot)
+			return 0;
+		k = next;
+		prev = &k;
+	}
+	return 1;
+}
+
+Test(policy_maps, restart_adopts_what_is_in_the_maps)
+{
+	struct tb_pol_compiled *tcp = compile_spec("profile k; rule allow proto=6");
+	struct tb_pol_compiled *udp = compile_spec("profile k; rule allow proto=17");
+	struct tb_pol_maps *m2 = NULL;
+	struct tb_policy_result r;
+	uint32_t s1, s2, s3, g, os, ol;
+	struct tb_pbpf p;
+	int ok;
+
+	if (!tcp || !udp || tb_pbpf_open(&p) || tb_pbpf_install(&p, tcp, "L", 30, 0, &s1) ||
+	    tb_pbpf_install(&p, udp, "M", 31, 0, &s2) || tb_pol_maps_rule_id(p.maps, s1, 0, &g))
+		cr_assert_fail("setup");
+	/* a second writer on the same maps: what a restarted agent sees */
+	ok = !tb_pol_maps_new(&p.fds, &m2) && tb_pol_maps_n_sets(m2) == 2 &&
+	     !tb_pol_maps_rule_owner(m2, g, &os, &ol) && os == s1 && ol == 0;
+	ok = ok && !decide(&p, 30, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r) && r.allow;
+	/* adopted sets are never shared by key: "L" installs anew, elsewhere */
+	ok = ok && !tb_pol_maps_get(m2, "L", udp, &s3) && s3 != s1 && s3 != s2 &&
+	     !tb_pol_maps_attach(m2, 30, 0, s3) && !tb_pol_maps_detach(m2, 31, 0) &&
+	     !decide(&p, 30, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r) && !r.allow;
+	ok = ok && tb_pol_maps_gc(m2, 1) == 2 && tb_pol_maps_n_sets(m2) == 1 &&
+	     hash_only(p.fds.hash, s3);
+	if (!ok)
+		cr_assert_fail("adoption: %u sets", m2 ? tb_pol_maps_n_sets(m2) : 0);
+	tb_pol_maps_free(m2);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(tcp);
+	tb_pol_compiled_free(udp);
+}

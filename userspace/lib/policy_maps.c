@@ -13,7 +13,7 @@
 /* Longer than any program run between reading an endpoint's slot and its last lookup. */
 #define GRACE_NS 100000000ull
 
-static uint64_t now_ns(void)
+uint64_t tb_pol_now_ns(void)
 {
 	struct timespec ts;
 
@@ -24,10 +24,16 @@ static uint64_t now_ns(void)
 int tb_pol_maps_new(const struct tb_pol_map_fds *fds, struct tb_pol_maps **out)
 {
 	struct tb_pol_maps *m = calloc(1, sizeof(*m));
+	int err;
 
 	if (!m)
 		return -ENOMEM;
 	m->fds = *fds;
+	err = tb_pol_maps_adopt(m);
+	if (err) {
+		tb_pol_maps_free(m);
+		return err;
+	}
 	*out = m;
 	return 0;
 }
@@ -214,13 +220,13 @@ void tb_pol_maps_put(struct tb_pol_maps *m, uint32_t slot)
 	if (!p || !p->used || !p->refs)
 		return;
 	if (--p->refs == 0)
-		p->dead_since = now_ns();
+		p->dead_since = tb_pol_now_ns();
 }
 
 int tb_pol_maps_gc(struct tb_pol_maps *m, int force)
 {
 	uint32_t dead[TB_POL_MAX_SETS], n = 0;
-	uint64_t now = now_ns();
+	uint64_t now = tb_pol_now_ns();
 
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
 		struct pset *p = &m->sets[s];

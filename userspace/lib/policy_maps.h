@@ -26,7 +26,11 @@ struct bpf_object;
 /* The classifier's maps of a loaded object that includes bpf/lib/policy.h. 0 or -ENOENT. */
 int tb_pol_map_fds_from_object(const struct bpf_object *obj, struct tb_pol_map_fds *fds);
 
-/* fds are borrowed (the caller keeps them open while m lives). */
+/*
+ * fds are borrowed (the caller keeps them open while m lives). Maps that already hold sets
+ * (pinned by an agent that ran before) are read back: each occupied slot becomes an unshared
+ * set referenced by the endpoints pointing at it, collected once none does.
+ */
 int tb_pol_maps_new(const struct tb_pol_map_fds *fds, struct tb_pol_maps **out);
 void tb_pol_maps_free(struct tb_pol_maps *m);
 

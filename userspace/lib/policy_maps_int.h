@@ -28,6 +28,10 @@ struct tb_pol_maps {
 	size_t n_eps;
 };
 
+uint64_t tb_pol_now_ns(void);
+/* Reads occupied slots and endpoint entries back from the maps (tb_pol_maps_new). */
+int tb_pol_maps_adopt(struct tb_pol_maps *m);
+
 /* Points the endpoint's entry at slot (or at nothing, with flags); moves the reference. */
 int tb_pol_ep_point(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir, int has_slot,
 		    uint32_t slot, uint32_t flags);

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Reading pinned classifier maps back when the agent starts: a restarted agent must neither
+ * reuse a slot endpoints still point at nor lose track of what to delete. Every occupied slot
+ * becomes an adopted set (no list key, so never shared), referenced by the endpoints that
+ * point at it; when the agent points them at its own sets, the adopted ones are collected.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_maps_int.h"
+
+/* The set's rule id range, from the rule words at the start of its bits array. */
+static int adopt_rule_ids(struct tb_pol_maps *m, uint32_t slot, struct pset *p)
+{
+	struct tb_pol_hdr hdr;
+	uint32_t id, lo = UINT32_MAX, hi = 0;
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(m->fds.hdr, &slot, &hdr) ||
+	    bpf_map_lookup_elem(m->fds.bits, &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	for (uint32_t b = 0; b < hdr.nbits && !err; b++) {
+		struct tb_pol_rule r;
+		uint64_t w;
+
+		if (bpf_map_lookup_elem(fd, &b, &w)) {
+			err = -errno;
+			break;
+		}
+		memcpy(&r, &w, sizeof(r));
+		lo = r.rule_id < lo ? r.rule_id : lo;
+		hi = r.rule_id > hi ? r.rule_id : hi;
+	}
+	close(fd);
+	p->rule_base = lo <= hi ? lo : 0;
+	p->n_rules = lo <= hi ? hi - lo + 1 : 0;
+	return err;
+}
+
+/* Gives each adopted set its keys in the shared hash; removes keys of sets that are gone. */
+static int adopt_hash_keys(struct tb_pol_maps *m)
+{
+	struct tb_pol_hkey k, next, *stale = NULL, *nk;
+	size_t n_stale = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(m->fds.hash, prev, &next)) {
+		struct pset *p = next.slot < TB_POL_MAX_SETS ? &m->sets[next.slot] : NULL;
+		int keep = p && p->used;
+		size_t *n = keep ? &p->n_hkeys : &n_stale;
+		struct tb_pol_hkey **arr = keep ? &p->hkeys : &stale;
+
+		k = next;
+		prev = &k;
+		nk = realloc(*arr, (*n + 1) * sizeof(*nk));
+		if (!nk) {
+			err = -ENOMEM;
+			break;
+		}
+		*arr = nk;
+		nk[(*n)++] = k;
+	}
+	tb_pol_set_unhash(&m->fds, stale, n_stale);
+	free(stale);
+	return err;
+}
+
+static int adopt_endpoints(struct tb_pol_maps *m)
+{
+	struct tb_pol_ep_key k, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(m->fds.ep, prev, &next)) {
+		struct tb_pol_ep v;
+		struct pep *e;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(m->fds.ep, &k, &v))
+			continue;
+		e = realloc(m->eps, (m->n_eps + 1) * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		m->eps = e;
+		e = &m->eps[m->n_eps++];
+		*e = (struct pep){.ifindex = k.ifindex, .dir = k.dir, .slot = v.slot};
+		e->has_slot = !(v.flags & TB_POL_EP_TOO_LARGE) && v.slot < TB_POL_MAX_SETS &&
+			      m->sets[v.slot].used;
+		if (e->has_slot)
+			m->sets[v.slot].refs++;
+	}
+	return 0;
+}
+
+int tb_pol_maps_adopt(struct tb_pol_maps *m)
+{
+	uint64_t now = tb_pol_now_ns();
+
+	int err = 0;
+
+	for (uint32_t s = 0; s < TB_POL_MAX_SETS && !err; s++) {
+		uint32_t id;
+
+		if (bpf_map_lookup_elem(m->fds.keys, &s, &id))
+			continue;
+		m->sets[s].used = 1;
+		err = adopt_rule_ids(m, s, &m->sets[s]);
+	}
+	if (!err)
+		err = adopt_endpoints(m);
+	if (!err)
+		err = adopt_hash_keys(m);
+	for (uint32_t s = 0; s < TB_POL_MAX_SETS && !err; s++)
+		if (m->sets[s].used && !m->sets[s].refs)
+			m->sets[s].dead_since = now;
+	return err;
+}
