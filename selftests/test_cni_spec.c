@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "cni_harness.h"
+#include "ipam.h"
 
 #define CONF(ver, extra)                                                                           \
 	"{\"cniVersion\":\"" ver                                                                   \
@@ -286,4 +287,27 @@ Test(cni_spec, policy_wait_ends_when_tabbyd_reports)
 	cr_assert_eq(h_run(h_bin("tabby"), &env, c, &out), 0, "ADD: %s", out);
 	free(out);
 	cr_assert_eq(h_count("/calico/ipam/v2/handle/spec.waited"), 1);
+}
+
+Test(cni_spec, check_notices_a_released_address)
+{
+	const char *ns = h_workload_ns();
+	struct h_env env = {"CHECK", "rel", ns, "eth0", NULL};
+	char *prev = add("rel", ns, conf_v1), *conf = h_with(conf_v1, "prevResult", prev), *out;
+	json_t *r = json_loads(prev, 0, NULL);
+	char ip[64];
+	struct tb_ip x;
+
+	snprintf(ip, sizeof(ip), "%s",
+		 json_string_value(
+		     json_object_get(json_array_get(json_object_get(r, "ips"), 0), "address")));
+	*strchr(ip, '/') = '\0';
+	cr_assert_eq(tb_ip_parse(ip, &x), 0);
+	cr_assert_eq(tb_ipam_release_ip(h_ds, &x), 0);
+	cr_assert_eq(h_run(h_bin("tabby"), &env, conf, &out), 1);
+	cr_assert_not_null(strstr(out, "IPAM no longer holds"), "%s", out);
+	free(out);
+	json_decref(r);
+	free(conf);
+	free(prev);
 }

@@ -55,6 +55,8 @@ int cmd_check(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cn
 		r = net_check(&w, &prev, e);
 	if (!r)
 		r = endpoint_check(ds, &w, &prev, e);
+	if (!r)
+		r = ipam_check(ds, &w, &prev, e);
 	workload_free(&w);
 	return r;
 }

@@ -41,11 +41,12 @@ static json_t *named_ports(const json_t *pod)
 			    json_pack("{sssssO}", "name", name, "protocol", proto ? proto : "TCP",
 				      "port", json_object_get(p, "containerPort"));
 			if (port && json_is_integer(hp) && json_integer_value(hp)) {
+				json_t *hip = json_object_get(p, "hostIP");
+
 				json_object_set(port, "hostPort", hp);
-				json_object_set(port, "hostIP",
-						json_object_get(p, "hostIP")
-						    ? json_object_get(p, "hostIP")
-						    : json_string(""));
+				json_object_set_new(
+				    port, "hostIP",
+				    json_string(json_is_string(hip) ? json_string_value(hip) : ""));
 			}
 			json_array_append_new(out, port);
 		}

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipam.h"
 #include "ipam_cni.h"
 #include "plugin.h"
 
@@ -141,4 +142,32 @@ int ipam_release_stale(struct tb_ds *ds, const struct workload *w, struct tb_cni
 	if (!in_process(w->conf))
 		return 0;
 	return tb_ipam_cni_release(ds, w->conf, w->env->container_id, e);
+}
+
+int ipam_check(struct tb_ds *ds, const struct workload *w, const struct tb_cni_result *prev,
+	       struct tb_cni_error *e)
+{
+	struct tb_ip *ips = NULL;
+	char handle[512];
+	size_t n = 0;
+	int r = 0;
+
+	if (!in_process(w->conf))
+		return 0; /* the delegate's own CHECK is its business; runtimes call it in chains */
+	tb_ipam_cni_handle(w->conf->name, w->env->container_id, handle, sizeof(handle));
+	if (tb_ipam_handle_ips(ds, handle, &ips, &n))
+		return tb_cni_fail(e, TB_CNI_E_IO, "cannot read IPAM handle %s", handle);
+	for (int i = 0; i < prev->n_ips && !r; i++) {
+		char a[TB_IP_STRLEN];
+		bool held = false;
+
+		for (size_t j = 0; j < n; j++)
+			held |= tb_ip_equal(&ips[j], &prev->ips[i].ip);
+		tb_ip_format(&prev->ips[i].ip, a, sizeof(a));
+		if (!held)
+			r = tb_cni_fail(e, TB_CNI_E_INTERNAL, "IPAM no longer holds %s for %s", a,
+					handle);
+	}
+	free(ips);
+	return r;
 }

@@ -53,6 +53,9 @@ int endpoint_wait_programmed(const struct workload *w, int64_t rev, struct tb_cn
 int ipam_add(struct tb_ds *ds, const struct workload *w, struct tb_cni_result *res,
 	     struct tb_cni_error *e);
 int ipam_del(struct tb_ds *ds, const struct workload *w, struct tb_cni_error *e);
+/* CHECK: the handle still holds the prevResult's addresses (in-process IPAM only). */
+int ipam_check(struct tb_ds *ds, const struct workload *w, const struct tb_cni_result *prev,
+	       struct tb_cni_error *e);
 /* Releases what an earlier ADD of the same container holds (in-process IPAM only). */
 int ipam_release_stale(struct tb_ds *ds, const struct workload *w, struct tb_cni_error *e);
 
