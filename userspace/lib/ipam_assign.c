@@ -146,11 +146,23 @@ static int from_affine(struct assign_ctx *c, struct tb_ipam_assignment *out, int
 	return r;
 }
 
+/* The list is sorted by key (datastore.h): a binary search keeps claiming in a large pool
+ * with many blocks at O(subnets tried x log blocks). */
 static bool listed(const struct tb_kv_list *blocks, const char *key)
 {
-	for (size_t i = 0; i < blocks->n; i++)
-		if (!strcmp(blocks->items[i].key, key))
+	size_t lo = 0, hi = blocks->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(blocks->items[mid].key, key);
+
+		if (!c)
 			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return false;
 }
 
