@@ -21,12 +21,14 @@ W=$(mktemp -d /tmp/tabby-ctr-XXXXXX)
 NODE=tbctr-$$
 DB=$W/store/tabby.db
 CTRD_PID=
+MADE_NETD=
 
 cleanup() {
 	[ -n "$CTRD_PID" ] && kill "$CTRD_PID" 2>/dev/null && wait "$CTRD_PID" 2>/dev/null
 	ip netns del "$NODE" 2>/dev/null
 	umount -R "$W"/ctrd/root 2>/dev/null
 	rm -rf "$W"
+	[ -n "$MADE_NETD" ] && rmdir /etc/cni/net.d /etc/cni 2>/dev/null
 	# containerd's runtime directories, only if empty (another user may have its own there)
 	rmdir /run/containerd/runc/tabbytest /run/containerd/runc /run/containerd/fifo \
 		/run/containerd/s /run/containerd 2>/dev/null
@@ -60,7 +62,10 @@ mount --bind $W/opt /opt
 exec ctr --address $W/ctrd/sock -n tabbytest "\$@"
 X
 chmod +x "$W/ctr.sh"
-mkdir -p /etc/cni/net.d
+# ctr insists on /etc/cni/net.d: make the mount point only if missing, and remove it after.
+if [ ! -d /etc/cni/net.d ]; then
+	mkdir -p /etc/cni/net.d && MADE_NETD=1
+fi
 CTR=(nsenter --net=/run/netns/$NODE unshare -m "$W/ctr.sh")
 RUN=(run --rm --cni --env PATH=/bin --rootfs "$W/rootfs")
 
