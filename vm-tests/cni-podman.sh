@@ -12,7 +12,8 @@
 #
 # Checks: podman accepts the 1.0.0 conflist (VERSION), run gets addresses from tabby, two
 # containers reach each other over IPv4 and IPv6, WorkloadEndpoints are recorded while they
-# run, and stop/rm give every address back.
+# run, stop/rm give every address back, and network disconnect takes the addresses away from
+# a container that keeps running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . vm-tests/lib/cni.sh
@@ -78,6 +79,14 @@ check "podman stop: WorkloadEndpoint deleted" \
 	test "$(count_keys "$DB" /calico/resources/v3/projectcalico.org/workloadendpoints/)" = 0
 "${PODMAN[@]}" start c1 >/dev/null 2>&1
 check "podman start: ADD again" test "$(count_keys "$DB" /calico/ipam/v2/handle/)" = 1
+# disconnect: DEL while the container (and its namespace) lives on.
+"${PODMAN[@]}" network disconnect tabbynet c1 >/dev/null 2>&1
+check "podman network disconnect: addresses released" \
+	test "$(count_keys "$DB" /calico/ipam/v2/handle/)" = 0
+check "podman network disconnect: the running container no longer holds them" \
+	bash -c "! ${PODMAN[*]} exec c1 ip addr | grep -q 'inet 10\.77\.0\.'"
+"${PODMAN[@]}" network connect tabbynet c1 >/dev/null 2>&1
+check "podman network connect: ADD again" test "$(count_keys "$DB" /calico/ipam/v2/handle/)" = 1
 "${PODMAN[@]}" rm -f -t 0 c1 >/dev/null 2>&1
 check "podman rm -f: addresses released" test "$(count_keys "$DB" /calico/ipam/v2/handle/)" = 0
 
