@@ -164,3 +164,32 @@ Test(cni_crash, show_and_release)
 	fclose(f);
 	free(text);
 }
+
+Test(cni_crash, check_reports_endpoint_with_unallocated_address)
+{
+	struct h_env env = {"ADD", "lone", NULL, "eth0", NULL};
+	unsigned found = 0;
+	char *out, *text = NULL;
+	size_t len = 0;
+	json_t *r;
+	struct tb_ip ip;
+	FILE *f;
+
+	env.netns = h_workload_ns();
+	cr_assert_eq(h_run(h_bin("tabby"), &env, conf, &out), 0, "ADD: %s", out);
+	r = json_loads(out, 0, NULL);
+	free(out);
+	cr_assert_eq(tb_cidr_parse_ip(json_string_value(json_object_get(
+					  json_array_get(json_object_get(r, "ips"), 0), "address")),
+				      &ip, &(int){0}),
+		     0);
+	json_decref(r);
+	/* Someone released the address by hand while the workload still uses it. */
+	cr_assert_eq(tb_ipam_release_ip(h_ds, &ip), 0);
+	f = open_memstream(&text, &len);
+	cr_assert_eq(tb_ipam_cmd_check(h_ds, false, f, &found), 0);
+	fclose(f);
+	cr_assert_eq(found, 1, "%s", text);
+	cr_assert_not_null(strstr(text, "IPAM has not allocated"), "%s", text);
+	free(text);
+}

@@ -6,7 +6,9 @@
  *     workload is gone): leaked; --fix releases it;
  *   - a handle record whose counts disagree with the blocks (or that holds nothing):
  *     --fix rewrites or deletes it;
- *   - an affinity whose block does not exist: --fix deletes it.
+ *   - an affinity whose block does not exist: --fix deletes it;
+ *   - an endpoint using a pool address IPAM has not allocated: reported (its workload must be
+ *     re-created; another workload may get the address).
  *
  * Addresses of node tunnels (handles "ipip-tunnel-addr-*", "vxlan-tunnel-addr-*") belong to
  * nodes, not workloads, and are never called leaked. An ADD in flight (addresses assigned,
@@ -29,8 +31,9 @@ struct check_ctx {
 	bool count_only; /* second pass after fixes: recount, report nothing */
 	FILE *out;
 	unsigned problems;
-	json_t *wep_ips; /* "ip" -> true, from every endpoint's ipNetworks */
-	json_t *counts;	 /* handle -> {block cidr -> count} seen in blocks */
+	json_t *wep_ips;   /* "ip" -> endpoint name, from every endpoint's ipNetworks */
+	json_t *allocated; /* "ip" -> true, every allocated address seen in the blocks */
+	json_t *counts;	   /* handle -> {block cidr -> count} seen in blocks */
 };
 
 static int load_wep_ips(struct check_ctx *c)
@@ -43,6 +46,7 @@ static int load_wep_ips(struct check_ctx *c)
 	for (size_t i = 0; i < l.n; i++) {
 		json_t *doc = json_loads(l.items[i].value, 0, NULL);
 		json_t *nets = json_object_get(json_object_get(doc, "spec"), "ipNetworks");
+		const char *name = strrchr(l.items[i].key, '/') + 1;
 		size_t j;
 		json_t *n;
 
@@ -53,7 +57,7 @@ static int load_wep_ips(struct check_ctx *c)
 				 json_string_value(n) ? json_string_value(n) : "");
 			if (strchr(ip, '/'))
 				*strchr(ip, '/') = '\0';
-			json_object_set_new(c->wep_ips, ip, json_true());
+			json_object_set_new(c->wep_ips, ip, json_string(name));
 		}
 		json_decref(doc);
 	}
@@ -89,7 +93,7 @@ static void scan_block(struct check_ctx *c, const struct tb_ipam_block *b)
 	tb_cidr_format(&b->cidr, cidr, sizeof(cidr));
 	for (uint32_t o = 0; o < b->size; o++) {
 		const char *h = tb_ipam_block_handle_at(b, o);
-		char hkey[512], a[TB_IP_STRLEN];
+		char a[TB_IP_STRLEN];
 		json_t *per;
 		struct tb_ip ip;
 
@@ -97,10 +101,9 @@ static void scan_block(struct check_ctx *c, const struct tb_ipam_block *b)
 			continue;
 		tb_cidr_nth(&b->cidr, o, &ip);
 		tb_ip_format(&ip, a, sizeof(a));
-		if (!h) {
+		json_object_set_new(c->allocated, a, json_true());
+		if (!h)
 			continue; /* a reservation without handle is deliberate */
-		}
-		tb_ipam_handle_key(h, hkey, sizeof(hkey));
 		if (node_owned(h))
 			goto count;
 		/* A leaked address still counts for its handle: the handle is judged against
@@ -213,14 +216,42 @@ static int check_affinities(struct check_ctx *c)
 	return 0;
 }
 
+/* Endpoints that use an address of a pool that IPAM never handed out (or released since):
+ * another workload may get it. Reported only: the endpoint's workload must be re-created. */
+static int check_unallocated(struct check_ctx *c)
+{
+	struct tb_ipam_pools pools;
+	const char *ip;
+	json_t *name;
+	int r = tb_ipam_pools_load(c->ds, &pools);
+
+	if (r)
+		return r;
+	json_object_foreach(c->wep_ips, ip, name) {
+		struct tb_ip x;
+
+		if (tb_ip_parse(ip, &x) || !tb_ipam_pool_for_ip(&pools, &x) ||
+		    json_object_get(c->allocated, ip))
+			continue;
+		c->problems++;
+		fprintf(c->out,
+			"endpoint %s uses %s, which IPAM has not allocated: re-create the "
+			"workload\n",
+			json_string_value(name), ip);
+	}
+	tb_ipam_pools_free(&pools);
+	return 0;
+}
+
 int tb_ipam_cmd_check(struct tb_ds *ds, bool fix, FILE *out, unsigned *problems)
 {
 	struct check_ctx c = {.ds = ds, .fix = fix, .out = out};
 	int r = -ENOMEM;
 
 	c.wep_ips = json_object();
+	c.allocated = json_object();
 	c.counts = json_object();
-	if (!c.wep_ips || !c.counts)
+	if (!c.wep_ips || !c.allocated || !c.counts)
 		goto out;
 	r = load_wep_ips(&c);
 	if (!r)
@@ -241,12 +272,15 @@ int tb_ipam_cmd_check(struct tb_ds *ds, bool fix, FILE *out, unsigned *problems)
 	if (!r)
 		r = check_affinities(&c);
 	if (!r)
+		r = check_unallocated(&c);
+	if (!r)
 		fprintf(out, "%u problem%s found%s\n", c.problems, c.problems == 1 ? "" : "s",
 			fix && c.problems ? ", fixed" : "");
 out:
 	if (problems)
 		*problems = c.problems;
 	json_decref(c.wep_ips);
+	json_decref(c.allocated);
 	json_decref(c.counts);
 	return r;
 }
