@@ -54,6 +54,8 @@ struct agent_ep {
 	bool too_large[2];
 };
 
+struct hostside;
+
 struct agent {
 	struct agent_config cfg;
 	struct tb_client *client;
@@ -63,6 +65,7 @@ struct agent {
 	struct tb_pol_maps *pol;
 	struct tb_ct_timeouts ct_timeouts;
 	struct tb_hmap eps;		/* key -> struct agent_ep */
+	struct hostside *hostside;	/* host-side reconciler (hostside.h); NULL if it failed */
 	struct tb_http health, metrics_http;
 	struct agent_metrics m;
 	char pin_root[256];

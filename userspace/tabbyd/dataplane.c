@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "bpf_loader.h"
+#include "hostside.h"
 #include "workload.skel.h"
 #include "tabby/conntrack.h"
 #include "policy_compile.h"
@@ -119,6 +120,8 @@ static void on_endpoint(void *ctx, const struct tb_calc_ep *ep)
 	struct agent_ep *e = get_ep(a, ep);
 	int ifindex = if_nametoindex(ep->iface);
 
+	if (!ep->host)
+		hostside_endpoint_update(a->hostside, ep->key, ep->iface, ep->ips, ep->n_ips);
 	if (!e)
 		return;
 	e->revision = ep->revision;
@@ -204,6 +207,7 @@ static void on_remove(void *ctx, const char *key, const char *iface)
 	struct agent *a = ctx;
 	struct agent_ep *e = tb_hmap_del(&a->eps, key);
 
+	hostside_endpoint_remove(a->hostside, key);
 	if (!e)
 		return;
 	if (e->ifindex) {
@@ -252,6 +256,9 @@ void agent_dataplane_housekeeping(struct agent *a)
 		tb_calc_resend(a->calc, e->key);
 	}
 	tb_pol_maps_gc(a->pol, 0);
+	/* Removals need the whole desired state: only once in sync. */
+	if (a->in_sync)
+		hostside_tick(a->hostside);
 	if (ct >= 0 && !tb_ct_gc(ct, &a->ct_timeouts, tb_ct_now_ns(), &st))
 		a->m.ct_live = st.live;
 }

@@ -13,6 +13,7 @@
 #include "hostside_int.h"
 #include "ipam.h"
 #include "log.h"
+#include "metrics.h"
 
 #define DEFAULT_INTERVAL_S 10.0
 #define DEFAULT_GRACE_S 30.0
@@ -83,6 +84,22 @@ int hostside_new(const struct hostside_opts *o, struct hostside **out)
 	return 0;
 fail:
 	hostside_free(h);
+	return r;
+}
+
+int hostside_open_env(const char *node, struct hostside **out)
+{
+	struct hostside_opts o;
+	int r = hostside_opts_from_env(&o, node);
+
+	*out = NULL;
+	if (!r)
+		r = hostside_new(&o, out);
+	if (r)
+		tb_err("the host-side reconciler cannot start: %s", strerror(-r));
+	else
+		tb_info("host side: a sweep every %g s, orphans removed after %g s", o.interval_s,
+			o.grace_s);
 	return r;
 }
 
@@ -321,18 +338,19 @@ static int affinity_block(const struct hostside *h, const char *key, struct tb_c
 
 bool hostside_ds_update(struct hostside *h, const char *key, const json_t *doc)
 {
-	const char *state = json_string_value(json_object_get(doc, "state"));
+	const char *state;
 	struct tb_cidr c;
 	int r;
 
-	if (!h)
+	/* Every datastore key passes here: the prefix test comes first. */
+	if (!h || (r = affinity_block(h, key, &c)) == -ENOENT)
 		return false;
-	r = affinity_block(h, key, &c);
-	if (r == -EINVAL)
+	if (r) {
 		tb_warn("%s: not a block affinity key tabbyd understands; ignored", key);
-	if (r)
-		return r == -EINVAL;
+		return true;
+	}
 	/* Calico marks an affinity being released before it deletes it: the block is leaving. */
+	state = json_string_value(json_object_get(doc, "state"));
 	if (state && !strcmp(state, "pendingDeletion"))
 		hostside_block_remove(h, &c);
 	else
@@ -362,4 +380,34 @@ void hostside_get_stats(const struct hostside *h, struct hostside_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (h)
 		*st = h->st;
+}
+
+void hostside_write_metrics(const struct hostside *h, FILE *f)
+{
+	const struct hostside_stats *s;
+
+	if (!h)
+		return;
+	s = &h->st;
+	tb_metric_counter(f, "tabby_hostside_sweeps_total",
+			  "Full sweeps of the workloads' host side.", (double)s->sweeps);
+	tb_metric_gauge(f, "tabby_hostside_sweep_seconds", "Duration of the last sweep.",
+			s->last_sweep_s);
+	tb_metric_counter(f, "tabby_hostside_repairs_total",
+			  "Host-side routes, MACs and sysctls found wrong and put right.",
+			  (double)s->repairs);
+	tb_metric_counter(f, "tabby_hostside_links_removed_total",
+			  "Host-side veths removed because no endpoint names them.",
+			  (double)s->links_removed);
+	tb_metric_counter(f, "tabby_hostside_routes_removed_total",
+			  "Workload routes removed because no endpoint owns them.",
+			  (double)s->routes_removed);
+	tb_metric_counter(f, "tabby_hostside_blackholes_added_total",
+			  "Blackhole routes added for this node's IPAM blocks.",
+			  (double)s->blackholes_added);
+	tb_metric_counter(f, "tabby_hostside_blackholes_removed_total",
+			  "Blackhole routes removed for blocks this node no longer holds.",
+			  (double)s->blackholes_removed);
+	tb_metric_counter(f, "tabby_hostside_errors_total",
+			  "Host-side changes the kernel refused.", (double)s->errors);
 }

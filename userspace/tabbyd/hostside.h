@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ipam_addr.h"
 #include "policy_ir.h"
@@ -57,6 +58,8 @@ int hostside_opts_from_env(struct hostside_opts *o, const char *node);
 
 /* Opens a route socket in the caller's network namespace. */
 int hostside_new(const struct hostside_opts *o, struct hostside **out);
+/* hostside_opts_from_env, then hostside_new; says in the log why when it fails. */
+int hostside_open_env(const char *node, struct hostside **out);
 void hostside_free(struct hostside *h);
 
 /*
@@ -87,5 +90,7 @@ int hostside_sweep(struct hostside *h);
 void hostside_tick(struct hostside *h);
 
 void hostside_get_stats(const struct hostside *h, struct hostside_stats *st);
+/* The counters above as Prometheus text (tabby_hostside_*); nothing when h is NULL. */
+void hostside_write_metrics(const struct hostside *h, FILE *f);
 
 #endif

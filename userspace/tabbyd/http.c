@@ -7,6 +7,7 @@
 #include "tabby/counters.h"
 #include "tabby/drop_reasons.h"
 #include "bpf_loader.h"
+#include "hostside.h"
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stdlib.h>
@@ -86,6 +87,7 @@ static int metrics(void *ctx, const char *path, FILE *f)
 	tb_metric_gauge(f, "tabby_datastore_revision",
 			"Datastore revision whose changes are all programmed.", a->programmed_rev);
 	tb_metric_gauge(f, "tabby_conntrack_entries", "Conntrack entries in use.", a->m.ct_live);
+	hostside_write_metrics(a->hostside, f);
 	if (a->dp)
 		drops(a, f);
 	return 200;

@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "felix_settings.h"
+#include "hostside.h"
 
 #define HOUSEKEEPING_MS 1000
 
@@ -37,6 +38,7 @@ static void on_update(void *ctx, const char *key, json_t *doc, int64_t rev)
 	struct agent *a = ctx;
 
 	agent_felix_update(a, key, doc);
+	hostside_ds_update(a->hostside, key, doc);
 	tb_calc_update(a->calc, key, doc, rev);
 }
 
@@ -45,6 +47,7 @@ static void on_remove(void *ctx, const char *key, int64_t rev)
 	struct agent *a = ctx;
 
 	agent_felix_remove(a, key);
+	hostside_ds_remove(a->hostside, key);
 	tb_calc_remove(a->calc, key, rev);
 }
 
@@ -111,6 +114,9 @@ static int start(struct agent *a)
 	if (r)
 		tb_warn("cannot register node %s: %s (will carry on)", a->cfg.node, strerror(-r));
 	r = agent_dataplane_open(a);
+	/* Without it the agent still programs policy: it carries on. */
+	if (!r)
+		hostside_open_env(a->cfg.node, &a->hostside);
 	if (!r)
 		r = tb_calc_new(a->cfg.node, &agent_calc_ops, a, &a->calc);
 	if (!r)
@@ -121,6 +127,8 @@ static int start(struct agent *a)
 		r = tb_syncer_start(a->syncer);
 	if (!r)
 		flush(a, now_s());
+	if (!r && a->in_sync)
+		hostside_sweep(a->hostside);
 	return r;
 }
 
@@ -189,6 +197,7 @@ int main(int argc, char **argv)
 	agent_http_close(&agent);
 	tb_syncer_free(agent.syncer);
 	tb_calc_free(agent.calc);
+	hostside_free(agent.hostside);
 	agent_dataplane_close(&agent);
 	tb_client_close(agent.client);
 	agent_config_free(&agent.cfg);
