@@ -242,6 +242,14 @@ Test(cni_spec, gc_releases_attachments_not_valid)
 
 	free(add("keep", h_workload_ns(), conf_v1));
 	free(add("drop", h_workload_ns(), conf_v1));
+	/* Not ours to collect: another node's attachment of this network, and an attachment of a
+	 * network whose name merely starts with ours. */
+	free(add("elsewhere", h_workload_ns(),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"spec\",\"type\":\"tabby\","
+		 "\"nodename\":\"node-b\",\"ipam\":{\"type\":\"tabby-ipam\"}}"));
+	free(add("dotted", h_workload_ns(),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"spec.other\",\"type\":\"tabby\","
+		 "\"nodename\":\"node-a\",\"ipam\":{\"type\":\"tabby-ipam\"}}"));
 	conf = h_with(c11, "cni.dev/valid-attachments",
 		      "[{\"containerID\":\"keep\",\"ifname\":\"eth0\"}]");
 	cr_assert_eq(h_run(h_bin("tabby"), &env, conf, &out), 0, "GC: %s", out);
@@ -249,6 +257,8 @@ Test(cni_spec, gc_releases_attachments_not_valid)
 	free(conf);
 	cr_assert(h_key_exists("/calico/ipam/v2/handle/spec.keep"));
 	cr_assert(!h_key_exists("/calico/ipam/v2/handle/spec.drop"));
+	cr_assert(h_key_exists("/calico/ipam/v2/handle/spec.elsewhere"), "node-b's kept");
+	cr_assert(h_key_exists("/calico/ipam/v2/handle/spec.other.dotted"), "network spec.other's");
 	cr_assert(h_key_exists("/calico/resources/v3/projectcalico.org/workloadendpoints/default/"
 			       "node--a-cni-keep-eth0"));
 	cr_assert(!h_key_exists("/calico/resources/v3/projectcalico.org/workloadendpoints/default/"

@@ -69,44 +69,6 @@ static int cmd_check(struct tb_ds *ds, const struct tb_cni_env *env, const struc
 	return r;
 }
 
-/* Whether the valid-attachments list names this container. */
-static bool attachment_valid(const json_t *valid, const char *cid)
-{
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(valid, i, a) {
-		const char *v = json_string_value(json_object_get(a, "containerID"));
-
-		if (v && !strcmp(v, cid))
-			return true;
-	}
-	return false;
-}
-
-static int cmd_gc(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)
-{
-	char prefix[512];
-	struct tb_kv_list l;
-	size_t plen;
-	int r;
-
-	snprintf(prefix, sizeof(prefix), TB_IPAM_HANDLE_PREFIX "%s.", c->name);
-	plen = strlen(prefix);
-	r = tb_ds_list(ds, prefix, &l);
-	if (r)
-		return tb_cni_fail(e, TB_CNI_E_IO, "GC: cannot list handles: %s", strerror(-r));
-	for (size_t i = 0; i < l.n && !r; i++) {
-		const char *cid = l.items[i].key + plen;
-
-		if (!attachment_valid(c->valid_attachments, cid))
-			r = tb_ipam_release_handle(
-			    ds, l.items[i].key + strlen(TB_IPAM_HANDLE_PREFIX), NULL);
-	}
-	tb_kv_list_free(&l);
-	return r ? tb_cni_fail(e, TB_CNI_E_IO, "GC: release failed: %s", strerror(-r)) : 0;
-}
-
 static int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)
 {
 	struct tb_ipam_pools pools;
@@ -146,7 +108,7 @@ static int dispatch(const struct tb_cni_env *env, const struct tb_cni_conf *c,
 		r = cmd_check(ds, env, c, e);
 		break;
 	case TB_CNI_GC:
-		r = cmd_gc(ds, c, e);
+		r = tb_ipam_cni_gc(ds, c, NULL, NULL, e);
 		break;
 	default:
 		r = cmd_status(ds, c, e);

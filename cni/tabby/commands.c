@@ -61,21 +61,6 @@ int cmd_check(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cn
 	return r;
 }
 
-static bool attachment_valid(const json_t *valid, const char *cid, const char *ifname)
-{
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(valid, i, a) {
-		const char *v = json_string_value(json_object_get(a, "containerID"));
-		const char *n = json_string_value(json_object_get(a, "ifname"));
-
-		if (v && !strcmp(v, cid) && (!ifname || !n || !strcmp(n, ifname)))
-			return true;
-	}
-	return false;
-}
-
 /* Endpoints of this node whose attachment is not valid any more are deleted. */
 static int gc_endpoints(struct tb_ds *ds, const struct tb_cni_conf *c, const char *cid)
 {
@@ -98,32 +83,28 @@ static int gc_endpoints(struct tb_ds *ds, const struct tb_cni_conf *c, const cha
 	return r;
 }
 
+struct gc_ctx {
+	struct tb_ds *ds;
+	const struct tb_cni_conf *c;
+	int r;
+};
+
+static void gc_released(const char *cid, void *arg)
+{
+	struct gc_ctx *g = arg;
+
+	tb_info("GC: %s is not a valid attachment, released", cid);
+	if (!g->r)
+		g->r = gc_endpoints(g->ds, g->c, cid);
+}
+
 int cmd_gc(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)
 {
-	char prefix[512];
-	struct tb_kv_list l;
-	size_t plen;
-	int r;
+	struct gc_ctx g = {ds, c, 0};
 
-	/* Every attachment of this network has a handle "<network>.<container ID>". */
-	snprintf(prefix, sizeof(prefix), TB_IPAM_HANDLE_PREFIX "%s.", c->name);
-	plen = strlen(prefix);
-	r = tb_ds_list(ds, prefix, &l);
-	if (r)
-		return tb_cni_fail(e, TB_CNI_E_IO, "GC: cannot list handles: %s", strerror(-r));
-	for (size_t i = 0; i < l.n && !r; i++) {
-		const char *cid = l.items[i].key + plen;
-
-		if (attachment_valid(c->valid_attachments, cid, NULL))
-			continue;
-		tb_info("GC: %s is not a valid attachment, releasing it", cid);
-		r = tb_ipam_release_handle(ds, l.items[i].key + strlen(TB_IPAM_HANDLE_PREFIX),
-					   NULL);
-		if (!r)
-			r = gc_endpoints(ds, c, cid);
-	}
-	tb_kv_list_free(&l);
-	return r ? tb_cni_fail(e, TB_CNI_E_IO, "GC: %s", strerror(-r)) : 0;
+	if (tb_ipam_cni_gc(ds, c, gc_released, &g, e))
+		return -1;
+	return g.r ? tb_cni_fail(e, TB_CNI_E_IO, "GC: deleting endpoints: %s", strerror(-g.r)) : 0;
 }
 
 int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)

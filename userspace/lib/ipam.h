@@ -100,6 +100,9 @@ int tb_ipam_assign(struct tb_ds *ds, const struct tb_ipam_request *req,
 int tb_ipam_release_handle(struct tb_ds *ds, const char *handle, unsigned *released);
 /* Releases one address and fixes its handle. -ENOENT if it was not allocated. */
 int tb_ipam_release_ip(struct tb_ds *ds, const struct tb_ip *ip);
+/* The node that a handle's addresses were assigned for (their "node" attribute); -ENOENT
+ * when it holds none or they carry no node. GC uses it to touch only its own node's. */
+int tb_ipam_handle_node(struct tb_ds *ds, const char *handle, char *node, size_t len);
 /* The addresses a handle holds (malloc'd array). */
 int tb_ipam_handle_ips(struct tb_ds *ds, const char *handle, struct tb_ip **ips, size_t *n);
 

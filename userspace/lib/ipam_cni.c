@@ -213,3 +213,49 @@ int tb_ipam_cni_release(struct tb_ds *ds, const struct tb_cni_conf *conf, const 
 				   "releasing addresses of %s: %s", handle, strerror(-r));
 	return 0;
 }
+
+static bool attachment_valid(const json_t *valid, const char *cid)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(valid, i, a) {
+		const char *v = json_string_value(json_object_get(a, "containerID"));
+
+		if (v && !strcmp(v, cid))
+			return true;
+	}
+	return false;
+}
+
+int tb_ipam_cni_gc(struct tb_ds *ds, const struct tb_cni_conf *c,
+		   void (*released)(const char *cid, void *ctx), void *ctx, struct tb_cni_error *e)
+{
+	char prefix[512], node[256];
+	struct tb_kv_list l;
+	size_t plen;
+	int r;
+
+	snprintf(prefix, sizeof(prefix), TB_IPAM_HANDLE_PREFIX "%s.", c->name);
+	plen = strlen(prefix);
+	r = tb_ds_list(ds, prefix, &l);
+	if (r)
+		return tb_cni_fail(e, TB_CNI_E_IO, "GC: cannot list handles: %s", strerror(-r));
+	for (size_t i = 0; i < l.n && !r; i++) {
+		const char *handle = l.items[i].key + strlen(TB_IPAM_HANDLE_PREFIX);
+		const char *cid = l.items[i].key + plen;
+
+		/* "<network>.<cid>": a dot left in the cid means another network whose name starts
+		 * with ours ("net" and "net.b"); and other nodes' attachments are theirs to GC. */
+		if (strchr(cid, '.') || attachment_valid(c->valid_attachments, cid))
+			continue;
+		if (tb_ipam_handle_node(ds, handle, node, sizeof(node)) ||
+		    strcmp(node, c->nodename))
+			continue;
+		r = tb_ipam_release_handle(ds, handle, NULL);
+		if (!r && released)
+			released(cid, ctx);
+	}
+	tb_kv_list_free(&l);
+	return r ? tb_cni_fail(e, TB_CNI_E_IO, "GC: releasing: %s", strerror(-r)) : 0;
+}

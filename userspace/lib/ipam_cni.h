@@ -31,6 +31,12 @@ int tb_ipam_cni_assign(struct tb_ds *ds, const struct tb_ipam_cni_req *req,
 /* Releases the container's handle; absent is fine. */
 int tb_ipam_cni_release(struct tb_ds *ds, const struct tb_cni_conf *conf, const char *cid,
 			struct tb_cni_error *e);
+/*
+ * CNI GC: releases the handles of this network and this node whose container is not in the
+ * netconf's cni.dev/valid-attachments, calling released(cid, ctx) after each (may be NULL).
+ */
+int tb_ipam_cni_gc(struct tb_ds *ds, const struct tb_cni_conf *c,
+		   void (*released)(const char *cid, void *ctx), void *ctx, struct tb_cni_error *e);
 /* Reads a Kubernetes object (/tabby/kubernetes/<plural>/<ns>/<name>); NULL when absent. */
 json_t *tb_k8s_get(struct tb_ds *ds, const char *plural, const char *ns, const char *name);
 

@@ -163,15 +163,17 @@ int tb_ipam_release_ip(struct tb_ds *ds, const struct tb_ip *ip)
 	return r;
 }
 
-int tb_ipam_handle_ips(struct tb_ds *ds, const char *handle, struct tb_ip **ips, size_t *n)
+/* Calls fn for every address the handle holds, with its block; fn returns false to stop. */
+typedef bool (*alloc_fn)(const struct tb_ipam_block *b, uint32_t ordinal, void *ctx);
+
+static int handle_foreach(struct tb_ds *ds, const char *handle, alloc_fn fn, void *ctx)
 {
 	struct tb_ipam_handle h;
 	const char *cidr;
+	bool go = true;
 	json_t *cnt;
 	int r;
 
-	*ips = NULL;
-	*n = 0;
 	r = tb_ipam_handle_read(ds, handle, &h);
 	if (r)
 		return r;
@@ -181,7 +183,7 @@ int tb_ipam_handle_ips(struct tb_ds *ds, const char *handle, struct tb_ip **ips,
 		char key[256];
 		struct tb_kv kv;
 
-		if (tb_cidr_parse(cidr, &c))
+		if (!go || tb_cidr_parse(cidr, &c))
 			continue;
 		tb_ipam_block_key(&c, key, sizeof(key));
 		if (tb_ds_get(ds, key, &kv))
@@ -190,22 +192,71 @@ int tb_ipam_handle_ips(struct tb_ds *ds, const char *handle, struct tb_ip **ips,
 		tb_kv_free(&kv);
 		if (r)
 			continue;
-		for (uint32_t o = 0; o < b.size; o++) {
+		for (uint32_t o = 0; o < b.size && go; o++) {
 			const char *hh = tb_ipam_block_handle_at(&b, o);
-			struct tb_ip *nv;
 
-			if (!hh || strcmp(hh, handle))
-				continue;
-			nv = realloc(*ips, sizeof(**ips) * (*n + 1));
-			if (!nv)
-				break;
-			*ips = nv;
-			tb_cidr_nth(&b.cidr, o, &nv[(*n)++]);
+			if (hh && !strcmp(hh, handle))
+				go = fn(&b, o, ctx);
 		}
 		tb_ipam_block_free(&b);
 	}
 	tb_ipam_handle_free(&h);
 	return 0;
+}
+
+struct ips_ctx {
+	struct tb_ip *ips;
+	size_t n;
+};
+
+static bool add_ip(const struct tb_ipam_block *b, uint32_t o, void *arg)
+{
+	struct ips_ctx *c = arg;
+	struct tb_ip *nv = realloc(c->ips, sizeof(*nv) * (c->n + 1));
+
+	if (!nv)
+		return false;
+	c->ips = nv;
+	tb_cidr_nth(&b->cidr, o, &nv[c->n++]);
+	return true;
+}
+
+int tb_ipam_handle_ips(struct tb_ds *ds, const char *handle, struct tb_ip **ips, size_t *n)
+{
+	struct ips_ctx c = {0};
+	int r = handle_foreach(ds, handle, add_ip, &c);
+
+	*ips = c.ips;
+	*n = c.n;
+	return r;
+}
+
+struct node_ctx {
+	char *node;
+	size_t len;
+};
+
+static bool take_node(const struct tb_ipam_block *b, uint32_t o, void *arg)
+{
+	struct node_ctx *c = arg;
+	const char *n = json_string_value(json_object_get(b->attrs[b->alloc[o]].secondary, "node"));
+
+	if (!n)
+		return true;
+	snprintf(c->node, c->len, "%s", n);
+	return false;
+}
+
+int tb_ipam_handle_node(struct tb_ds *ds, const char *handle, char *node, size_t len)
+{
+	struct node_ctx c = {node, len};
+	int r;
+
+	node[0] = '\0';
+	r = handle_foreach(ds, handle, take_node, &c);
+	if (r)
+		return r;
+	return node[0] ? 0 : -ENOENT;
 }
 
 int tb_ipam_assign_fixed(struct tb_ds *ds, const struct tb_ipam_request *req,
