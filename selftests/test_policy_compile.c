@@ -123,3 +123,55 @@ Test(policy_compile, limit_is_explicit)
 	tb_ir_free(max);
 	tb_ir_free(over);
 }
+
+Test(policy_compile, too_many_log_rules_is_explicit)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_diag diag;
+	struct tb_ir *ir = tb_ir_new();
+	struct tb_ir_rule r;
+	int err = !ir || tb_ir_add_tier(ir, "t", TB_IR_DENY) || tb_ir_add_policy(ir, "p");
+
+	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
+	tb_ir_rule_init(&r, TB_IR_LOG);
+	for (int i = 0; i < TB_POL_MAX_STEPS && !err; i++)
+		err = tb_ir_add_rule(ir, 0, &r);
+	/* 256 Log rules and one tier: one step too many */
+	if (err || tb_pol_compile(ir, &sets, &diag, &c) != -E2BIG || c || diag.n != 1 ||
+	    !strstr(diag.msgs[0], "TB_POL_MAX_STEPS"))
+		cr_assert_fail("step limit: %s", diag.n ? diag.msgs[0] : "no message");
+	tb_diag_free(&diag);
+	tb_ir_free(ir);
+}
+
+Test(policy_compile, set_users_and_descriptions)
+{
+	struct tb_ir *ir = tb_ir_new();
+	struct tb_ir_rule r;
+	char buf[128];
+	int ok;
+
+	tb_ir_rule_init(&r, TB_IR_ALLOW);
+	r.dst.named_set = 12;
+	ok = ir && !tb_ir_add_tier(ir, "security", TB_IR_PASS) && !tb_ir_add_policy(ir, "a") &&
+	     !tb_ir_side_add_set(&r.src, 1, 5) && !tb_ir_add_rule(ir, 0, &r) &&
+	     !tb_ir_add_profile(ir, "kns.default") && !tb_ir_add_rule(ir, 1, &r);
+	ok = ok && tb_ir_uses_set(ir, 5) && tb_ir_uses_set(ir, 12) && !tb_ir_uses_set(ir, 6);
+	ok = ok && !tb_ir_ref_describe(ir, &(struct tb_pol_ref){TB_REF_RULE, 0, 0, 0}, buf, 128) &&
+	     !strcmp(buf, "tier security policy a rule 0");
+	ok = ok &&
+	     !tb_ir_ref_describe(ir, &(struct tb_pol_ref){TB_REF_TIER_END, 0, -1, -1}, buf, 128) &&
+	     !strcmp(buf, "tier security: no rule matched, defaultAction Pass");
+	ok = ok &&
+	     !tb_ir_ref_describe(ir, &(struct tb_pol_ref){TB_REF_PROFILE_RULE, -1, 0, 0}, buf,
+				 128) &&
+	     !strcmp(buf, "profile kns.default rule 0");
+	ok = ok && tb_ir_ref_describe(ir, &(struct tb_pol_ref){TB_REF_RULE, 3, 0, 0}, buf, 128) ==
+		       -ENOENT;
+	tb_ir_rule_free(&r);
+	tb_ir_free(ir);
+	if (!ok)
+		cr_assert_fail("uses/describe: %s", buf);
+}

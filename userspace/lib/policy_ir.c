@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Building, copying and freeing the policy IR. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,4 +248,68 @@ int tb_ir_add_rule(struct tb_ir *ir, int profile, const struct tb_ir_rule *r)
 	}
 	*slot = copy;
 	return 0;
+}
+
+static int side_uses(const struct tb_ir_side *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n_sets; i++)
+		if (s->sets[i] == id)
+			return 1;
+	for (size_t i = 0; i < s->n_not_sets; i++)
+		if (s->not_sets[i] == id)
+			return 1;
+	return s->named_set == id || s->not_named_set == id;
+}
+
+static int policy_uses(const struct tb_ir_policy *p, uint32_t id)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (side_uses(&p->rules[i].src, id) || side_uses(&p->rules[i].dst, id))
+			return 1;
+	return 0;
+}
+
+int tb_ir_uses_set(const struct tb_ir *ir, uint32_t id)
+{
+	for (size_t t = 0; t < ir->n_tiers; t++)
+		for (size_t p = 0; p < ir->tiers[t].n_policies; p++)
+			if (policy_uses(&ir->tiers[t].policies[p], id))
+				return 1;
+	for (size_t p = 0; p < ir->n_profiles; p++)
+		if (policy_uses(&ir->profiles[p], id))
+			return 1;
+	return 0;
+}
+
+int tb_ir_ref_describe(const struct tb_ir *ir, const struct tb_pol_ref *ref, char *buf, size_t len)
+{
+	const struct tb_ir_tier *t =
+	    ref->tier >= 0 && (size_t)ref->tier < ir->n_tiers ? &ir->tiers[ref->tier] : NULL;
+
+	switch (ref->kind) {
+	case TB_REF_RULE:
+		if (!t || ref->policy < 0 || (size_t)ref->policy >= t->n_policies)
+			return -ENOENT;
+		return snprintf(buf, len, "tier %s policy %s rule %d", t->name,
+				t->policies[ref->policy].name, ref->rule) < 0
+			   ? -EIO
+			   : 0;
+	case TB_REF_TIER_END:
+		if (!t)
+			return -ENOENT;
+		return snprintf(buf, len, "tier %s: no rule matched, defaultAction %s", t->name,
+				t->default_action == TB_IR_PASS ? "Pass" : "Deny") < 0
+			   ? -EIO
+			   : 0;
+	case TB_REF_PROFILE_RULE:
+		if (ref->policy < 0 || (size_t)ref->policy >= ir->n_profiles)
+			return -ENOENT;
+		return snprintf(buf, len, "profile %s rule %d", ir->profiles[ref->policy].name,
+				ref->rule) < 0
+			   ? -EIO
+			   : 0;
+	case TB_REF_FINAL:
+		return snprintf(buf, len, "no policy or profile matched: deny") < 0 ? -EIO : 0;
+	}
+	return -EINVAL;
 }

@@ -147,6 +147,11 @@ int tb_pol_sets_del_port(struct tb_pol_sets *s, uint32_t id, const struct tb_ir_
 /* Creates an empty set if missing (so a selector matching nothing still has a set). */
 int tb_pol_sets_ensure(struct tb_pol_sets *s, uint32_t id, int is_port_set);
 
+/* Does any rule of the IR refer to set `id` (so a change of the set must recompile it)? */
+int tb_ir_uses_set(const struct tb_ir *ir, uint32_t id);
+/* "tier T policy P rule N" and the like, for logs, metrics and `policy trace`. */
+int tb_ir_ref_describe(const struct tb_ir *ir, const struct tb_pol_ref *ref, char *buf, size_t len);
+
 /* Helpers shared by compiler and evaluator. */
 int tb_ir_cidr_parse(const char *s, struct tb_ir_cidr *out);
 /* Does the prefix contain the address (family 4: addr[0..3], 6: addr[0..15])? */
