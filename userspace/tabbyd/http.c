@@ -31,17 +31,21 @@ static int health(void *ctx, const char *path, FILE *f)
 	return 404;
 }
 
-/* Sums a per-CPU array of u64 counters at index i. */
-static uint64_t percpu_sum(int fd, uint32_t i)
+/* Sums one slot of a per-CPU array of struct tb_counter over the CPUs. */
+static struct tb_counter percpu_sum(int fd, uint32_t i)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum = 0, *vals;
+	struct tb_counter sum = { 0 }, *vals;
 
+	/* The kernel writes one value per possible CPU: size the buffer for all of them. */
 	if (fd < 0 || ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
-		return 0;
-	if (!bpf_map_lookup_elem(fd, &i, vals))
-		for (int c = 0; c < ncpu; c++)
-			sum += vals[c];
+		return sum;
+	if (!bpf_map_lookup_elem(fd, &i, vals)) {
+		for (int c = 0; c < ncpu; c++) {
+			sum.packets += vals[c].packets;
+			sum.bytes += vals[c].bytes;
+		}
+	}
 	free(vals);
 	return sum;
 }
@@ -53,7 +57,7 @@ static void drops(struct agent *a, FILE *f)
 	tb_metric_family(f, "tabby_drops_total", "counter", "Packets dropped, by reason.");
 	for (unsigned r = 1; r < TB_DROP_MAX; r++)
 		fprintf(f, "tabby_drops_total{reason=\"%s\"} %llu\n", tb_drop_reason_name(r),
-			(unsigned long long)percpu_sum(fd, r));
+			(unsigned long long)percpu_sum(fd, r).packets);
 }
 
 static int metrics(void *ctx, const char *path, FILE *f)
