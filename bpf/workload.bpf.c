@@ -4,6 +4,7 @@
  * endpoint is the skb's ifindex, and everything per endpoint lives in maps.
  *   tb_wl_ingress: tc ingress, traffic from the workload, judged by its egress policy;
  *   tb_wl_egress:  tc egress, traffic to the workload, judged by its ingress policy.
+ *   tb_clock_sync: run once by the loader to align the datapath clock (lib/clock.h).
  */
 #include "lib/datapath.h"
 
@@ -25,4 +26,12 @@ int tb_wl_egress(struct __sk_buff *skb)
 	int rc = tb_process(skb, TB_DIR_INGRESS, &stat);
 
 	return tb_account(skb, rc, stat);
+}
+
+/* Never attached: the loader runs it once (BPF_PROG_TEST_RUN) to set the clock's offset. */
+SEC("tc")
+int tb_clock_sync(struct __sk_buff *skb)
+{
+	tb_clock_sync_now();
+	return TC_ACT_OK;
 }

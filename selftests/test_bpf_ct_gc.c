@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "conntrack_gc.h"
 #include "helpers/dp_fixture.h"
+#include "workload.skel.h"
 
 #define S TB_NSEC_PER_SEC
 
@@ -197,6 +199,56 @@ Test(bpf_ct_gc, key_matches_bpf)
 	}
 	if (memcmp(&k1, &k2, sizeof(k1))) {
 		snprintf(why, sizeof(why), "directions build different keys");
+		goto fail;
+	}
+	tb_fixture_close(&f);
+	return;
+fail:
+	tb_fixture_close(&f);
+	cr_assert_fail("%s", why);
+}
+
+/*
+ * The datapath stamps entries with jiffies scaled to ns plus an offset (lib/clock.h): the
+ * stamps must read as CLOCK_MONOTONIC, to within a tick or two, and advance at its rate.
+ */
+Test(bpf_ct_gc, clock_is_monotonic)
+{
+	struct tb_pkt_spec a = { .proto = IPPROTO_UDP, .sport = 1, .dport = 2 };
+	struct tb_pkt_spec b = { .proto = IPPROTO_UDP, .sport = 3, .dport = 4 };
+	struct tb_ct_value va, vb;
+	struct tb_ct_key k;
+	struct tb_fixture f;
+	uint64_t t0, t1;
+	int64_t skew, gap;
+	char why[200] = "";
+
+	if (tb_fixture_open(&f, 0))
+		cr_assert_fail("datapath did not load");
+	t0 = tb_ct_now_ns();
+	if (tb_fixture_check(&f, TB_HOOK_INGRESS, &a, TB_PASS(TB_STAT_POLICY_ALLOW), why,
+			     sizeof(why)))
+		goto fail;
+	usleep(300000);
+	t1 = tb_ct_now_ns();
+	if (tb_fixture_check(&f, TB_HOOK_INGRESS, &b, TB_PASS(TB_STAT_POLICY_ALLOW), why,
+			     sizeof(why)))
+		goto fail;
+	if (tb_fixture_ct_get(&f, &a, 1, &k, &va) || tb_fixture_ct_get(&f, &b, 1, &k, &vb)) {
+		snprintf(why, sizeof(why), "entries missing");
+		goto fail;
+	}
+	skew = (int64_t)(va.created_ns - t0);
+	gap = (int64_t)(vb.created_ns - va.created_ns) - (int64_t)(t1 - t0);
+	if (skew < -20000000 || skew > 20000000 || gap < -20000000 || gap > 20000000) {
+		snprintf(why, sizeof(why), "stamp off CLOCK_MONOTONIC by %ld ns, gap by %ld ns",
+			 (long)skew, (long)gap);
+		goto fail;
+	}
+	/* With a kernel config libbpf can read, the jiffies clock must be the one in use. */
+	if (!access("/proc/config.gz", R_OK) &&
+	    !((struct workload *)tb_dp_skel(f.dp))->bss->tb_clock_off) {
+		snprintf(why, sizeof(why), "the clock offset was never set");
 		goto fail;
 	}
 	tb_fixture_close(&f);

@@ -9,6 +9,7 @@
 #ifndef TABBY_BPF_DATAPATH_H
 #define TABBY_BPF_DATAPATH_H
 
+#include "lib/clock.h"
 #include "lib/consts.h"
 #include "lib/config.h"
 #include "lib/conntrack.h"
@@ -110,7 +111,7 @@ static __noinline int tb_process(struct __sk_buff *skb, __u32 dir, __u32 *stat)
 	/* A load-time constant: the benchmark's parse-only baseline, dead code otherwise. */
 	if (tb_cfg.flags & TB_CFG_F_BENCH_PARSE_ONLY)
 		return 0;
-	now = bpf_ktime_get_coarse_ns();
+	now = tb_now_ns();
 	if (p.frag == TB_FRAG_LATER) {
 		rc = tb_frag_later(&p, ifindex, now);
 		if (!rc)

@@ -82,6 +82,20 @@ static int size_maps(struct workload *skel, const struct tb_dp_opts *opts)
 							       TB_FRAG_DEFAULT_ENTRIES);
 }
 
+/*
+ * Conntrack stamps are jiffies-based (lib/clock.h): one run of tb_clock_sync measures their
+ * offset to CLOCK_MONOTONIC before any packet meets the programs.
+ */
+static int clock_sync(struct workload *skel)
+{
+	uint8_t frame[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame));
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tb_clock_sync), &opts);
+	return err < 0 ? err : 0;
+}
+
 int tb_dp_load(const struct tb_dp_opts *opts, struct tb_dp **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = opts->pin_root);
@@ -115,6 +129,11 @@ int tb_dp_load(const struct tb_dp_opts *opts, struct tb_dp **out)
 	if (err) {
 		tb_err("bpf: cannot load the workload object (pins under %s): %s",
 		       opts->pin_root ? opts->pin_root : "none", strerror(-err));
+		goto err_destroy;
+	}
+	err = clock_sync(dp->skel);
+	if (err) {
+		tb_err("bpf: cannot align the datapath clock: %s", strerror(-err));
 		goto err_destroy;
 	}
 	*out = dp;
