@@ -276,9 +276,7 @@ int tb_ipam_assign_fixed(struct tb_ds *ds, const struct tb_ipam_request *req,
 		snprintf(errmsg, errlen, "address %s is in no IPPool", ipstr);
 		return -EINVAL;
 	}
-	blk.ip = *req->fixed;
-	tb_cidr_parse_ip(ipstr, &blk.ip, &blk.len);
-	blk.len = p->block_size;
+	/* The block that holds the address: the address with the pool's block size. */
 	snprintf(key, sizeof(key), "%s/%d", ipstr, p->block_size);
 	tb_cidr_parse(key, &blk);
 	tb_ipam_block_key(&blk, key, sizeof(key));
