@@ -52,7 +52,7 @@ enum tb_ct_state {
 #define TB_CT_F_REPLY_SEEN (1u << 3)
 
 struct tb_ct_value {
-	__u64 created_ns;	/* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE */
+	__u64 created_ns;	/* CLOCK_MONOTONIC to within a tick (bpf/lib/clock.h) */
 	__u64 last_seen_ns;	/* refreshed at most once per TB_CT_REFRESH_NS */
 	__u32 rule_id;		/* rule that admitted the flow (TB_RULE_NONE if none) */
 	__u8 state;		/* enum tb_ct_state */

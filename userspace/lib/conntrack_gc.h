@@ -17,7 +17,7 @@ struct tb_ct_gc_stats {
 	uint64_t live;		/* left in the table */
 };
 
-/* CLOCK_MONOTONIC_COARSE in ns: the clock of bpf_ktime_get_coarse_ns(), which stamps entries. */
+/* CLOCK_MONOTONIC_COARSE in ns: the entries' stamps (bpf/lib/clock.h) agree within a tick. */
 uint64_t tb_ct_now_ns(void);
 
 void tb_ct_timeouts_default(struct tb_ct_timeouts *t);
