@@ -51,8 +51,7 @@ static inline int __attribute__((format(printf, 1, 2))) hs_sh(const char *fmt, .
  * fresh namespace has it). Returns 0 when fn returned 0; otherwise -1 with the child's message
  * in msg. A child that hangs is killed after timeout_s.
  */
-static inline int hs_in_netns(int (*fn)(void *arg), void *arg, int timeout_s, char *msg,
-			      size_t len)
+static inline int hs_in_netns(int (*fn)(void *arg), void *arg, int timeout_s, char *msg, size_t len)
 {
 	int p[2], st = 0;
 	ssize_t n;

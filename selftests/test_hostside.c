@@ -14,17 +14,17 @@
 #include "../userspace/tabbyd/hostside_repair.c"
 #include "../userspace/tabbyd/hostside_sweep.c"
 
-#define RUN(fn, arg)                                                                       \
-	do {                                                                               \
-		char m_[HS_MSG];                                                           \
-		int r_ = hs_in_netns(fn, arg, 30, m_, sizeof(m_));                         \
-		cr_assert_eq(r_, 0, "%s", m_);                                             \
+#define RUN(fn, arg)                                                                               \
+	do {                                                                                       \
+		char m_[HS_MSG];                                                                   \
+		int r_ = hs_in_netns(fn, arg, 30, m_, sizeof(m_));                                 \
+		cr_assert_eq(r_, 0, "%s", m_);                                                     \
 	} while (0)
 
 /* tabA (the endpoint's) and tabB (nobody's), both up, and a reconciler for node n1. */
 static int setup(double grace, struct hostside **h)
 {
-	struct hostside_opts o = { .node = "n1", .interval_s = 10, .grace_s = grace };
+	struct hostside_opts o = {.node = "n1", .interval_s = 10, .grace_s = grace};
 	int r;
 
 	tb_log_set_level(TB_LOG_WARNING);
@@ -36,21 +36,21 @@ static int setup(double grace, struct hostside **h)
 }
 
 static const struct tb_ir_cidr ep_ips[] = {
-	{ .family = 4, .len = 32, .addr = { 10, 65, 0, 5 } },
-	{ .family = 6, .len = 128, .addr = { 0xfd, 0, 0, 0x65, [15] = 5 } },
+    {.family = 4, .len = 32, .addr = {10, 65, 0, 5}},
+    {.family = 6, .len = 128, .addr = {0xfd, 0, 0, 0x65, [15] = 5}},
 };
 
 /* The endpoint's host side as the CNI plugin leaves it; every check passes. */
 static const char *const healthy[] = {
-	"ip -4 route show 10.65.0.5/32 | grep -q 'dev tabA proto 84'",
-	"ip -6 route show fd00:65::5/128 | grep -q 'dev tabA proto 84'",
-	"ip link show tabA | grep -q ee:ee:ee:ee:ee:ee",
-	"grep -qx 1 /proc/sys/net/ipv4/conf/tabA/proxy_arp",
-	"grep -qx 0 /proc/sys/net/ipv4/neigh/tabA/proxy_delay",
-	"grep -qx 1 /proc/sys/net/ipv4/conf/tabA/forwarding",
-	"grep -qx 0 /proc/sys/net/ipv6/conf/tabA/accept_dad",
-	"grep -qx 1 /proc/sys/net/ipv6/conf/tabA/proxy_ndp",
-	"grep -qx 1 /proc/sys/net/ipv6/conf/tabA/forwarding",
+    "ip -4 route show 10.65.0.5/32 | grep -q 'dev tabA proto 84'",
+    "ip -6 route show fd00:65::5/128 | grep -q 'dev tabA proto 84'",
+    "ip link show tabA | grep -q ee:ee:ee:ee:ee:ee",
+    "grep -qx 1 /proc/sys/net/ipv4/conf/tabA/proxy_arp",
+    "grep -qx 0 /proc/sys/net/ipv4/neigh/tabA/proxy_delay",
+    "grep -qx 1 /proc/sys/net/ipv4/conf/tabA/forwarding",
+    "grep -qx 0 /proc/sys/net/ipv6/conf/tabA/accept_dad",
+    "grep -qx 1 /proc/sys/net/ipv6/conf/tabA/proxy_ndp",
+    "grep -qx 1 /proc/sys/net/ipv6/conf/tabA/forwarding",
 };
 
 static int all_healthy(const char *when)
@@ -67,18 +67,18 @@ struct breakage {
 };
 
 static const struct breakage breakages[] = {
-	{ "v4 route deleted", "ip route del 10.65.0.5/32" },
-	{ "v6 route deleted", "ip -6 route del fd00:65::5/128" },
-	{ "v4 route moved to another tab link", "ip route replace 10.65.0.5/32 dev tabB" },
-	{ "MAC changed", "ip link set tabA address 02:00:00:00:00:01" },
-	{ "proxy_arp off", "echo 0 > /proc/sys/net/ipv4/conf/tabA/proxy_arp" },
-	{ "proxy_delay back", "echo 80 > /proc/sys/net/ipv4/neigh/tabA/proxy_delay" },
-	{ "v4 forwarding off", "echo 0 > /proc/sys/net/ipv4/conf/tabA/forwarding" },
-	{ "DAD on", "echo 1 > /proc/sys/net/ipv6/conf/tabA/accept_dad" },
-	{ "proxy_ndp off", "echo 0 > /proc/sys/net/ipv6/conf/tabA/proxy_ndp" },
-	{ "v6 forwarding off", "echo 0 > /proc/sys/net/ipv6/conf/tabA/forwarding" },
-	{ "everything at once", "ip route del 10.65.0.5/32 && ip link set tabA address "
-				"02:00:00:00:00:01 && echo 0 > /proc/sys/net/ipv4/conf/tabA/proxy_arp" },
+    {"v4 route deleted", "ip route del 10.65.0.5/32"},
+    {"v6 route deleted", "ip -6 route del fd00:65::5/128"},
+    {"v4 route moved to another tab link", "ip route replace 10.65.0.5/32 dev tabB"},
+    {"MAC changed", "ip link set tabA address 02:00:00:00:00:01"},
+    {"proxy_arp off", "echo 0 > /proc/sys/net/ipv4/conf/tabA/proxy_arp"},
+    {"proxy_delay back", "echo 80 > /proc/sys/net/ipv4/neigh/tabA/proxy_delay"},
+    {"v4 forwarding off", "echo 0 > /proc/sys/net/ipv4/conf/tabA/forwarding"},
+    {"DAD on", "echo 1 > /proc/sys/net/ipv6/conf/tabA/accept_dad"},
+    {"proxy_ndp off", "echo 0 > /proc/sys/net/ipv6/conf/tabA/proxy_ndp"},
+    {"v6 forwarding off", "echo 0 > /proc/sys/net/ipv6/conf/tabA/forwarding"},
+    {"everything at once", "ip route del 10.65.0.5/32 && ip link set tabA address "
+			   "02:00:00:00:00:01 && echo 0 > /proc/sys/net/ipv4/conf/tabA/proxy_arp"},
 };
 
 /* An endpoint update builds the host side at once; a sweep repairs one breakage, then the
@@ -145,30 +145,31 @@ struct item {
 };
 
 static const struct item items[] = {
-	{ "orphaned tab veth", "true", "ip link show tabB", false },
-	{ "tab-named bridge", "ip link add tabbr type bridge", "ip link show tabbr", true },
-	{ "veth not named tab", "ip link add wl9 type veth peer name wl9p", "ip link show wl9", true },
-	{ "the endpoint's route", "true", "ip route show 10.65.0.5/32 | grep -q tabA", true },
-	{ "foreign /32 over the endpoint's link", "ip route add 10.65.0.9/32 dev tabA",
-	  "ip route show 10.65.0.9/32 | grep -q tabA", false },
-	{ "foreign /128 over the endpoint's link", "ip -6 route add fd00:65::99/128 dev tabA",
-	  "ip -6 route show fd00:65::99/128 | grep -q tabA", false },
-	{ "/24 over the endpoint's link", "ip route add 10.65.9.0/24 dev tabA",
-	  "ip route show 10.65.9.0/24 | grep -q tabA", true },
-	{ "/32 with a gateway over the endpoint's link",
-	  "ip route add 10.65.0.10/32 via 169.254.1.1 dev tabA onlink",
-	  "ip route show 10.65.0.10/32 | grep -q tabA", true },
-	{ "/32 over a veth not named tab",
-	  "ip link add wl8 type veth peer name wl8p && ip link set wl8 up && ip link set wl8p up "
-	  "&& ip route add 10.66.0.7/32 dev wl8", "ip route show 10.66.0.7/32 | grep -q wl8", true },
-	{ "tabby blackhole of no block", "ip route add blackhole 10.65.1.0/26 proto 84",
-	  "ip route show 10.65.1.0/26 | grep -q blackhole", false },
-	{ "tabby v6 blackhole of no block", "ip -6 route add blackhole fd00:65:9::/122 proto 84",
-	  "ip -6 route show fd00:65:9::/122 | grep -q blackhole", false },
-	{ "someone else's blackhole", "ip route add blackhole 10.65.2.0/26 proto static",
-	  "ip route show 10.65.2.0/26 | grep -q blackhole", true },
-	{ "the blackhole of an affine block", "true",
-	  "ip route show 10.65.3.0/26 | grep -q 'blackhole.*proto 84'", true },
+    {"orphaned tab veth", "true", "ip link show tabB", false},
+    {"tab-named bridge", "ip link add tabbr type bridge", "ip link show tabbr", true},
+    {"veth not named tab", "ip link add wl9 type veth peer name wl9p", "ip link show wl9", true},
+    {"the endpoint's route", "true", "ip route show 10.65.0.5/32 | grep -q tabA", true},
+    {"foreign /32 over the endpoint's link", "ip route add 10.65.0.9/32 dev tabA",
+     "ip route show 10.65.0.9/32 | grep -q tabA", false},
+    {"foreign /128 over the endpoint's link", "ip -6 route add fd00:65::99/128 dev tabA",
+     "ip -6 route show fd00:65::99/128 | grep -q tabA", false},
+    {"/24 over the endpoint's link", "ip route add 10.65.9.0/24 dev tabA",
+     "ip route show 10.65.9.0/24 | grep -q tabA", true},
+    {"/32 with a gateway over the endpoint's link",
+     "ip route add 10.65.0.10/32 via 169.254.1.1 dev tabA onlink",
+     "ip route show 10.65.0.10/32 | grep -q tabA", true},
+    {"/32 over a veth not named tab",
+     "ip link add wl8 type veth peer name wl8p && ip link set wl8 up && ip link set wl8p up "
+     "&& ip route add 10.66.0.7/32 dev wl8",
+     "ip route show 10.66.0.7/32 | grep -q wl8", true},
+    {"tabby blackhole of no block", "ip route add blackhole 10.65.1.0/26 proto 84",
+     "ip route show 10.65.1.0/26 | grep -q blackhole", false},
+    {"tabby v6 blackhole of no block", "ip -6 route add blackhole fd00:65:9::/122 proto 84",
+     "ip -6 route show fd00:65:9::/122 | grep -q blackhole", false},
+    {"someone else's blackhole", "ip route add blackhole 10.65.2.0/26 proto static",
+     "ip route show 10.65.2.0/26 | grep -q blackhole", true},
+    {"the blackhole of an affine block", "true",
+     "ip route show 10.65.3.0/26 | grep -q 'blackhole.*proto 84'", true},
 };
 
 #define N_ITEMS (sizeof(items) / sizeof(items[0]))
@@ -232,7 +233,7 @@ Test(hostside, removes_only_what_is_tabbys)
  */
 static int grace_case(void *arg)
 {
-	static const struct tb_ir_cidr c_ip = { .family = 4, .len = 32, .addr = { 10, 65, 0, 7 } };
+	static const struct tb_ir_cidr c_ip = {.family = 4, .len = 32, .addr = {10, 65, 0, 7}};
 	struct hostside *h = NULL;
 	int r = -1;
 

@@ -14,16 +14,16 @@
 #include "../userspace/tabbyd/hostside_repair.c"
 #include "../userspace/tabbyd/hostside_sweep.c"
 
-#define RUN(fn, arg)                                                                       \
-	do {                                                                               \
-		char m_[HS_MSG];                                                           \
-		int r_ = hs_in_netns(fn, arg, 30, m_, sizeof(m_));                         \
-		cr_assert_eq(r_, 0, "%s", m_);                                             \
+#define RUN(fn, arg)                                                                               \
+	do {                                                                                       \
+		char m_[HS_MSG];                                                                   \
+		int r_ = hs_in_netns(fn, arg, 30, m_, sizeof(m_));                                 \
+		cr_assert_eq(r_, 0, "%s", m_);                                                     \
 	} while (0)
 
 static int open_hs(double grace, struct hostside **h)
 {
-	struct hostside_opts o = { .node = "n1", .interval_s = 10, .grace_s = grace };
+	struct hostside_opts o = {.node = "n1", .interval_s = 10, .grace_s = grace};
 	int r;
 
 	tb_log_set_level(TB_LOG_WARNING);
@@ -42,20 +42,19 @@ struct aff_step {
 };
 
 static const struct aff_step aff_steps[] = {
-	{ AFF "n1/ipv4/block/10.65.4.0-26", "{\"state\":\"confirmed\"}", true, "10.65.4.0/26", true },
-	{ AFF "n2/ipv4/block/10.65.5.0-26", "{\"state\":\"confirmed\"}", false, "10.65.5.0/26",
-	  false },
-	{ AFF "n10/ipv4/block/10.65.6.0-26", "{}", false, "10.65.6.0/26", false },
-	{ "/calico/ipam/v2/assignment/ipv4/block/10.65.7.0-26", "{}", false, "10.65.7.0/26", false },
-	{ AFF "n1/ipv6/block/fd00:65:4::-122", "{\"state\":\"confirmed\"}", true,
-	  "fd00:65:4::/122", true },
-	{ AFF "n1/ipv4/block/10.65.8.0-26", "{}", true, "10.65.8.0/26", true },
-	{ AFF "n1/ipv4/block/garbage", "{}", true, "10.65.8.0/26", true },
-	{ AFF "n1/ipv6/block/10.65.9.0-26", "{}", true, "10.65.9.0/26", false },
-	{ AFF "n1/ipv4/block/10.65.4.0-26", "{\"state\":\"pendingDeletion\"}", true,
-	  "10.65.4.0/26", false },
-	{ AFF "n1/ipv6/block/fd00:65:4::-122", NULL, true, "fd00:65:4::/122", false },
-	{ AFF "n1/ipv4/block/10.65.8.0-26", NULL, true, "10.65.8.0/26", false },
+    {AFF "n1/ipv4/block/10.65.4.0-26", "{\"state\":\"confirmed\"}", true, "10.65.4.0/26", true},
+    {AFF "n2/ipv4/block/10.65.5.0-26", "{\"state\":\"confirmed\"}", false, "10.65.5.0/26", false},
+    {AFF "n10/ipv4/block/10.65.6.0-26", "{}", false, "10.65.6.0/26", false},
+    {"/calico/ipam/v2/assignment/ipv4/block/10.65.7.0-26", "{}", false, "10.65.7.0/26", false},
+    {AFF "n1/ipv6/block/fd00:65:4::-122", "{\"state\":\"confirmed\"}", true, "fd00:65:4::/122",
+     true},
+    {AFF "n1/ipv4/block/10.65.8.0-26", "{}", true, "10.65.8.0/26", true},
+    {AFF "n1/ipv4/block/garbage", "{}", true, "10.65.8.0/26", true},
+    {AFF "n1/ipv6/block/10.65.9.0-26", "{}", true, "10.65.9.0/26", false},
+    {AFF "n1/ipv4/block/10.65.4.0-26", "{\"state\":\"pendingDeletion\"}", true, "10.65.4.0/26",
+     false},
+    {AFF "n1/ipv6/block/fd00:65:4::-122", NULL, true, "fd00:65:4::/122", false},
+    {AFF "n1/ipv4/block/10.65.8.0-26", NULL, true, "10.65.8.0/26", false},
 };
 
 /* Affinity keys in order, each followed by a look at the routing table. */
@@ -69,16 +68,17 @@ static int affinity_case(void *arg)
 	for (size_t i = 0; i < sizeof(aff_steps) / sizeof(aff_steps[0]); i++) {
 		const struct aff_step *s = &aff_steps[i];
 		json_t *doc = s->doc ? json_loads(s->doc, 0, NULL) : NULL;
-		bool consumed = doc ? hostside_ds_update(h, s->key, doc) :
-				      hostside_ds_remove(h, s->key);
+		bool consumed =
+		    doc ? hostside_ds_update(h, s->key, doc) : hostside_ds_remove(h, s->key);
 		bool present;
 
 		json_decref(doc);
 		present = !hs_sh("ip %s route show %s | grep -q 'blackhole.*proto 84'",
 				 strchr(s->route, ':') ? "-6" : "-4", s->route);
 		if (consumed != s->consumed || present != s->present) {
-			hs_fail("step %zu (%s%s): consumed %d, blackhole %s", i, s->doc ? "" : "del ",
-				s->key, consumed, present ? "there" : "absent");
+			hs_fail("step %zu (%s%s): consumed %d, blackhole %s", i,
+				s->doc ? "" : "del ", s->key, consumed,
+				present ? "there" : "absent");
 			goto out;
 		}
 	}
@@ -105,7 +105,8 @@ static int blackhole_repair_case(void *arg)
 	if (open_hs(1000, &h) || hostside_block_add(h, &b4) || hostside_block_add(h, &b6))
 		goto out;
 	if (hs_sh("ip route del 10.65.4.0/26 && ip -6 route replace blackhole fd00:65:4::/122 "
-		  "proto static metric 1024") || hostside_sweep(h)) {
+		  "proto static metric 1024") ||
+	    hostside_sweep(h)) {
 		hs_fail("break or sweep failed");
 		goto out;
 	}
@@ -125,8 +126,8 @@ Test(hostside_changes, blackhole_repair)
 	RUN(blackhole_repair_case, NULL);
 }
 
-static const struct tb_ir_cidr ip5 = { .family = 4, .len = 32, .addr = { 10, 65, 0, 5 } };
-static const struct tb_ir_cidr ip6 = { .family = 4, .len = 32, .addr = { 10, 65, 0, 6 } };
+static const struct tb_ir_cidr ip5 = {.family = 4, .len = 32, .addr = {10, 65, 0, 5}};
+static const struct tb_ir_cidr ip6 = {.family = 4, .len = 32, .addr = {10, 65, 0, 6}};
 
 /* New address: the old route goes at once. New interface: its routes move with it. */
 static int endpoint_moves_case(void *arg)
@@ -135,7 +136,8 @@ static int endpoint_moves_case(void *arg)
 	int r = -1;
 
 	if (hs_sh("for p in A B; do ip link add tab$p type veth peer name wl$p && "
-		  "ip link set tab$p up && ip link set wl$p up; done") || open_hs(1000, &h))
+		  "ip link set tab$p up && ip link set wl$p up; done") ||
+	    open_hs(1000, &h))
 		goto out;
 	if (hostside_endpoint_update(h, "wep/a", "tabA", &ip5, 1) ||
 	    hostside_endpoint_update(h, "wep/a", "tabA", &ip6, 1)) {
@@ -213,7 +215,8 @@ static int many_orphans_case(void *arg)
 	int r = -1;
 
 	if (hs_sh("for i in $(seq 1 100); do echo link add tabo$i type veth peer name wo$i; "
-		  "done | ip -batch -") || open_hs(0, &h))
+		  "done | ip -batch -") ||
+	    open_hs(0, &h))
 		goto out;
 	if (hostside_sweep(h)) {
 		hs_fail("sweep failed");

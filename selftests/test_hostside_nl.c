@@ -11,11 +11,11 @@
 #include "nl_links.h"
 #include "nl_routes.h"
 
-#define RUN(fn, arg)                                                                       \
-	do {                                                                               \
-		char m_[HS_MSG];                                                           \
-		int r_ = hs_in_netns(fn, arg, 20, m_, sizeof(m_));                         \
-		cr_assert_eq(r_, 0, "%s", m_);                                             \
+#define RUN(fn, arg)                                                                               \
+	do {                                                                                       \
+		char m_[HS_MSG];                                                                   \
+		int r_ = hs_in_netns(fn, arg, 20, m_, sizeof(m_));                                 \
+		cr_assert_eq(r_, 0, "%s", m_);                                                     \
 	} while (0)
 
 static int open_nl(struct tb_nl *nl)
@@ -36,9 +36,9 @@ static const struct tb_nl_linkinfo *by_name(const struct tb_nl_links *l, const c
 /* The dump keeps the prefix's links only, with kind, MAC and group. */
 static int links_dump_case(void *arg)
 {
-	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x42 };
+	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x42};
 	const struct tb_nl_linkinfo *a, *br;
-	struct tb_nl_links l = { 0 };
+	struct tb_nl_links l = {0};
 	struct tb_nl nl;
 	int r = -1;
 
@@ -82,7 +82,7 @@ Test(hostside_nl, links_dump)
 /* 50 veths go in one batch; a link not in the batch stays, and so do the peers' namesakes. */
 static int batch_case(void *arg)
 {
-	struct tb_nl_links l = { 0 };
+	struct tb_nl_links l = {0};
 	struct tb_nl nl;
 	size_t deleted = 0;
 	int r = -1, e;
@@ -126,7 +126,7 @@ Test(hostside_nl, batch_delete)
 /* Someone else's link in the borrowed group: nothing is deleted, groups are given back. */
 static int batch_stranger_case(void *arg)
 {
-	struct tb_nl_links l = { 0 }, after = { 0 };
+	struct tb_nl_links l = {0}, after = {0};
 	struct tb_nl nl;
 	size_t deleted = 0;
 	int r = -1, e;
@@ -185,17 +185,17 @@ struct put_case {
 };
 
 static const struct put_case puts_[] = {
-	{ "10.65.0.5/32", RTN_UNICAST, true, "10.65.0.5 dev tabA proto 84 scope link" },
-	{ "10.65.1.0/26", RTN_BLACKHOLE, false, "blackhole 10.65.1.0/26 proto 84" },
-	{ "fd00:65::5/128", RTN_UNICAST, true, "fd00:65::5 dev tabA proto 84" },
-	{ "fd00:65:1::/122", RTN_BLACKHOLE, false, "blackhole fd00:65:1::/122 dev lo proto 84" },
+    {"10.65.0.5/32", RTN_UNICAST, true, "10.65.0.5 dev tabA proto 84 scope link"},
+    {"10.65.1.0/26", RTN_BLACKHOLE, false, "blackhole 10.65.1.0/26 proto 84"},
+    {"fd00:65::5/128", RTN_UNICAST, true, "fd00:65::5 dev tabA proto 84"},
+    {"fd00:65:1::/122", RTN_BLACKHOLE, false, "blackhole fd00:65:1::/122 dev lo proto 84"},
 };
 
 /* Routes put with tabby's protocol read back through the dump with every field. */
 static int route_put_case(void *arg)
 {
 	const struct put_case *c = arg;
-	struct tb_nl_rts rts = { 0 };
+	struct tb_nl_rts rts = {0};
 	const struct tb_nl_rt *rt;
 	struct tb_cidr dst;
 	struct tb_nl nl;
@@ -215,8 +215,8 @@ static int route_put_case(void *arg)
 	}
 	/* Again: a replace, not a second route. */
 	e = tb_nl_route_put(&nl, &dst, c->type, c->dev ? ifindex : 0, TB_RTPROT_TABBY);
-	if (e || hs_sh("ip %s route show %s | grep -qF '%s'", dst.ip.family == AF_INET ? "-4" : "-6",
-		       c->dst, c->shown)) {
+	if (e || hs_sh("ip %s route show %s | grep -qF '%s'",
+		       dst.ip.family == AF_INET ? "-4" : "-6", c->dst, c->shown)) {
 		hs_fail("%s: not shown as '%s'", c->dst, c->shown);
 		goto out;
 	}
@@ -243,7 +243,7 @@ Test(hostside_nl, route_put)
 /* 150 deletes (past the window), a third of them already gone; other routes untouched. */
 static int routes_del_case(void *arg)
 {
-	struct tb_nl_rts rts = { 0 };
+	struct tb_nl_rts rts = {0};
 	struct tb_nl_rt v[150];
 	struct tb_nl nl;
 	size_t deleted = 0;
@@ -260,8 +260,8 @@ static int routes_del_case(void *arg)
 		char s[32];
 
 		snprintf(s, sizeof(s), "10.%d.%d.%d/32", i % 3 ? 70 : 72, i / 100, i % 100);
-		v[i] = (struct tb_nl_rt){ .table = RT_TABLE_MAIN, .ifindex = ifindex,
-					  .type = RTN_UNICAST };
+		v[i] = (struct tb_nl_rt){
+		    .table = RT_TABLE_MAIN, .ifindex = ifindex, .type = RTN_UNICAST};
 		tb_cidr_parse(s, &v[i].dst);
 	}
 	e = tb_nl_routes_del(&nl, v, 150, &deleted);

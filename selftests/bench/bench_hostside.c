@@ -41,7 +41,8 @@ static int make_veths(void)
 
 	snprintf(cmd, sizeof(cmd),
 		 "for i in $(seq 1 %d); do echo link add tabb$i type veth peer name wb$i; "
-		 "echo link set tabb$i up; echo link set wb$i up; done | ip -batch -", N);
+		 "echo link set tabb$i up; echo link set wb$i up; done | ip -batch -",
+		 N);
 	return sh(cmd);
 }
 
@@ -61,7 +62,7 @@ static double median(double *v)
 /* One sweep with no grace over N orphans: ms, or -1. */
 static double batch_round(void)
 {
-	struct hostside_opts o = { .node = "bench", .interval_s = 10, .grace_s = 0 };
+	struct hostside_opts o = {.node = "bench", .interval_s = 10, .grace_s = 0};
 	struct hostside *h;
 	double t0, ms = -1;
 
@@ -99,7 +100,7 @@ static double one_by_one_round(void)
 /* N endpoints on N veths: the update of each (us, median of all), then healthy sweeps. */
 static int healthy(double *update_us, double *sweep_ms)
 {
-	struct hostside_opts o = { .node = "bench", .interval_s = 10, .grace_s = 1000 };
+	struct hostside_opts o = {.node = "bench", .interval_s = 10, .grace_s = 1000};
 	double upd[N], sw[ROUNDS];
 	struct hostside *h;
 	int r = -1;
@@ -107,7 +108,7 @@ static int healthy(double *update_us, double *sweep_ms)
 	if (make_veths() || hostside_new(&o, &h))
 		return -1;
 	for (int i = 0; i < N; i++) {
-		struct tb_ir_cidr ip = { .family = 4, .len = 32, .addr = { 10, 80, 0, 0 } };
+		struct tb_ir_cidr ip = {.family = 4, .len = 32, .addr = {10, 80, 0, 0}};
 		char key[32], iface[16];
 		double t0;
 

@@ -107,7 +107,7 @@ int tb_nl_link_set_group(struct tb_nl *nl, int ifindex, uint32_t group)
 
 int tb_nl_link_del_group(struct tb_nl *nl, uint32_t group)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_msg *m;
 
 	tb_nl_begin(nl);
@@ -135,8 +135,8 @@ static const struct tb_nl_linkinfo *find(const struct tb_nl_linkinfo *v, size_t 
  * Whether the doomed group holds only links of v (same index and name); counts them in
  * *mine. A link whose index is in v under another name was recreated since v was read.
  */
-static int group_is_ours(const struct tb_nl_links *all, const struct tb_nl_linkinfo *v,
-			 size_t n, size_t *mine)
+static int group_is_ours(const struct tb_nl_links *all, const struct tb_nl_linkinfo *v, size_t n,
+			 size_t *mine)
 {
 	*mine = 0;
 	for (size_t i = 0; i < all->n; i++) {
@@ -167,7 +167,7 @@ static void give_back(struct tb_nl *nl, const struct tb_nl_links *all,
 int tb_nl_links_del_batch(struct tb_nl *nl, const struct tb_nl_linkinfo *v, size_t n,
 			  size_t *deleted)
 {
-	struct tb_nl_links all = { 0 };
+	struct tb_nl_links all = {0};
 	struct tb_nl saved;
 	size_t mine = 0;
 	int r = 0;

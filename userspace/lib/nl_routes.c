@@ -111,12 +111,12 @@ int tb_nl_route_put(struct tb_nl *nl, const struct tb_cidr *dst, uint8_t type, i
 		    uint8_t protocol)
 {
 	struct tb_nl_rt want = {
-		.dst = *dst,
-		.table = RT_TABLE_MAIN,
-		.ifindex = type == RTN_BLACKHOLE ? 0 : ifindex,
-		.type = type,
-		.protocol = protocol,
-		.scope = type == RTN_UNICAST ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
+	    .dst = *dst,
+	    .table = RT_TABLE_MAIN,
+	    .ifindex = type == RTN_BLACKHOLE ? 0 : ifindex,
+	    .type = type,
+	    .protocol = protocol,
+	    .scope = type == RTN_UNICAST ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
 	};
 	struct rtnl_route *o = build(&want);
 	int r;
@@ -152,7 +152,7 @@ static int send_del(struct tb_nl *nl, const struct tb_nl_rt *rt)
 
 int tb_nl_routes_del(struct tb_nl *nl, const struct tb_nl_rt *v, size_t n, size_t *deleted)
 {
-	struct tb_nl first = { 0 };
+	struct tb_nl first = {0};
 	size_t done = 0;
 	int r = 0;
 

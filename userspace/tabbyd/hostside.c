@@ -55,8 +55,7 @@ bool hs_is_tab_name(const char *name)
 
 	/* Names reach /proc/sys paths: nothing that could climb out of the interface's dir. */
 	return n > strlen(TB_VETH_PREFIX) && n < TB_IFNAMSIZ &&
-	       !strncmp(name, TB_VETH_PREFIX, strlen(TB_VETH_PREFIX)) &&
-	       !strpbrk(name, "/ \t\n:");
+	       !strncmp(name, TB_VETH_PREFIX, strlen(TB_VETH_PREFIX)) && !strpbrk(name, "/ \t\n:");
 }
 
 int hostside_new(const struct hostside_opts *o, struct hostside **out)
@@ -195,8 +194,10 @@ static int drop_old_routes(struct hostside *h, const struct hs_ep *old, const st
 		if (!moved && ep_has(e, &old->ips[i]))
 			continue;
 		/* Protocol and metric 0 match any: the device and destination pick the route. */
-		rts[n++] = (struct tb_nl_rt){ .dst = old->ips[i], .table = RT_TABLE_MAIN,
-					      .ifindex = ifindex, .type = RTN_UNICAST };
+		rts[n++] = (struct tb_nl_rt){.dst = old->ips[i],
+					     .table = RT_TABLE_MAIN,
+					     .ifindex = ifindex,
+					     .type = RTN_UNICAST};
 	}
 	if (!n)
 		return 0;
@@ -288,8 +289,10 @@ int hostside_block_add(struct hostside *h, const struct tb_cidr *block)
 
 int hostside_block_remove(struct hostside *h, const struct tb_cidr *block)
 {
-	struct tb_nl_rt rt = { .dst = *block, .table = RT_TABLE_MAIN, .type = RTN_BLACKHOLE,
-			       .protocol = TB_RTPROT_TABBY };
+	struct tb_nl_rt rt = {.dst = *block,
+			      .table = RT_TABLE_MAIN,
+			      .type = RTN_BLACKHOLE,
+			      .protocol = TB_RTPROT_TABBY};
 	char k[TB_CIDR_STRLEN];
 	size_t done = 0;
 	int r;
@@ -408,6 +411,6 @@ void hostside_write_metrics(const struct hostside *h, FILE *f)
 	tb_metric_counter(f, "tabby_hostside_blackholes_removed_total",
 			  "Blackhole routes removed for blocks this node no longer holds.",
 			  (double)s->blackholes_removed);
-	tb_metric_counter(f, "tabby_hostside_errors_total",
-			  "Host-side changes the kernel refused.", (double)s->errors);
+	tb_metric_counter(f, "tabby_hostside_errors_total", "Host-side changes the kernel refused.",
+			  (double)s->errors);
 }

@@ -43,8 +43,8 @@ struct hostside_opts {
 
 struct hostside_stats {
 	uint64_t sweeps;
-	uint64_t repairs;	     /* routes, MACs, sysctls put right */
-	uint64_t blackholes_added;   /* includes repairs of missing ones */
+	uint64_t repairs;	   /* routes, MACs, sysctls put right */
+	uint64_t blackholes_added; /* includes repairs of missing ones */
 	uint64_t blackholes_removed;
 	uint64_t links_removed;
 	uint64_t routes_removed;

@@ -15,7 +15,7 @@
 #include "log.h"
 
 /* The host side answers for the gateway: its IPv6 link-local must be fe80::ecee:eeff:feee:eeee. */
-static const uint8_t gw_mac[6] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+static const uint8_t gw_mac[6] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
 
 int hs_repair_mac(struct hostside *h, const struct hs_ep *e, int ifindex, const uint8_t mac[6])
 {
@@ -61,12 +61,9 @@ struct hs_sysctl {
 
 /* What the CNI plugin sets on the host side (docs/cni.md), in the same order. */
 static const struct hs_sysctl sysctls[] = {
-	{ "net/ipv4/conf/%s/proxy_arp", "1", false },
-	{ "net/ipv4/neigh/%s/proxy_delay", "0", false },
-	{ "net/ipv4/conf/%s/forwarding", "1", false },
-	{ "net/ipv6/conf/%s/accept_dad", "0", true },
-	{ "net/ipv6/conf/%s/proxy_ndp", "1", true },
-	{ "net/ipv6/conf/%s/forwarding", "1", true },
+    {"net/ipv4/conf/%s/proxy_arp", "1", false},	 {"net/ipv4/neigh/%s/proxy_delay", "0", false},
+    {"net/ipv4/conf/%s/forwarding", "1", false}, {"net/ipv6/conf/%s/accept_dad", "0", true},
+    {"net/ipv6/conf/%s/proxy_ndp", "1", true},	 {"net/ipv6/conf/%s/forwarding", "1", true},
 };
 
 int hs_repair_sysctls(struct hostside *h, const struct hs_ep *e)

@@ -24,10 +24,10 @@ struct sweep {
 	struct hostside *h;
 	struct tb_nl_links links; /* the `tab*` veths */
 	struct hs_link *hl;
-	struct tb_hmap by_name;	   /* name -> hs_link */
-	struct tb_hmap by_index;   /* "ifindex" -> hs_link */
+	struct tb_hmap by_name;	    /* name -> hs_link */
+	struct tb_hmap by_index;    /* "ifindex" -> hs_link */
 	struct tb_hmap blocks_seen; /* block key -> the block, once its blackhole was found */
-	struct tb_nl_rt *doomed;   /* routes to delete */
+	struct tb_nl_rt *doomed;    /* routes to delete */
 	size_t n_doomed, cap_doomed;
 	uint64_t gen;
 	double now;
@@ -152,7 +152,8 @@ static void check_workload_route(struct sweep *s, struct hs_link *l, const struc
 
 	for (struct hs_ep *e = l->owners; e; e = e->next_on_link) {
 		for (size_t i = 0; i < e->n_ips; i++) {
-			if (e->ips[i].len == rt->dst.len && tb_ip_equal(&e->ips[i].ip, &rt->dst.ip)) {
+			if (e->ips[i].len == rt->dst.len &&
+			    tb_ip_equal(&e->ips[i].ip, &rt->dst.ip)) {
 				e->seen[i] = true;
 				return;
 			}
@@ -186,7 +187,7 @@ static void classify(struct sweep *s, const struct tb_nl_rt *rt)
 
 static int read_routes(struct sweep *s)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	static const int families[] = {AF_INET, AF_INET6};
 
 	for (size_t f = 0; f < 2; f++) {
 		struct tb_nl_rts rts;
@@ -255,7 +256,8 @@ static void remove_doomed(struct sweep *s)
 		done = 0;
 		r = tb_nl_routes_del(&s->h->nl, v, n, &done);
 		if (r)
-			tb_warn("cannot remove every stale route: %s", tb_nl_strerror(&s->h->nl, r));
+			tb_warn("cannot remove every stale route: %s",
+				tb_nl_strerror(&s->h->nl, r));
 		fail(s, r);
 		if (pass)
 			s->h->st.routes_removed += done;
@@ -302,8 +304,10 @@ static void remove_orphan_links(struct sweep *s)
 		r = tb_nl_links_del_batch(&s->h->nl, due, n, &done);
 		s->h->st.links_removed += done;
 		if (r == -EBUSY) {
-			tb_warn("link group %#x holds links that are not tabby's: deleting orphaned "
-				"links one by one", TB_LINK_GROUP_DOOMED);
+			tb_warn(
+			    "link group %#x holds links that are not tabby's: deleting orphaned "
+			    "links one by one",
+			    TB_LINK_GROUP_DOOMED);
 			remove_links_slowly(s, due, n);
 		} else if (r) {
 			tb_warn("cannot remove orphaned links: %s", tb_nl_strerror(&s->h->nl, r));
@@ -329,7 +333,7 @@ static void prune_orphans(struct sweep *s)
 
 int hostside_sweep(struct hostside *h)
 {
-	struct sweep s = { .h = h };
+	struct sweep s = {.h = h};
 	int r;
 
 	if (!h)
