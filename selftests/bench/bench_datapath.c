@@ -141,9 +141,9 @@ int main(void)
 			continue;
 		print_row(i ? "datapath_parse_only_v6" : "datapath_parse_only_v4", best[2],
 			  "tc_passthrough", best[0], "null");
-		print_row(i ? "datapath_ct_hit_vs_parse_v6" : "datapath_ct_hit_vs_parse_v4", best[1],
-			  i ? "datapath_parse_only_v6" : "datapath_parse_only_v4", best[2],
-			  "\"<= 2.0\"");
+		print_row(i ? "datapath_ct_hit_vs_parse_v6" : "datapath_ct_hit_vs_parse_v4",
+			  best[1], i ? "datapath_parse_only_v6" : "datapath_parse_only_v4",
+			  best[2], "\"<= 2.0\"");
 	}
 	rc = 0;
 out:
