@@ -166,7 +166,7 @@ static inline int h_run(const char *plugin, const struct h_env *env, const char 
 {
 	int ip[2], op[2], st;
 	size_t n = 0, cap = 8192;
-	char nspath[96];
+	char nspath[512];
 	pid_t pid;
 	ssize_t k;
 
@@ -195,7 +195,10 @@ static inline int h_run(const char *plugin, const struct h_env *env, const char 
 		h_setenv("CNI_NETNS", env->netns);
 		h_setenv("CNI_IFNAME", env->ifname);
 		h_setenv("CNI_ARGS", env->args);
-		setenv("CNI_PATH", getenv("BUILD") ? getenv("BUILD") : "build", 1);
+		/* Our plugins, then Debian's reference plugins (delegated IPAM tests). */
+		snprintf(nspath, sizeof(nspath), "%s/cni:/usr/lib/cni",
+			 getenv("BUILD") && *getenv("BUILD") ? getenv("BUILD") : "build");
+		setenv("CNI_PATH", nspath, 1);
 		execl(plugin, plugin, (char *)NULL);
 		_exit(127);
 	}
