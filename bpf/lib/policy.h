@@ -156,7 +156,7 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 		res->reason = err;
 		return 0;
 	}
-	bpf_loop(TB_POL_MAX_WORDS + TB_POL_MAX_STEPS, tb_cls_step, NULL, 0);
+	bpf_loop(TB_POL_MAX_ITERS, tb_cls_step, NULL, 0);
 	res->reason = TB_DROP_DEFAULT_DENY;
 	if (!sc->done)
 		return 0;

@@ -29,6 +29,11 @@
 #define TB_POL_SUM_WORDS (TB_POL_MAX_WORDS / 64)
 /* Log matches plus Pass jumps honoured within one verdict: bounds the BPF loop. */
 #define TB_POL_MAX_STEPS 256
+/*
+ * Iterations of the lookup loop: each one either rules out a candidate word, takes a Log or
+ * Pass step, or decides.
+ */
+#define TB_POL_MAX_ITERS (TB_POL_MAX_WORDS + TB_POL_MAX_STEPS + 1)
 /* Table sets alive at once (slots of the outer array-of-maps). */
 #define TB_POL_MAX_SETS 4096
 /* Per-rule counters (global rule ids, allocated in ranges per table set). */

@@ -122,7 +122,7 @@ void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flo
 		for (int s = 0; s < TB_POL_SUM_WORDS; s++)
 			sum[s] &= cls[fi]->sum[s];
 	}
-	for (uint32_t step = 0; step < TB_POL_MAX_WORDS + TB_POL_MAX_STEPS; step++) {
+	for (uint32_t step = 0; step < TB_POL_MAX_ITERS; step++) {
 		int w = next_word(sum, from / 64);
 		uint64_t acc = ~0ull;
 		const struct tb_pol_rule *r;
