@@ -206,7 +206,7 @@ Test(hostside_changes, foreign_interface_untouched)
 /*
  * 100 orphaned veths (namespaces that outlived DEL) go in one sweep, in one batch: about one
  * RCU grace period instead of 100. The bound is generous for a shared machine; one by one
- * they take ~2.5-4 s here.
+ * they take 1.8-4 s here.
  */
 static int many_orphans_case(void *arg)
 {
@@ -242,4 +242,50 @@ out:
 Test(hostside_changes, hundred_orphans_in_one_batch)
 {
 	RUN(many_orphans_case, NULL);
+}
+
+/*
+ * Someone else's link sits in the batch's link group: the batch deletes nothing, the sweep
+ * falls back to a few deletes one by one per sweep, and the stranger stays.
+ */
+static int stranger_in_group_case(void *arg)
+{
+	struct hostside_stats st;
+	struct hostside *h = NULL;
+	int r = -1;
+
+	if (hs_sh("for i in 1 2 3 4 5 6; do ip link add tabs$i type veth peer name ws$i; done && "
+		  "ip link add other0 type veth peer name other1 && ip link set other0 group %u",
+		  TB_LINK_GROUP_DOOMED) ||
+	    open_hs(0, &h))
+		goto out;
+	/* Each sweep: how many links removed in all so far. */
+	for (int i = 0; i < 2; i++) {
+		unsigned want = i ? 6 : HS_SLOW_DELETES;
+
+		if (hostside_sweep(h)) {
+			hs_fail("sweep %d failed", i);
+			goto out;
+		}
+		hostside_get_stats(h, &st);
+		if (st.links_removed != want) {
+			hs_fail("sweep %d: %llu removed in all, want %u", i,
+				(unsigned long long)st.links_removed, want);
+			goto out;
+		}
+	}
+	if (hs_sh("ip -d link show other0 | grep -q 'group %u'", TB_LINK_GROUP_DOOMED) ||
+	    !hs_sh("ip -o link show | grep -q tabs")) {
+		hs_fail("the stranger changed or orphans are left");
+		goto out;
+	}
+	r = 0;
+out:
+	hostside_free(h);
+	return r;
+}
+
+Test(hostside_changes, stranger_in_the_link_group)
+{
+	RUN(stranger_in_group_case, NULL);
 }
