@@ -61,6 +61,9 @@ check "podman run: eth0 has an IPv4 address from the pool" grep -q 'inet 10\.77\
 check "podman run: eth0 has an IPv6 address from the pool" grep -q 'inet6 fd00:77::' <<<"$out"
 check "podman run --rm: DEL released the addresses" \
 	test "$(count_keys "$DB" /calico/ipam/v2/handle/)" = 0
+out=$("${PODMAN[@]}" run --rm --network tabbynet --ip 10.77.0.200 localhost/tabby-bbox \
+	ip addr show eth0 2>&1)
+check "podman run --ip: the fixed address (CNI_ARGS IP=)" grep -q 'inet 10\.77\.0\.200/' <<<"$out"
 
 "${PODMAN[@]}" run -d --name c1 --network tabbynet localhost/tabby-bbox sleep 300 >/dev/null ||
 	die "podman run -d c1"

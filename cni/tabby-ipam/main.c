@@ -26,6 +26,7 @@ static int cmd_add(struct tb_ds *ds, const struct tb_cni_env *env, const struct 
 
 	if (tb_cni_args_parse(env->args, &args, e))
 		return -1;
+	req.ips = args.ip;
 	if (args.k8s_namespace && args.k8s_pod) {
 		req.k8s_namespace = args.k8s_namespace;
 		req.k8s_pod = args.k8s_pod;

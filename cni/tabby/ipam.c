@@ -96,8 +96,10 @@ static int run_delegate(const struct workload *w, const char *cmd, char **out,
 int ipam_add(struct tb_ds *ds, const struct workload *w, struct tb_cni_result *res,
 	     struct tb_cni_error *e)
 {
-	struct tb_ipam_cni_req req = {
-	    .conf = w->conf, .container_id = w->env->container_id, .pod = w->pod};
+	struct tb_ipam_cni_req req = {.conf = w->conf,
+				      .container_id = w->env->container_id,
+				      .pod = w->pod,
+				      .ips = w->args.ip};
 	char *out = NULL;
 	json_t *j;
 	int r;

@@ -100,7 +100,7 @@ static int set_str(char **dst, const char *v, size_t n)
 int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_error *e)
 {
 	static const char *const known[] = {"K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID",
-					    "K8S_POD_INFRA_CONTAINER_ID"};
+					    "K8S_POD_INFRA_CONTAINER_ID", "IP"};
 	char *unknown = NULL;
 	const char *p = s;
 
@@ -109,7 +109,7 @@ int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_erro
 		const char *end = strchr(p, ';'), *eq;
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char **slots[] = {&out->k8s_namespace, &out->k8s_pod, &out->k8s_pod_uid,
-				  &out->k8s_container};
+				  &out->k8s_container, &out->ip};
 		bool matched = false;
 
 		eq = memchr(p, '=', len);
@@ -124,7 +124,7 @@ int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_erro
 					      (len == 18 && !strncasecmp(eq + 1, "true", 4));
 			matched = true;
 		}
-		for (size_t i = 0; i < 4 && !matched; i++) {
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !matched; i++) {
 			if (strlen(known[i]) == (size_t)(eq - p) && !strncmp(p, known[i], eq - p)) {
 				set_str(slots[i], eq + 1, len - (size_t)(eq - p) - 1);
 				matched = true;
@@ -153,6 +153,7 @@ void tb_cni_args_free(struct tb_cni_args *a)
 	free(a->k8s_pod);
 	free(a->k8s_pod_uid);
 	free(a->k8s_container);
+	free(a->ip);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -49,6 +49,21 @@ static json_t *annotation_list(const json_t *pod, const char *name, bool *bad)
 	return l;
 }
 
+/* "a,b" -> ["a","b"] */
+static json_t *split_list(const char *s)
+{
+	json_t *l = json_array();
+
+	while (l && s && *s) {
+		const char *c = strchr(s, ',');
+		size_t n = c ? (size_t)(c - s) : strlen(s);
+
+		json_array_append_new(l, json_stringn(s, n));
+		s = c ? c + 1 : NULL;
+	}
+	return l;
+}
+
 static json_t *node_labels(struct tb_ds *ds, const char *node)
 {
 	char key[512];
@@ -131,14 +146,15 @@ static int fixed_addrs(const json_t *l, struct tb_ip *v4, struct tb_ip *v6, bool
 
 		if (!json_is_string(s) || tb_ip_parse(json_string_value(s), &ip))
 			return tb_cni_fail(e, TB_CNI_E_CONFIG,
-					   "annotation cni.projectcalico.org/ipAddrs: "
+					   "fixed addresses (CNI_ARGS IP=, or ipAddrs): "
 					   "entry %zu is not an IP address",
 					   i);
 		has = ip.family == AF_INET ? h4 : h6;
 		if (*has)
-			return tb_cni_fail(e, TB_CNI_E_CONFIG,
-					   "annotation cni.projectcalico.org/ipAddrs: one address "
-					   "per family");
+			return tb_cni_fail(
+			    e, TB_CNI_E_CONFIG,
+			    "fixed addresses (CNI_ARGS IP=, or ipAddrs): one address "
+			    "per family");
 		*has = true;
 		*(ip.family == AF_INET ? v4 : v6) = ip;
 	}
@@ -164,7 +180,9 @@ int tb_ipam_cni_assign(struct tb_ds *ds, const struct tb_ipam_cni_req *req,
 	labels = node_labels(ds, c->nodename);
 	p4 = annotation_list(req->pod, "cni.projectcalico.org/ipv4pools", &bad);
 	p6 = annotation_list(req->pod, "cni.projectcalico.org/ipv6pools", &bad);
-	addrs = annotation_list(req->pod, "cni.projectcalico.org/ipAddrs", &bad);
+	addrs = req->ips && *req->ips
+		    ? split_list(req->ips)
+		    : annotation_list(req->pod, "cni.projectcalico.org/ipAddrs", &bad);
 	if (bad) {
 		tb_cni_fail(e, TB_CNI_E_CONFIG,
 			    "a cni.projectcalico.org/ annotation of pod %s/%s"

@@ -21,6 +21,7 @@ struct tb_ipam_cni_req {
 	const char *k8s_namespace; /* NULL without Kubernetes names */
 	const char *k8s_pod;
 	const json_t *pod; /* the Pod object when known, for its annotations */
+	const char *ips;   /* CNI_ARGS IP=: fixed addresses, comma separated; wins over ipAddrs */
 };
 
 void tb_ipam_cni_handle(const char *network, const char *container_id, char *buf, size_t len);
