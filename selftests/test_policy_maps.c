@@ -342,3 +342,40 @@ Test(policy_maps, restart_adopts_what_is_in_the_maps)
 	tb_pol_compiled_free(tcp);
 	tb_pol_compiled_free(udp);
 }
+
+Test(policy_maps, most_log_steps_allowed)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_diag diag;
+	struct tb_ir *ir = tb_ir_new();
+	struct tb_policy_result res;
+	struct ring_buffer *rb = NULL;
+	struct logs lg = {.n = 0};
+	struct tb_ir_rule r;
+	struct tb_pbpf p;
+	int n_logs = TB_POL_MAX_STEPS - 2; /* + the tier's step + the profile's */
+	int err = !ir || tb_ir_add_tier(ir, "t", TB_IR_PASS) || tb_ir_add_policy(ir, "p");
+
+	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
+	tb_ir_rule_init(&r, TB_IR_LOG);
+	for (int i = 0; i < n_logs && !err; i++)
+		err = tb_ir_add_rule(ir, 0, &r);
+	tb_ir_rule_init(&r, TB_IR_ALLOW);
+	err = err || tb_ir_add_profile(ir, "k") || tb_ir_add_rule(ir, 1, &r) ||
+	      tb_pol_compile(ir, &sets, &diag, &c) || tb_pbpf_open(&p);
+	if (err)
+		cr_assert_fail("setup");
+	rb = ring_buffer__new(p.log_fd, on_log, &lg, NULL);
+	/* every Log rule matches, the tier passes, the profile allows: no step is cut short */
+	if (!rb || tb_pbpf_install(&p, c, "L", 4, 0, NULL) ||
+	    decide(&p, 4, 0, "udp 10.0.0.1:1 10.0.0.2:2", &res) || !res.allow ||
+	    ring_buffer__consume(rb) != n_logs)
+		cr_assert_fail("verdict %u reason %u", res.allow, res.reason);
+	ring_buffer__free(rb);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(c);
+	tb_ir_free(ir);
+	tb_diag_free(&diag);
+}
