@@ -42,7 +42,12 @@ Test(cni_nl, veth_addr_route_neigh)
 	static const uint8_t mac[6] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
 	char path[96];
 	struct tb_nl nl, peer;
-	struct tb_veth_spec spec = {"tabtest0", mac, "eth7", -1, 1400};
+	static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x07};
+	struct tb_veth_spec spec = {.host_name = "tabtest0",
+				    .host_mac = mac,
+				    .peer_name = "eth7",
+				    .peer_mac = peer_mac,
+				    .mtu = 1400};
 	struct tb_cidr dst, any;
 	struct tb_ip ip, gw;
 	uint8_t got[6];
@@ -61,7 +66,8 @@ Test(cni_nl, veth_addr_route_neigh)
 	cr_assert_eq(tb_nl_link_set_up(&nl, idx), 0);
 
 	cr_assert_eq(tb_nl_open_netns(&peer, path), 0);
-	cr_assert_eq(tb_nl_link_get(&peer, "eth7", &pidx, NULL), 0, "peer born in the namespace");
+	cr_assert_eq(tb_nl_link_get(&peer, "eth7", &pidx, got), 0, "peer born in the namespace");
+	cr_assert_arr_eq(got, peer_mac, 6, "the peer has the MAC asked for");
 	cr_assert_eq(tb_nl_link_set_up(&peer, pidx), 0);
 	cr_assert_eq(tb_ip_parse("10.9.9.9", &ip), 0);
 	cr_assert_eq(tb_nl_addr_add(&peer, pidx, &ip, 32), 0);

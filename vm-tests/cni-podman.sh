@@ -64,6 +64,10 @@ check "podman run --rm: DEL released the addresses" \
 out=$("${PODMAN[@]}" run --rm --network tabbynet --ip 10.77.0.200 localhost/tabby-bbox \
 	ip addr show eth0 2>&1)
 check "podman run --ip: the fixed address (CNI_ARGS IP=)" grep -q 'inet 10\.77\.0\.200/' <<<"$out"
+out=$("${PODMAN[@]}" run --rm --network tabbynet --mac-address 02:42:ac:11:00:09 \
+	localhost/tabby-bbox ip link show eth0 2>&1)
+check "podman run --mac-address: the workload's MAC (CNI_ARGS MAC=)" \
+	grep -q '02:42:ac:11:00:09' <<<"$out"
 
 "${PODMAN[@]}" run -d --name c1 --network tabbynet localhost/tabby-bbox sleep 300 >/dev/null ||
 	die "podman run -d c1"

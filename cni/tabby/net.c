@@ -126,11 +126,13 @@ static int clear_leftovers(struct tb_nl *host, const struct workload *w)
 	return r;
 }
 
-static int make_veth(struct tb_nl *host, const struct workload *w, int nsfd)
+static int make_veth(struct tb_nl *host, const struct workload *w, int nsfd,
+		     const uint8_t *peer_mac)
 {
 	struct tb_veth_spec spec = {.host_name = w->veth,
 				    .host_mac = tb_gw_mac,
 				    .peer_name = w->env->ifname,
+				    .peer_mac = peer_mac,
 				    .peer_netns_fd = nsfd,
 				    .mtu = w->conf->mtu};
 	int r = tb_nl_veth_add(host, &spec);
@@ -147,9 +149,14 @@ int net_setup(const struct workload *w, struct tb_cni_result *res, struct tb_cni
 {
 	const char *what = "creating the veth pair";
 	struct tb_nl host = {0}, ns = {0};
-	uint8_t mac[6];
+	uint8_t mac[6], want_mac[6];
 	int nsfd, hidx, cidx, r;
 
+	if (w->args.mac && *w->args.mac &&
+	    sscanf(w->args.mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &want_mac[0], &want_mac[1],
+		   &want_mac[2], &want_mac[3], &want_mac[4], &want_mac[5]) != 6)
+		return tb_cni_fail(e, TB_CNI_E_ENV, "CNI_ARGS MAC=%s is not a MAC address",
+				   w->args.mac);
 	nsfd = open(w->env->netns, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return tb_cni_fail(e, TB_CNI_E_UNKNOWN_CONTAINER, "cannot open CNI_NETNS %s: %s",
@@ -157,7 +164,7 @@ int net_setup(const struct workload *w, struct tb_cni_result *res, struct tb_cni
 	r = tb_nl_open(&host);
 	if (r)
 		goto out;
-	r = make_veth(&host, w, nsfd);
+	r = make_veth(&host, w, nsfd, w->args.mac && *w->args.mac ? want_mac : NULL);
 	if (r)
 		goto out;
 	what = "configuring the host side";

@@ -69,6 +69,7 @@ struct tb_cni_args {
 	char *k8s_pod_uid;
 	char *k8s_container; /* K8S_POD_INFRA_CONTAINER_ID */
 	char *ip;	     /* IP: fixed addresses, comma separated (podman --ip) */
+	char *mac;	     /* MAC: the workload interface's MAC (podman --mac-address) */
 	bool ignore_unknown;
 };
 

@@ -99,8 +99,9 @@ static int set_str(char **dst, const char *v, size_t n)
 
 int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_error *e)
 {
-	static const char *const known[] = {"K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID",
-					    "K8S_POD_INFRA_CONTAINER_ID", "IP"};
+	static const char *const known[] = {
+	    "K8S_POD_NAMESPACE",	  "K8S_POD_NAME", "K8S_POD_UID",
+	    "K8S_POD_INFRA_CONTAINER_ID", "IP",		  "MAC"};
 	char *unknown = NULL;
 	const char *p = s;
 
@@ -109,7 +110,7 @@ int tb_cni_args_parse(const char *s, struct tb_cni_args *out, struct tb_cni_erro
 		const char *end = strchr(p, ';'), *eq;
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char **slots[] = {&out->k8s_namespace, &out->k8s_pod, &out->k8s_pod_uid,
-				  &out->k8s_container, &out->ip};
+				  &out->k8s_container, &out->ip,      &out->mac};
 		bool matched = false;
 
 		eq = memchr(p, '=', len);
@@ -154,6 +155,7 @@ void tb_cni_args_free(struct tb_cni_args *a)
 	free(a->k8s_pod_uid);
 	free(a->k8s_container);
 	free(a->ip);
+	free(a->mac);
 	memset(a, 0, sizeof(*a));
 }
 

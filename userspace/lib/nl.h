@@ -49,7 +49,8 @@ struct tb_veth_spec {
 	const char *host_name;
 	const uint8_t *host_mac; /* 6 bytes or NULL */
 	const char *peer_name;
-	int peer_netns_fd; /* where the peer goes */
+	const uint8_t *peer_mac; /* 6 bytes or NULL for a random one */
+	int peer_netns_fd;	 /* where the peer goes */
 	int mtu;
 };
 

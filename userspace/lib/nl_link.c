@@ -11,7 +11,7 @@
 int tb_nl_veth_add(struct tb_nl *nl, const struct tb_veth_spec *spec)
 {
 	struct rtnl_link *link, *peer;
-	struct nl_addr *mac = NULL;
+	struct nl_addr *mac = NULL, *pmac = NULL;
 	int r;
 
 	tb_nl_begin(nl);
@@ -31,11 +31,20 @@ int tb_nl_veth_add(struct tb_nl *nl, const struct tb_veth_spec *spec)
 		}
 		rtnl_link_set_addr(link, mac);
 	}
+	if (spec->peer_mac) {
+		pmac = nl_addr_build(AF_LLC, spec->peer_mac, 6);
+		if (!pmac) {
+			r = -ENOMEM;
+			goto out;
+		}
+		rtnl_link_set_addr(peer, pmac);
+	}
 	rtnl_link_set_name(peer, spec->peer_name);
 	rtnl_link_set_mtu(peer, (unsigned)spec->mtu);
 	rtnl_link_set_ns_fd(peer, spec->peer_netns_fd);
 	r = tb_nl_errno(nl, rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL));
 out:
+	nl_addr_put(pmac);
 	nl_addr_put(mac);
 	rtnl_link_put(peer);
 	rtnl_link_veth_release(link);
