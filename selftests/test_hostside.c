@@ -11,6 +11,7 @@
 
 /* tabbyd's sources are not in libtabby: the reconciler is compiled into this test. */
 #include "../userspace/tabbyd/hostside.c"
+#include "../userspace/tabbyd/hostside_blocks.c"
 #include "../userspace/tabbyd/hostside_repair.c"
 #include "../userspace/tabbyd/hostside_sweep.c"
 

@@ -22,6 +22,7 @@
 
 /* tabbyd's sources are not in libtabby: the reconciler is compiled into this program. */
 #include "../../userspace/tabbyd/hostside.c"
+#include "../../userspace/tabbyd/hostside_blocks.c"
 #include "../../userspace/tabbyd/hostside_repair.c"
 #include "../../userspace/tabbyd/hostside_sweep.c"
 
