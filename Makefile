@@ -135,6 +135,10 @@ $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(TEST_HELPER_OBJS) $(LIB) $(BP
 $(BUILD)/obj/selftests/test_datastore_etcd_suite.o: selftests/test_datastore.c
 $(BUILD)/obj/selftests/test_datastore_etcd_watch.o: selftests/test_datastore_watch.c
 $(BUILD)/obj/selftests/test_datastore_etcd_concurrency.o: selftests/test_datastore_concurrency.c
+# The host-side tests and bench compile tabbyd's reconciler sources in.
+HOSTSIDE_SRCS := $(wildcard userspace/tabbyd/hostside*.c userspace/tabbyd/hostside*.h)
+$(BUILD)/obj/selftests/test_hostside.o $(BUILD)/obj/selftests/test_hostside_changes.o \
+	$(BUILD)/obj/selftests/bench/bench_hostside.o: $(HOSTSIDE_SRCS)
 
 # Benchmarks print one JSON row per line ({"name","value","unit","peer","peer_value",
 # "ratio","target"}); scripts/bench.sh gathers them into build/bench.json.
