@@ -154,28 +154,25 @@ static const struct tcase cases[] = {
 };
 /* clang-format on */
 
-static void run_case(struct tb_pbpf *p, const struct tcase *c, int idx,
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* Case idx, installed on endpoint 100 + idx: its verdict, rule and counter. */
+static void run_case(struct tb_pbpf *p, const struct tcase *c, int idx, const struct tb_ir *ir,
+		     const struct tb_pol_compiled *comp, uint32_t slot,
 		     const struct tb_pol_sets *sets)
 {
-	struct tb_pol_compiled *comp = NULL;
+	uint32_t ifindex = 100 + (uint32_t)idx, local = TB_RULE_NONE, base;
 	struct tb_policy_result res;
 	struct tb_eval_result ref;
 	struct tb_pol_ref want;
-	struct tb_diag diag;
 	struct tb_flow f;
 	uint64_t pk = 0, by = 0;
-	uint32_t slot, local = TB_RULE_NONE, base;
-	struct tb_ir *ir = tb_spec_ir(c->policy);
-	char key[16];
 	int ok;
 
-	tb_diag_init(&diag);
-	snprintf(key, sizeof(key), "case%d", idx);
-	if (!ir || tb_spec_flow(c->flow, &f) || tb_spec_ref(c->decider, &want) ||
-	    tb_pol_compile(ir, sets, &diag, &comp) ||
-	    tb_pbpf_install(p, comp, key, 3, TB_DIR_EGRESS, &slot) ||
+	if (tb_spec_flow(c->flow, &f) || tb_spec_ref(c->decider, &want) ||
+	    tb_pol_maps_attach(p->maps, ifindex, TB_DIR_EGRESS, slot) ||
 	    tb_pol_maps_rule_id(p->maps, slot, 0, &base) ||
-	    tb_pbpf_decide(p, 3, TB_DIR_EGRESS, &f, 1, &res, NULL))
+	    tb_pbpf_decide(p, ifindex, TB_DIR_EGRESS, &f, 1, &res, NULL))
 		cr_assert_fail("case %d (%s | %s): setup failed", idx, c->policy, c->flow);
 	tb_eval_flow(ir, sets, &f, &ref);
 	if (res.rule_id != TB_RULE_NONE) {
@@ -191,21 +188,42 @@ static void run_case(struct tb_pbpf *p, const struct tcase *c, int idx,
 			       "%d/%d",
 			       idx, c->policy, c->flow, res.allow, res.reason, local,
 			       (unsigned long long)pk, ref.allow, ref.reason);
-	tb_pol_compiled_free(comp);
-	tb_ir_free(ir);
-	tb_diag_free(&diag);
 }
 
 Test(policy_bpf, table)
 {
+	const struct tb_pol_compiled *comp[NCASES];
+	struct tb_pol_compiled *owned[NCASES];
+	struct tb_ir *irs[NCASES];
+	const char *keys[NCASES];
+	char names[NCASES][16];
+	uint32_t slots[NCASES];
 	struct tb_pol_sets sets;
+	struct tb_diag diag;
 	struct tb_pbpf p;
 
 	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
 	if (tb_spec_sets(&sets) || tb_pbpf_open(&p))
 		cr_assert_fail("setup");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		run_case(&p, &cases[i], (int)i, &sets);
+	for (size_t i = 0; i < NCASES; i++) {
+		irs[i] = tb_spec_ir(cases[i].policy);
+		if (!irs[i] || tb_pol_compile(irs[i], &sets, &diag, &owned[i]))
+			cr_assert_fail("case %zu (%s): does not compile", i, cases[i].policy);
+		comp[i] = owned[i];
+		snprintf(names[i], sizeof(names[i]), "case%zu", i);
+		keys[i] = names[i];
+	}
+	/* one batch: the outer-map grace periods are paid once for all cases */
+	if (tb_pol_maps_get_many(p.maps, keys, comp, NCASES, slots))
+		cr_assert_fail("installing the cases");
+	for (size_t i = 0; i < NCASES; i++)
+		run_case(&p, &cases[i], (int)i, irs[i], comp[i], slots[i], &sets);
+	for (size_t i = 0; i < NCASES; i++) {
+		tb_pol_compiled_free(owned[i]);
+		tb_ir_free(irs[i]);
+	}
 	tb_pbpf_close(&p);
+	tb_diag_free(&diag);
 	tb_pol_sets_free(&sets);
 }
