@@ -140,7 +140,6 @@ static int install_many(struct tb_pol_maps *m, const char *const *keys,
 	uint32_t done = 0;
 	int err = fds ? 0 : -ENOMEM;
 
-	tb_pol_maps_gc(m, 0);
 	while (done < n && !err) {
 		slots[done] = UINT32_MAX;
 		err =
@@ -185,6 +184,11 @@ int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *keys,
 	uint32_t *ms = calloc((size_t)n + 1, sizeof(*ms)), nm = 0, s;
 	int err = mk && mc && ms ? 0 : -ENOMEM;
 
+	/*
+	 * Collect first: a set found below must still exist when it is referenced, and a
+	 * collection between the lookup and the reference would free an unreferenced one.
+	 */
+	tb_pol_maps_gc(m, 0);
 	/* the keys not installed yet, once each */
 	for (uint32_t i = 0; i < n && !err; i++) {
 		int dup = 0;
@@ -204,8 +208,10 @@ int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *keys,
 	for (uint32_t i = 0; i < nm && !err; i++)
 		m->sets[ms[i]].refs = 0;
 	for (uint32_t i = 0; i < n && !err; i++) {
-		find_key(m, keys[i], &slots[i]);
-		m->sets[slots[i]].refs++;
+		if (!find_key(m, keys[i], &slots[i]))
+			err = -ENOENT;
+		else
+			m->sets[slots[i]].refs++;
 	}
 	free(ms);
 	free(mc);
