@@ -255,8 +255,14 @@ static int attempt(struct assign_ctx *c, struct tb_ipam_assignment *out)
 
 static void backoff(int i)
 {
-	struct timespec ts = {0, (long)(100 + rand() % 400) * 1000L * (i < 10 ? 1 : 4)};
+	/* Our own generator: reseeding the process-wide rand() would disturb other users. */
+	static __thread unsigned seed;
+	struct timespec ts;
 
+	if (!seed)
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&ts;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(100 + rand_r(&seed) % 400) * 1000L * (i < 10 ? 1 : 4);
 	nanosleep(&ts, NULL);
 }
 
@@ -299,7 +305,6 @@ int tb_ipam_assign(struct tb_ds *ds, const struct tb_ipam_request *req,
 
 	memset(out, 0, sizeof(*out));
 	snprintf(errmsg, errlen, "IPAM failed");
-	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	r = tb_ipam_pools_load(ds, &c.pools);
 	if (r)
 		goto out;
