@@ -113,12 +113,17 @@ Test(policy_compile, limit_is_explicit)
 	if (!max || !over)
 		cr_assert_fail("setup");
 	err = tb_pol_compile(max, &sets, &diag, &c);
-	if (err || c->nbits != TB_POL_MAX_BITS)
+	if (err || c->nbits != TB_POL_MAX_BITS ||
+	    tb_pol_policy_check(&max->tiers[0].policies[0], &diag))
 		cr_assert_fail("largest policy: %d", err);
 	tb_pol_compiled_free(c);
 	err = tb_pol_compile(over, &sets, &diag, &c);
 	if (err != -E2BIG || c || diag.n != 1 || !strstr(diag.msgs[0], "at most 16384"))
 		cr_assert_fail("over the limit: %d %s", err, diag.n ? diag.msgs[0] : "");
+	/* the same policy is refused on its own, as an apply would */
+	if (tb_pol_policy_check(&over->tiers[0].policies[0], &diag) != -E2BIG || diag.n != 2 ||
+	    !strstr(diag.msgs[1], "policy p alone needs 16385"))
+		cr_assert_fail("policy check: %s", diag.n > 1 ? diag.msgs[1] : "");
 	tb_diag_free(&diag);
 	tb_ir_free(max);
 	tb_ir_free(over);

@@ -47,6 +47,13 @@ int tb_pol_compile(const struct tb_ir *ir, const struct tb_pol_sets *sets, struc
 		   struct tb_pol_compiled **out);
 void tb_pol_compiled_free(struct tb_pol_compiled *c);
 
+/*
+ * Whether one policy fits the dataplane on its own (its rules in one tier, with the tier end
+ * and the final deny): the check an apply makes so that a policy that can never be enforced
+ * is refused. 0, or -E2BIG with a message naming the limit.
+ */
+int tb_pol_policy_check(const struct tb_ir_policy *p, struct tb_diag *diag);
+
 struct tb_pol_sim_result {
 	int allow;
 	int reason;

@@ -234,3 +234,31 @@ int tb_ir_rule_check(const struct tb_ir_rule *r, struct tb_diag *diag)
 	}
 	return bad ? -EINVAL : 0;
 }
+
+int tb_pol_policy_check(const struct tb_ir_policy *p, struct tb_diag *diag)
+{
+	uint64_t bits = 2;  /* its tier's end and the final deny */
+	unsigned steps = 1; /* its tier */
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		bits += (uint64_t)tb_side_alts(&p->rules[i].src) * tb_side_alts(&p->rules[i].dst);
+		steps += p->rules[i].action == TB_IR_LOG;
+	}
+	if (bits > TB_POL_MAX_BITS) {
+		tb_diag_add(
+		    diag,
+		    "policy %s alone needs %llu classifier rules; the dataplane supports at "
+		    "most %u per endpoint and direction (TB_POL_MAX_BITS)",
+		    p->name, (unsigned long long)bits, TB_POL_MAX_BITS);
+		return -E2BIG;
+	}
+	if (steps > TB_POL_MAX_STEPS) {
+		tb_diag_add(diag,
+			    "policy %s alone has %u Log rules; the dataplane supports at most %u "
+			    "Log rules, tiers and profiles per endpoint and direction "
+			    "(TB_POL_MAX_STEPS)",
+			    p->name, steps - 1, TB_POL_MAX_STEPS);
+		return -E2BIG;
+	}
+	return 0;
+}
