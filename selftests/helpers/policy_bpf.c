@@ -89,22 +89,5 @@ int tb_pbpf_install(struct tb_pbpf *p, const struct tb_pol_compiled *c, const ch
 
 int tb_pbpf_counter(struct tb_pbpf *p, uint32_t rule_id, uint64_t *packets, uint64_t *bytes)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct tb_pol_counter *v;
-	int err = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	*packets = *bytes = 0;
-	if (bpf_map_lookup_elem(p->fds.cnt, &rule_id, v))
-		err = -errno;
-	for (int i = 0; i < ncpu && !err; i++) {
-		*packets += v[i].packets;
-		*bytes += v[i].bytes;
-	}
-	free(v);
-	return err;
+	return tb_pol_maps_counter(p->maps, rule_id, packets, bytes);
 }

@@ -77,6 +77,9 @@ int tb_pol_maps_rule_id(const struct tb_pol_maps *m, uint32_t slot, uint32_t loc
 			uint32_t *global);
 int tb_pol_maps_rule_owner(const struct tb_pol_maps *m, uint32_t global, uint32_t *slot,
 			   uint32_t *local);
+/* A rule's packet and byte counters, summed over CPUs (for metrics and `policy trace`). */
+int tb_pol_maps_counter(const struct tb_pol_maps *m, uint32_t global, uint64_t *packets,
+			uint64_t *bytes);
 /* Number of live (installed, not yet collected) sets. */
 unsigned tb_pol_maps_n_sets(const struct tb_pol_maps *m);
 
