@@ -34,6 +34,7 @@ cluster_down() {
 	for p in "${C_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
 	ip netns del "$NODE" 2>/dev/null
 	umount "$C_BPF" 2>/dev/null
+	[ -n "${KEEP_LOGS:-}" ] && cp "$C_DIR/tabbyd.log" "$KEEP_LOGS" 2>/dev/null
 	rm -rf "/run/tabby-$C_ID" "$C_DIR"
 }
 
@@ -52,7 +53,7 @@ Y
 	ip netns exec "$NODE" env NODENAME=node1 TABBY_BPF_PIN_PATH="$C_BPF" \
 		TABBY_RUN_DIR="$C_DIR/run" TABBY_LOG_LEVEL=${TABBY_LOG_LEVEL:-info} IP=none \
 		TABBY_HEALTH_PORT=9099 TABBY_METRICS_PORT=9091 \
-		"$BUILD/bin/tabbyd" >"$C_DIR/tabbyd.log" 2>&1 &
+		${TABBYD_WRAPPER:-} "$BUILD/bin/tabbyd" >"$C_DIR/tabbyd.log" 2>&1 &
 	C_PIDS+=($!)
 	TABBYD_PID=$!
 	wait_ready
