@@ -69,6 +69,7 @@ struct agent {
 	struct tb_http health, metrics_http;
 	struct agent_metrics m;
 	char pin_root[256];
+	void *rule_labels;		/* rule_metrics.c: names of each installed set's rules */
 	int64_t programmed_rev;	/* every change up to it is in the dataplane */
 	bool in_sync;
 	bool dataplane_ok;

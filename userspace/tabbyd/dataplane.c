@@ -18,6 +18,7 @@
 #include "tabby/conntrack.h"
 #include "policy_compile.h"
 #include "policy_maps.h"
+#include "rule_metrics.h"
 
 static double now_s(void)
 {
@@ -75,6 +76,7 @@ void agent_dataplane_close(struct agent *a)
 	while (tb_hmap_next(&a->eps, &i, &k, &v))
 		free_ep(v);
 	tb_hmap_free(&a->eps);
+	agent_rule_labels_free(a);
 	tb_pol_maps_free(a->pol);
 	tb_dp_destroy(a->dp);
 }
@@ -162,6 +164,8 @@ static int install(struct agent *a, struct agent_ep *e, int dir, const char *key
 		} else if (!r) {
 			e->too_large[dir] = false;
 			r = tb_pol_maps_get(a->pol, key, c, &slot);
+			if (!r)
+				agent_rule_labels_record(a, slot, dir, ir, c);
 			if (!r)
 				r = tb_pol_maps_attach(a->pol, e->ifindex, dir, slot);
 		}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "rule_metrics.h"
 #include "tabby/counters.h"
 #include "tabby/drop_reasons.h"
 #include "bpf_loader.h"
@@ -92,8 +93,10 @@ static int metrics(void *ctx, const char *path, FILE *f)
 			"Datastore revision whose changes are all programmed.", a->programmed_rev);
 	tb_metric_gauge(f, "tabby_conntrack_entries", "Conntrack entries in use.", a->m.ct_live);
 	hostside_write_metrics(a->hostside, f);
-	if (a->dp)
+	if (a->dp) {
 		drops(a, f);
+		agent_rule_metrics_print(a, f);
+	}
 	return 200;
 }
 
