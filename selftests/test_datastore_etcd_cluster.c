@@ -332,3 +332,120 @@ Test(etcd_cluster, compaction_while_watcher_behind)
 	tb_ds_close(others);
 	tb_ds_close(ds);
 }
+
+/*
+ * The tools themselves against the cluster as it loses a member: tabbyctl applies network
+ * sets, the tabby-ipam plugin assigns addresses as a runtime would call it.
+ */
+#define TOOL_OPS 12
+
+static const char *build_dir(void)
+{
+	const char *b = getenv("BUILD");
+
+	return b && *b ? b : "build";
+}
+
+static int run_tabbyctl(int i)
+{
+	char path[160], cmd[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/gns%d.yaml", fx.dir, i);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n"
+		"  name: gns%d\nspec:\n  nets: [\"10.%d.0.0/16\"]\n", i, i);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS='%s' %s/bin/tabbyctl "
+		 "apply -f '%s' >/dev/null", fx.endpoints, build_dir(), path);
+	return system(cmd) ? -EIO : 0;
+}
+
+static int run_ipam_add(int w, int i)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "echo '{\"cniVersion\":\"1.0.0\",\"name\":\"k8s-pod-network\",\"type\":\"tabby\","
+		 "\"nodename\":\"node%d\",\"datastore_type\":\"etcdv3\",\"etcd_endpoints\":\"%s\","
+		 "\"ipam\":{\"type\":\"tabby-ipam\"}}' | CNI_COMMAND=ADD CNI_CONTAINERID=c%d-%d "
+		 "CNI_NETNS=/var/run/netns/none CNI_IFNAME=eth0 CNI_PATH=%s/cni %s/cni/tabby-ipam "
+		 "| grep -o '\"address\": *\"[^\"]*\"' >> '%s/ips'",
+		 w, fx.endpoints, w, i, build_dir(), build_dir(), fx.dir);
+	return system(cmd) ? -EIO : 0;
+}
+
+static int tool_user(int w, void *arg)
+{
+	int err = 0;
+
+	for (int i = 0; !err && i < TOOL_OPS; i++) {
+		err = w == 0 ? run_tabbyctl(i) : run_ipam_add(w, i);
+		if (err)
+			fprintf(stderr, "tool user %d, op %d failed\n", w, i);
+	}
+	return err;
+}
+
+/* Addresses the plugin reported, one per line: 0 when there are want of them, all distinct. */
+static int check_reported_ips(int want)
+{
+	char path[160], lines[64][96];
+	int n = 0, dups = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ips", fx.dir);
+	f = fopen(path, "r");
+	while (f && n < 64 && fgets(lines[n], sizeof(lines[n]), f)) {
+		for (int i = 0; i < n; i++)
+			dups += !strcmp(lines[i], lines[n]);
+		n++;
+	}
+	if (f)
+		fclose(f);
+	return n == want && !dups ? 0 : -EEXIST;
+}
+
+Test(etcd_cluster, tabbyctl_and_cni_under_member_loss)
+{
+	struct tb_ds_event ev = { 0 };
+	struct tb_ds_watch *w = NULL;
+	struct tb_kv_list l = { 0 };
+	struct tb_ds *ds = NULL;
+	int gns[TOOL_OPS] = { 0 }, problems = 0, r, k;
+	int64_t start, last = 0;
+	pid_t pids[3];
+
+	cr_assert_eq(open_eps(fx.endpoints, &ds), 0);
+	cr_assert_eq(tb_ds_put(ds, "/calico/resources/v3/projectcalico.org/ippools/default",
+			       "{\"kind\":\"IPPool\",\"metadata\":{\"name\":\"default\"},"
+			       "\"spec\":{\"cidr\":\"10.66.0.0/24\",\"blockSize\":29}}",
+			       TB_REV_ANY, &start), 0);
+	cr_assert_eq(tb_ds_watch_open(ds, "/calico/", start, &w), 0);
+	cr_assert_eq(ds_fx_start_children(3, tool_user, NULL, pids), 0);
+	usleep(300 * 1000);
+	cr_assert_eq(etcd_fx_kill(&fx, 0), 0, "m0 killed");
+	cr_expect_eq(ds_fx_wait_children(3, pids), 0, "every apply and ADD succeeded");
+	while ((r = tb_ds_watch_next(w, &ev, 1000)) == 1) {
+		if (ev.kv.mod_revision < last)
+			problems++;
+		last = ev.kv.mod_revision;
+		if (sscanf(ev.kv.key, "/calico/resources/v3/projectcalico.org/globalnetworksets/"
+			   "gns%d", &k) == 1 && k >= 0 && k < TOOL_OPS)
+			gns[k]++;
+		tb_ds_event_free(&ev);
+	}
+	cr_expect_eq(problems, 0, "events in revision order");
+	for (int i = 0; i < TOOL_OPS; i++)
+		if (gns[i] != 1)
+			cr_expect_fail("the watcher saw gns%d %d times", i, gns[i]);
+	cr_expect_eq(tb_ds_list(ds, "/calico/resources/v3/projectcalico.org/globalnetworksets/",
+				&l), 0);
+	cr_expect_eq(l.n, TOOL_OPS, "every applied set is stored");
+	cr_expect_eq(check_reported_ips(2 * TOOL_OPS), 0, "%d distinct addresses", 2 * TOOL_OPS);
+	tb_kv_list_free(&l);
+	tb_ds_watch_close(w);
+	tb_ds_close(ds);
+}
