@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "datastore.h"
 
@@ -60,6 +61,11 @@ struct ctl_cmd {
 	const struct ctl_opt *const *opts;	/* NULL-terminated */
 	int (*run)(struct ctl_args *a);
 	const char *detail;	/* longer help, may be NULL */
+	/*
+	 * A command group ("ipam", "datastore migrate"): run and opts are NULL and the first
+	 * positional names one of these subcommands (an array ended by a NULL name).
+	 */
+	const struct ctl_cmd *subs;
 };
 
 /* Exit codes. */
@@ -69,6 +75,12 @@ struct ctl_cmd {
 
 int ctl_parse(const struct ctl_cmd *cmd, int argc, char **argv, struct ctl_args *a);
 void ctl_print_cmd_help(const struct ctl_cmd *cmd);
+/*
+ * Runs argv[0] from cmds (ended by a NULL name), descending into groups; path is what the
+ * user typed before it ("tabbyctl", "tabbyctl ipam"). Returns the exit code.
+ */
+int ctl_dispatch(const struct ctl_cmd *cmds, const char *path, int argc, char **argv);
+void ctl_print_group_help(const struct ctl_cmd *cmds, FILE *f);
 
 /* Options shared across commands. */
 extern const struct ctl_opt opt_filename, opt_output, opt_namespace, opt_all_namespaces,
@@ -92,5 +104,9 @@ int cmd_delete(struct ctl_args *a);
 int cmd_get(struct ctl_args *a);
 int cmd_label(struct ctl_args *a);
 int cmd_version(struct ctl_args *a);
+
+/* Subcommand tables of the command groups. */
+extern const struct ctl_cmd ctl_ipam_cmds[];
+extern const struct ctl_cmd ctl_datastore_cmds[];
 
 #endif

@@ -41,8 +41,13 @@ static const struct ctl_cmd commands[] = {
 	  cmd_validate },
 	{ "version", "", "Show the client version and the datastore it would use.", version_opts,
 	  cmd_version },
+	{ "ipam", "<show|check|release> [options]", "Show, check and repair IP address management.",
+	  NULL, NULL, NULL, ctl_ipam_cmds },
+	{ "datastore", "migrate <export|import> [options]",
+	  "Move the cluster's data from one datastore to another.", NULL, NULL, NULL,
+	  ctl_datastore_cmds },
+	{ NULL },
 };
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
@@ -50,8 +55,7 @@ static void usage(FILE *f)
 		   "tabby's operator CLI: manage projectcalico.org/v3 resources and Kubernetes\n"
 		   "NetworkPolicy, Namespace, Pod and ServiceAccount objects in tabby's datastore.\n\n"
 		   "Commands:\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	ctl_print_group_help(commands, f);
 	fprintf(f, "\nDatastore: DATASTORE_TYPE (local, etcdv3), TABBY_DATASTORE_PATH, ETCD_ENDPOINTS,\n"
 		   "ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE, ETCD_USERNAME, ETCD_PASSWORD.\n"
 		   "See 'tabbyctl <command> --help'.\n");
@@ -59,10 +63,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct ctl_args a = { 0 };
 	enum tb_log_level lvl;
 	const char *env = getenv("TABBY_LOG_LEVEL");
-	int r;
 
 	tb_log_set_ident("tabbyctl");
 	if (env && !tb_log_level_parse(env, &lvl))
@@ -72,21 +74,5 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? CTL_USAGE : CTL_OK;
 	}
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(argv[1], commands[i].name))
-			continue;
-		if (ctl_parse(&commands[i], argc - 1, argv + 1, &a))
-			return CTL_USAGE;
-		if (a.help) {
-			ctl_print_cmd_help(&commands[i]);
-			return CTL_OK;
-		}
-		r = commands[i].run(&a);
-		tb_ds_config_free(&a.ds);
-		free(a.pos);
-		return r;
-	}
-	fprintf(stderr, "tabbyctl: unknown command '%s'\n\n", argv[1]);
-	usage(stderr);
-	return CTL_USAGE;
+	return ctl_dispatch(commands, NULL, argc - 1, argv + 1);
 }
