@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "bpf_loader.h"
 #include "metrics.h"
 #include "policy_compile.h"
 #include "policy_maps.h"
