@@ -16,6 +16,8 @@ packages=(
 	etcd-server etcd-client openssl
 	# CNI tests: real traffic (ping), real runtimes (podman, containerd), the reference plugins
 	iputils-ping podman containernetworking-plugins runc busybox-static catatonit uidmap iptables containerd
+	# tabbyd benchmarks: nft as the peer of a policy change
+	nftables
 )
 
 missing=()
