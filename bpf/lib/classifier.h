@@ -95,17 +95,16 @@ static __always_inline __u64 tb_cls_bits(void *bits, __u32 idx)
 	return v ? *v : 0;
 }
 
-/* Field f's bitmap word w: the wildcard word, XOR the class's diff word if it has one. */
+/* Field f's bitmap word w: the class's own word where it differs, else the wildcard word. */
 static __always_inline __u64 tb_cls_word(const struct tb_pol_scratch *sc, void *bits, __u32 f,
 					 __u32 w)
 {
 	__u32 k = (w >> 6) & (TB_POL_SUM_WORDS - 1), b = w & 63;
 	__u64 ds = sc->dsum[f][k];
-	__u64 v = tb_cls_bits(bits, sc->nbits + f * sc->nwords + w);
 
 	if (ds & (1ull << b))
-		v ^= tb_cls_bits(bits, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
-	return v;
+		return tb_cls_bits(bits, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
+	return tb_cls_bits(bits, sc->nbits + f * sc->nwords + w);
 }
 
 /* First candidate word at or after word `from_w`, or -1. */

@@ -7,8 +7,8 @@
  * direction. Each rule (after expansion), each tier end and the final catch-all get one bit in
  * priority order. Every field of the flow is looked up (in the set's LPM trie, or by exact hash
  * per prefix length, see TB_POL_MAX_LENS); the value found is the class of rules matching that
- * value: the class's summary (one bit per 64-bit word that holds a match) and the words where it
- * differs from the field's wildcard bitmap ("diff" words, stored packed and found by rank).
+ * value: the class's summary (one bit per 64-bit word that holds a match) and its words where
+ * they differ from the field's wildcard bitmap ("diff" words, stored packed, found by rank).
  * ANDing summaries first and then only the candidate words keeps the cost flat in the rule
  * count. The set's array of 64-bit words holds the rules' actions (struct tb_pol_rule, word b
  * for bit b), then each field's wildcard bitmap (nwords words per field, from word nbits), then
@@ -65,7 +65,7 @@ struct tb_pol_key {
 /* LPM value: the class of rules matching the looked-up value. */
 struct tb_pol_class {
 	__u64 sum[TB_POL_SUM_WORDS];  /* word w holds a matching rule */
-	__u64 dsum[TB_POL_SUM_WORDS]; /* word w differs from the field's wildcard word */
+	__u64 dsum[TB_POL_SUM_WORDS]; /* word w differs from the wildcard word: stored here */
 	__u32 base[TB_POL_SUM_WORDS]; /* index in bits of the first diff word of each sum word */
 };
 

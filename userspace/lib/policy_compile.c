@@ -213,7 +213,7 @@ static int push_word(struct tb_pol_compiled *c, size_t *cap, uint64_t w)
 	return 0;
 }
 
-/* Turns one class bitmap into its record: summary, diff summary, packed diff words. */
+/* Turns one class bitmap into its record: summary, diff summary, the differing words. */
 static int pack_class(struct tb_pol_compiled *c, size_t *cap, const uint64_t *bm,
 		      const uint64_t *wild, struct tb_pol_class *rec)
 {
@@ -228,7 +228,7 @@ static int pack_class(struct tb_pol_compiled *c, size_t *cap, const uint64_t *bm
 		if (!d)
 			continue;
 		rec->dsum[w / 64] |= 1ull << (w % 64);
-		if (push_word(c, cap, d))
+		if (push_word(c, cap, bm[w])) /* the class's own word: one read per word */
 			return -ENOMEM;
 	}
 	return 0;

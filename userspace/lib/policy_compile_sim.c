@@ -75,13 +75,12 @@ static const struct tb_pol_class *lookup(const struct tb_pol_compiled *c,
 static uint64_t word_of(const struct tb_pol_compiled *c, int f, const struct tb_pol_class *cl,
 			uint32_t w)
 {
-	uint64_t v = c->bits[c->nbits + f * c->nwords + w];
 	uint64_t ds = cl->dsum[w / 64];
 
 	if (ds & (1ull << (w % 64)))
-		v ^=
-		    c->bits[cl->base[w / 64] + __builtin_popcountll(ds & ((1ull << (w % 64)) - 1))];
-	return v;
+		return c
+		    ->bits[cl->base[w / 64] + __builtin_popcountll(ds & ((1ull << (w % 64)) - 1))];
+	return c->bits[c->nbits + f * c->nwords + w];
 }
 
 /* First set bit of sum at word index >= from_w, or -1. */
