@@ -51,7 +51,7 @@ TestSuite(etcd_cluster, .init = setup, .fini = teardown, .timeout = 60);
 
 static int open_eps(const char *eps, struct tb_ds **out)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3, .etcd_endpoints = (char *)eps };
+	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3, .etcd_endpoints = (char *)eps};
 
 	return tb_ds_open(&cfg, out);
 }
@@ -64,7 +64,7 @@ static int cas_increment(struct tb_ds *ds, int w, int j)
 	int err;
 
 	for (;;) {
-		struct tb_kv kv = { 0 };
+		struct tb_kv kv = {0};
 		int64_t rev = TB_REV_ABSENT;
 		long n = 0;
 
@@ -86,7 +86,7 @@ static int cas_increment(struct tb_ds *ds, int w, int j)
 static int allocate(struct tb_ds *ds, int w, int j)
 {
 	char handle[64], node[16], msg[256];
-	struct tb_ipam_request req = { .handle = handle, .node = node, .family = AF_INET };
+	struct tb_ipam_request req = {.handle = handle, .node = node, .family = AF_INET};
 	struct tb_ipam_assignment a;
 	int err;
 
@@ -143,7 +143,8 @@ static void see(struct seen *s, const struct tb_ds_event *ev)
 	} else if (!strcmp(ev->kv.key, COUNTER) && ev->kv.value) {
 		sscanf(ev->kv.value, "{\"n\":%ld", &n);
 		if (n != s->counter_last + 1)
-			s->problems++, fprintf(stderr, "counter %ld after %ld\n", n, s->counter_last);
+			s->problems++,
+			    fprintf(stderr, "counter %ld after %ld\n", n, s->counter_last);
 		s->counter_last = n;
 	}
 }
@@ -178,9 +179,9 @@ static int check_ipam(struct tb_ds *ds)
 Test(etcd_cluster, member_killed_under_load)
 {
 	struct seen *s = calloc(1, sizeof(*s));
-	struct tb_ds_event ev = { 0 };
+	struct tb_ds_event ev = {0};
 	struct tb_ds_watch *w = NULL;
-	struct tb_kv_list l = { 0 };
+	struct tb_kv_list l = {0};
 	struct tb_ds *ds = NULL;
 	pid_t pids[WRITERS];
 	int64_t start;
@@ -191,7 +192,8 @@ Test(etcd_cluster, member_killed_under_load)
 	cr_assert_eq(tb_ds_put(ds, "/calico/resources/v3/projectcalico.org/ippools/default",
 			       "{\"kind\":\"IPPool\",\"metadata\":{\"name\":\"default\"},"
 			       "\"spec\":{\"cidr\":\"10.65.0.0/24\",\"blockSize\":29}}",
-			       TB_REV_ANY, &start), 0);
+			       TB_REV_ANY, &start),
+		     0);
 	cr_assert_eq(tb_ds_watch_open(ds, "/", start, &w), 0);
 	cr_assert_eq(ds_fx_start_children(WRITERS, writer, NULL, pids), 0);
 	usleep(300 * 1000);
@@ -213,7 +215,8 @@ Test(etcd_cluster, member_killed_under_load)
 	for (int i = 0; i < WRITERS; i++)
 		for (int j = 0; j < CREATES; j++)
 			if (s->creates[i][j] != 1)
-				cr_expect_fail("watcher saw ns%d/set%d %d times", i, j, s->creates[i][j]);
+				cr_expect_fail("watcher saw ns%d/set%d %d times", i, j,
+					       s->creates[i][j]);
 	cr_expect_eq(tb_ds_list(ds, RES_PREFIX, &l), 0);
 	cr_expect_eq(l.n, WRITERS * CREATES, "every resource is stored");
 	cr_expect_eq(check_ipam(ds), 0, "one address per handle, none twice");
@@ -243,7 +246,7 @@ static int model_apply(struct tb_kv_list *m, const struct tb_ds_event *ev)
 		if (!items)
 			return -ENOMEM;
 		m->items = items;
-		m->items[m->n++] = (struct tb_kv){ 0 };
+		m->items[m->n++] = (struct tb_kv){0};
 	}
 	tb_kv_free(&m->items[i]);
 	m->items[i].key = strdup(ev->kv.key);
@@ -285,9 +288,9 @@ static int churn(struct tb_ds *ds, int round, int64_t *last)
 
 Test(etcd_cluster, compaction_while_watcher_behind)
 {
-	struct tb_kv_list model = { 0 }, truth = { 0 };
+	struct tb_kv_list model = {0}, truth = {0};
 	struct tb_ds *ds = NULL, *others = NULL;
-	struct tb_ds_event ev = { 0 };
+	struct tb_ds_event ev = {0};
 	struct tb_ds_watch *w = NULL;
 	char eps[160];
 	int64_t start, last;
@@ -355,11 +358,15 @@ static int run_tabbyctl(int i)
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n"
-		"  name: gns%d\nspec:\n  nets: [\"10.%d.0.0/16\"]\n", i, i);
+	fprintf(f,
+		"apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n"
+		"  name: gns%d\nspec:\n  nets: [\"10.%d.0.0/16\"]\n",
+		i, i);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS='%s' %s/bin/tabbyctl "
-		 "apply -f '%s' >/dev/null", fx.endpoints, build_dir(), path);
+	snprintf(cmd, sizeof(cmd),
+		 "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS='%s' %s/bin/tabbyctl "
+		 "apply -f '%s' >/dev/null",
+		 fx.endpoints, build_dir(), path);
 	return system(cmd) ? -EIO : 0;
 }
 
@@ -410,11 +417,11 @@ static int check_reported_ips(int want)
 
 Test(etcd_cluster, tabbyctl_and_cni_under_member_loss)
 {
-	struct tb_ds_event ev = { 0 };
+	struct tb_ds_event ev = {0};
 	struct tb_ds_watch *w = NULL;
-	struct tb_kv_list l = { 0 };
+	struct tb_kv_list l = {0};
 	struct tb_ds *ds = NULL;
-	int gns[TOOL_OPS] = { 0 }, problems = 0, r, k;
+	int gns[TOOL_OPS] = {0}, problems = 0, r, k;
 	int64_t start, last = 0;
 	pid_t pids[3];
 
@@ -422,7 +429,8 @@ Test(etcd_cluster, tabbyctl_and_cni_under_member_loss)
 	cr_assert_eq(tb_ds_put(ds, "/calico/resources/v3/projectcalico.org/ippools/default",
 			       "{\"kind\":\"IPPool\",\"metadata\":{\"name\":\"default\"},"
 			       "\"spec\":{\"cidr\":\"10.66.0.0/24\",\"blockSize\":29}}",
-			       TB_REV_ANY, &start), 0);
+			       TB_REV_ANY, &start),
+		     0);
 	cr_assert_eq(tb_ds_watch_open(ds, "/calico/", start, &w), 0);
 	cr_assert_eq(ds_fx_start_children(3, tool_user, NULL, pids), 0);
 	usleep(300 * 1000);
@@ -432,8 +440,11 @@ Test(etcd_cluster, tabbyctl_and_cni_under_member_loss)
 		if (ev.kv.mod_revision < last)
 			problems++;
 		last = ev.kv.mod_revision;
-		if (sscanf(ev.kv.key, "/calico/resources/v3/projectcalico.org/globalnetworksets/"
-			   "gns%d", &k) == 1 && k >= 0 && k < TOOL_OPS)
+		if (sscanf(ev.kv.key,
+			   "/calico/resources/v3/projectcalico.org/globalnetworksets/"
+			   "gns%d",
+			   &k) == 1 &&
+		    k >= 0 && k < TOOL_OPS)
 			gns[k]++;
 		tb_ds_event_free(&ev);
 	}
@@ -441,8 +452,8 @@ Test(etcd_cluster, tabbyctl_and_cni_under_member_loss)
 	for (int i = 0; i < TOOL_OPS; i++)
 		if (gns[i] != 1)
 			cr_expect_fail("the watcher saw gns%d %d times", i, gns[i]);
-	cr_expect_eq(tb_ds_list(ds, "/calico/resources/v3/projectcalico.org/globalnetworksets/",
-				&l), 0);
+	cr_expect_eq(
+	    tb_ds_list(ds, "/calico/resources/v3/projectcalico.org/globalnetworksets/", &l), 0);
 	cr_expect_eq(l.n, TOOL_OPS, "every applied set is stored");
 	cr_expect_eq(check_reported_ips(2 * TOOL_OPS), 0, "%d distinct addresses", 2 * TOOL_OPS);
 	tb_kv_list_free(&l);

@@ -20,7 +20,7 @@ static char logpath[160];
 
 static void setup(void)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3 };
+	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3};
 
 	cr_assert_eq(etcd_fx_start(&fx, 1, 0), 0, "etcd member");
 	snprintf(logpath, sizeof(logpath), "%s/client.log", fx.dir);
@@ -52,7 +52,7 @@ static int put_many(const char *prefix, int n, int64_t *last)
 
 		for (int j = 0; j < k; j++) {
 			snprintf(keys[j], sizeof(keys[j]), "%s%05d", prefix, i + j);
-			ops[j] = (struct tb_txn_op){ TB_TXN_PUT, keys[j], "{}", TB_REV_ANY };
+			ops[j] = (struct tb_txn_op){TB_TXN_PUT, keys[j], "{}", TB_REV_ANY};
 		}
 		err = tb_ds_txn(ds, ops, k, last);
 	}
@@ -65,12 +65,8 @@ struct page_case {
 };
 
 static const struct page_case page_cases[] = {
-	{ "/calico/p/", MANY },
-	{ "/calico/p/00", 1000 },
-	{ "/calico/p/01", 234 },
-	{ "/calico/p/012", 34 },
-	{ "", MANY + 1 },
-	{ "/calico/q", 0 },
+    {"/calico/p/", MANY},  {"/calico/p/00", 1000}, {"/calico/p/01", 234},
+    {"/calico/p/012", 34}, {"", MANY + 1},	   {"/calico/q", 0},
 };
 
 Test(etcd_kv, lists_across_pages)
@@ -81,7 +77,7 @@ Test(etcd_kv, lists_across_pages)
 	cr_assert_eq(tb_ds_put(ds, "/zzz", "{}", TB_REV_ANY, &last), 0);
 	for (size_t i = 0; i < sizeof(page_cases) / sizeof(page_cases[0]); i++) {
 		const struct page_case *c = &page_cases[i];
-		struct tb_kv_list l = { 0 };
+		struct tb_kv_list l = {0};
 		int err = tb_ds_list(ds, c->prefix, &l);
 		size_t sorted = 1;
 
@@ -89,8 +85,9 @@ Test(etcd_kv, lists_across_pages)
 			sorted += strcmp(l.items[j - 1].key, l.items[j].key) < 0;
 		if (err || l.n != c->want || l.revision != last || (l.n && sorted != l.n))
 			cr_expect_fail("'%s': err %d, %zu keys (%zu in order) at %lld, want %zu at "
-				       "%lld", c->prefix, err, l.n, sorted, (long long)l.revision,
-				       c->want, (long long)last);
+				       "%lld",
+				       c->prefix, err, l.n, sorted, (long long)l.revision, c->want,
+				       (long long)last);
 		tb_kv_list_free(&l);
 	}
 }
@@ -104,7 +101,7 @@ Test(etcd_kv, txn_above_the_cluster_limit)
 
 	for (int i = 0; i < 1100; i++) {
 		snprintf(keys[i], sizeof(keys[i]), "/calico/t/%d", i);
-		ops[i] = (struct tb_txn_op){ TB_TXN_PUT, keys[i], "{}", TB_REV_ANY };
+		ops[i] = (struct tb_txn_op){TB_TXN_PUT, keys[i], "{}", TB_REV_ANY};
 	}
 	cr_assert_eq(tb_ds_revision(ds, &before), 0);
 	cr_expect_eq(tb_ds_txn(ds, ops, 1100, NULL), -EINVAL);
@@ -115,7 +112,7 @@ Test(etcd_kv, txn_above_the_cluster_limit)
 
 Test(etcd_kv, watch_resumes_after_member_restart)
 {
-	struct tb_ds_event ev = { 0 };
+	struct tb_ds_event ev = {0};
 	struct tb_ds_watch *w = NULL;
 	int64_t start, r1, r2;
 

@@ -20,7 +20,7 @@ static struct tb_ds *src, *dst, *etcd;
 
 static void setup(void)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3 };
+	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3};
 
 	cr_assert_eq(ds_fx_init(&src_fx), 0);
 	cr_assert_eq(ds_fx_init(&dst_fx), 0);
@@ -50,20 +50,19 @@ struct seed {
 };
 
 static const struct seed seeds[] = {
-	{ "/calico/resources/v3/projectcalico.org/ippools/default",
-	  "{\"kind\":\"IPPool\",\"spec\":{\"cidr\":\"10.65.0.0/16\",\"blockSize\":26}}", true },
-	{ "/calico/resources/v3/projectcalico.org/networkpolicies/prod/allow-web",
-	  "{\"kind\":\"NetworkPolicy\",\"spec\":{\"selector\":\"app == 'web'\"}}", true },
-	{ "/calico/ipam/v2/assignment/ipv4/block/10.65.0.0-26",
-	  "{\"cidr\":\"10.65.0.0/26\",\"allocations\":[0,null]}", true },
-	{ "/calico/ipam/v2/host/node1/ipv4/block/10.65.0.0-26", "{\"state\":\"confirmed\"}", true },
-	{ "/calico/ipam/v2/handle/k8s-pod-network.abc", "{\"block\":{\"10.65.0.0/26\":1}}", true },
-	{ "/calico/ipam/v2/config", "{\"strictAffinity\":false}", true },
-	{ "/tabby/kubernetes/namespaces/prod", "{\"metadata\":{\"labels\":{\"env\":\"p\"}}}",
-	  true },
-	{ "/tabby/kubernetes/pods/prod/web-0", "{\"spec\":{\"serviceAccountName\":\"web\"}}", true },
-	{ "/unrelated/key", "{}", false },
-	{ "/calicox", "{}", false },
+    {"/calico/resources/v3/projectcalico.org/ippools/default",
+     "{\"kind\":\"IPPool\",\"spec\":{\"cidr\":\"10.65.0.0/16\",\"blockSize\":26}}", true},
+    {"/calico/resources/v3/projectcalico.org/networkpolicies/prod/allow-web",
+     "{\"kind\":\"NetworkPolicy\",\"spec\":{\"selector\":\"app == 'web'\"}}", true},
+    {"/calico/ipam/v2/assignment/ipv4/block/10.65.0.0-26",
+     "{\"cidr\":\"10.65.0.0/26\",\"allocations\":[0,null]}", true},
+    {"/calico/ipam/v2/host/node1/ipv4/block/10.65.0.0-26", "{\"state\":\"confirmed\"}", true},
+    {"/calico/ipam/v2/handle/k8s-pod-network.abc", "{\"block\":{\"10.65.0.0/26\":1}}", true},
+    {"/calico/ipam/v2/config", "{\"strictAffinity\":false}", true},
+    {"/tabby/kubernetes/namespaces/prod", "{\"metadata\":{\"labels\":{\"env\":\"p\"}}}", true},
+    {"/tabby/kubernetes/pods/prod/web-0", "{\"spec\":{\"serviceAccountName\":\"web\"}}", true},
+    {"/unrelated/key", "{}", false},
+    {"/calicox", "{}", false},
 };
 
 #define N_SEEDS (sizeof(seeds) / sizeof(seeds[0]))
@@ -102,10 +101,10 @@ static int import_text(struct tb_ds *ds, const char *text)
 static const char *check_moved(struct tb_ds *ds)
 {
 	for (size_t i = 0; i < N_SEEDS; i++) {
-		struct tb_kv kv = { 0 };
+		struct tb_kv kv = {0};
 		int err = tb_ds_get(ds, seeds[i].key, &kv);
-		bool ok = seeds[i].moves ? !err && !strcmp(kv.value, seeds[i].value) :
-					   err == -ENOENT;
+		bool ok =
+		    seeds[i].moves ? !err && !strcmp(kv.value, seeds[i].value) : err == -ENOENT;
 
 		tb_kv_free(&kv);
 		if (!ok)
@@ -153,13 +152,12 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "not JSON", "{\"key\":\"/calico/a\",\"value\":\"{}\"}\nnonsense\n", -EINVAL },
-	{ "value not JSON", "{\"key\":\"/calico/a\",\"value\":\"{\"}\n", -EINVAL },
-	{ "key outside", "{\"key\":\"/etc/passwd\",\"value\":\"{}\"}\n", -EINVAL },
-	{ "extra field", "{\"key\":\"/tabby/a\",\"value\":\"{}\",\"rev\":3}\n", -EINVAL },
-	{ "key twice",
-	  "{\"key\":\"/tabby/a\",\"value\":\"1\"}\n{\"key\":\"/tabby/a\",\"value\":\"2\"}\n",
-	  -EINVAL },
+    {"not JSON", "{\"key\":\"/calico/a\",\"value\":\"{}\"}\nnonsense\n", -EINVAL},
+    {"value not JSON", "{\"key\":\"/calico/a\",\"value\":\"{\"}\n", -EINVAL},
+    {"key outside", "{\"key\":\"/etc/passwd\",\"value\":\"{}\"}\n", -EINVAL},
+    {"extra field", "{\"key\":\"/tabby/a\",\"value\":\"{}\",\"rev\":3}\n", -EINVAL},
+    {"key twice",
+     "{\"key\":\"/tabby/a\",\"value\":\"1\"}\n{\"key\":\"/tabby/a\",\"value\":\"2\"}\n", -EINVAL},
 };
 
 Test(etcd_migrate, refused_imports_write_nothing)
@@ -171,7 +169,8 @@ Test(etcd_migrate, refused_imports_write_nothing)
 		int err = import_text(etcd, bad_cases[i].text);
 
 		if (err != bad_cases[i].want)
-			cr_expect_fail("%s: %d, want %d", bad_cases[i].name, err, bad_cases[i].want);
+			cr_expect_fail("%s: %d, want %d", bad_cases[i].name, err,
+				       bad_cases[i].want);
 	}
 	cr_assert_eq(tb_ds_revision(etcd, &after), 0);
 	cr_expect_eq(after, before, "nothing was written");

@@ -61,7 +61,7 @@ static bool logged(const char *a, const char *b)
 static int open_and_use(struct tb_ds_config *cfg)
 {
 	struct tb_ds *ds = NULL;
-	struct tb_kv kv = { 0 };
+	struct tb_kv kv = {0};
 	int err = tb_ds_open(cfg, &ds);
 
 	err = err ?: tb_ds_put(ds, "/calico/probe", "{\"ok\":1}", TB_REV_ANY, NULL);
@@ -83,12 +83,12 @@ struct tls_case {
 };
 
 static const struct tls_case tls_cases[] = {
-	{ "right CA and client certificate", PICK_RIGHT, PICK_RIGHT, false, 0 },
-	{ "no CA: the server is not trusted", PICK_NONE, PICK_RIGHT, false, -EPROTO },
-	{ "another CA", PICK_OTHER, PICK_RIGHT, false, -EPROTO },
-	{ "no client certificate", PICK_RIGHT, PICK_NONE, false, -EPROTO },
-	{ "client certificate of another CA", PICK_RIGHT, PICK_OTHER, false, -EPROTO },
-	{ "plain HTTP to a TLS member", PICK_NONE, PICK_NONE, true, -EPROTO },
+    {"right CA and client certificate", PICK_RIGHT, PICK_RIGHT, false, 0},
+    {"no CA: the server is not trusted", PICK_NONE, PICK_RIGHT, false, -EPROTO},
+    {"another CA", PICK_OTHER, PICK_RIGHT, false, -EPROTO},
+    {"no client certificate", PICK_RIGHT, PICK_NONE, false, -EPROTO},
+    {"client certificate of another CA", PICK_RIGHT, PICK_OTHER, false, -EPROTO},
+    {"plain HTTP to a TLS member", PICK_NONE, PICK_NONE, true, -EPROTO},
 };
 
 Test(etcd_tls, only_the_right_certificates_get_in, .init = start_tls, .fini = teardown)
@@ -98,30 +98,35 @@ Test(etcd_tls, only_the_right_certificates_get_in, .init = start_tls, .fini = te
 	snprintf(http_ep, sizeof(http_ep), "http://127.0.0.1:%d", fx.m[0].client_port);
 	for (size_t i = 0; i < sizeof(tls_cases) / sizeof(tls_cases[0]); i++) {
 		const struct tls_case *c = &tls_cases[i];
-		struct tb_ds_config cfg = { .type = TB_DS_ETCDV3 };
+		struct tb_ds_config cfg = {.type = TB_DS_ETCDV3};
 		int err;
 
 		cfg.etcd_endpoints = c->plain_http ? http_ep : fx.endpoints;
-		cfg.etcd_ca_cert_file = c->ca == PICK_RIGHT ? fx.ca :
-					c->ca == PICK_OTHER ? fx.other_ca : NULL;
-		cfg.etcd_cert_file = c->client == PICK_RIGHT ? fx.cert :
-				     c->client == PICK_OTHER ? fx.other_cert : NULL;
-		cfg.etcd_key_file = c->client == PICK_RIGHT ? fx.key :
-				    c->client == PICK_OTHER ? fx.other_key : NULL;
+		cfg.etcd_ca_cert_file = c->ca == PICK_RIGHT   ? fx.ca
+					: c->ca == PICK_OTHER ? fx.other_ca
+							      : NULL;
+		cfg.etcd_cert_file = c->client == PICK_RIGHT   ? fx.cert
+				     : c->client == PICK_OTHER ? fx.other_cert
+							       : NULL;
+		cfg.etcd_key_file = c->client == PICK_RIGHT   ? fx.key
+				    : c->client == PICK_OTHER ? fx.other_key
+							      : NULL;
 		/* Nothing from the test runner's environment may fill the gaps. */
 		cfg.etcd_username = NULL;
 		err = open_and_use(&cfg);
 		if (err != c->want)
-			cr_expect_fail("%s: %d (%s), want %d", c->name, err, strerror(-err), c->want);
+			cr_expect_fail("%s: %d (%s), want %d", c->name, err, strerror(-err),
+				       c->want);
 	}
 	cr_expect(logged(fx.endpoints, "TLS"), "a refusal names the member and TLS");
 }
 
-Test(etcd_tls, a_certificate_without_its_key_is_a_config_error, .init = start_tls,
-     .fini = teardown)
+Test(etcd_tls, a_certificate_without_its_key_is_a_config_error, .init = start_tls, .fini = teardown)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3, .etcd_endpoints = fx.endpoints,
-				    .etcd_ca_cert_file = fx.ca, .etcd_cert_file = fx.cert };
+	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3,
+				   .etcd_endpoints = fx.endpoints,
+				   .etcd_ca_cert_file = fx.ca,
+				   .etcd_cert_file = fx.cert};
 	struct tb_ds *ds = NULL;
 
 	cr_expect_eq(tb_ds_open(&cfg, &ds), -EINVAL);
@@ -135,23 +140,25 @@ struct auth_case {
 };
 
 static const struct auth_case auth_cases[] = {
-	{ "right password", "tabby", "s3cret", 0 },
-	{ "wrong password", "tabby", "guess", -EACCES },
-	{ "unknown user", "mallory", "s3cret", -EACCES },
-	{ "no user", NULL, NULL, -EACCES },
+    {"right password", "tabby", "s3cret", 0},
+    {"wrong password", "tabby", "guess", -EACCES},
+    {"unknown user", "mallory", "s3cret", -EACCES},
+    {"no user", NULL, NULL, -EACCES},
 };
 
 Test(etcd_auth, user_and_password, .init = start_auth, .fini = teardown)
 {
 	for (size_t i = 0; i < sizeof(auth_cases) / sizeof(auth_cases[0]); i++) {
 		const struct auth_case *c = &auth_cases[i];
-		struct tb_ds_config cfg = { .type = TB_DS_ETCDV3, .etcd_endpoints = fx.endpoints,
-					    .etcd_username = (char *)c->user,
-					    .etcd_password = (char *)c->password };
+		struct tb_ds_config cfg = {.type = TB_DS_ETCDV3,
+					   .etcd_endpoints = fx.endpoints,
+					   .etcd_username = (char *)c->user,
+					   .etcd_password = (char *)c->password};
 		int err = open_and_use(&cfg);
 
 		if (err != c->want)
-			cr_expect_fail("%s: %d (%s), want %d", c->name, err, strerror(-err), c->want);
+			cr_expect_fail("%s: %d (%s), want %d", c->name, err, strerror(-err),
+				       c->want);
 	}
 	cr_expect(logged(fx.endpoints, "authentication refused for user tabby"),
 		  "the refusal names the member and the user");
@@ -159,9 +166,11 @@ Test(etcd_auth, user_and_password, .init = start_auth, .fini = teardown)
 
 Test(etcd_auth, expired_token_is_renewed, .init = start_auth, .fini = teardown)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3, .etcd_endpoints = fx.endpoints,
-				    .etcd_username = "tabby", .etcd_password = "s3cret" };
-	struct tb_ds_event ev = { 0 };
+	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3,
+				   .etcd_endpoints = fx.endpoints,
+				   .etcd_username = "tabby",
+				   .etcd_password = "s3cret"};
+	struct tb_ds_event ev = {0};
 	struct tb_ds_watch *w = NULL;
 	struct tb_ds *ds = NULL;
 	int64_t rev = 0;
@@ -183,10 +192,10 @@ Test(etcd_auth, expired_token_is_renewed, .init = start_auth, .fini = teardown)
 Test(etcd_reach, unreachable_and_failover, .init = start_auth, .fini = teardown)
 {
 	/* Port 1 on loopback: nothing listens there. */
-	struct tb_ds_config dead = { .type = TB_DS_ETCDV3,
-				     .etcd_endpoints = "http://127.0.0.1:1,http://127.0.0.1:2" };
-	struct tb_ds_config mixed = { .type = TB_DS_ETCDV3, .etcd_username = "tabby",
-				      .etcd_password = "s3cret" };
+	struct tb_ds_config dead = {.type = TB_DS_ETCDV3,
+				    .etcd_endpoints = "http://127.0.0.1:1,http://127.0.0.1:2"};
+	struct tb_ds_config mixed = {
+	    .type = TB_DS_ETCDV3, .etcd_username = "tabby", .etcd_password = "s3cret"};
 	char eps[320];
 	struct tb_ds *ds = NULL;
 

@@ -35,11 +35,11 @@
 #define WATCH_PUTS 200
 
 static const char resource_json[] =
-	"{\"kind\":\"WorkloadEndpoint\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":"
-	"{\"name\":\"node1-k8s-pod--1-eth0\",\"namespace\":\"default\",\"labels\":{\"app\":"
-	"\"web\",\"projectcalico.org/namespace\":\"default\"}},\"spec\":{\"node\":\"node1\","
-	"\"pod\":\"pod-1\",\"endpoint\":\"eth0\",\"interfaceName\":\"tab0123456789a\","
-	"\"ipNetworks\":[\"10.65.0.1/32\"],\"profiles\":[\"kns.default\"]}}";
+    "{\"kind\":\"WorkloadEndpoint\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":"
+    "{\"name\":\"node1-k8s-pod--1-eth0\",\"namespace\":\"default\",\"labels\":{\"app\":"
+    "\"web\",\"projectcalico.org/namespace\":\"default\"}},\"spec\":{\"node\":\"node1\","
+    "\"pod\":\"pod-1\",\"endpoint\":\"eth0\",\"interfaceName\":\"tab0123456789a\","
+    "\"ipNetworks\":[\"10.65.0.1/32\"],\"profiles\":[\"kns.default\"]}}";
 
 static int64_t now_ns(void)
 {
@@ -83,8 +83,10 @@ static int tabby_apply(struct tb_ds *ds, int round, int64_t *ns)
 	int err = 0;
 
 	for (int i = 0; !err && i < APPLY_PUTS; i++) {
-		snprintf(key, sizeof(key), "/calico/resources/v3/projectcalico.org/"
-			 "workloadendpoints/tabby/wep-%d-%d", round, i);
+		snprintf(key, sizeof(key),
+			 "/calico/resources/v3/projectcalico.org/"
+			 "workloadendpoints/tabby/wep-%d-%d",
+			 round, i);
 		err = tb_ds_put(ds, key, resource_json, TB_REV_ANY, NULL);
 	}
 	*ns += now_ns() - t0;
@@ -98,9 +100,11 @@ static int etcdctl_apply(const struct etcd_fx *fx, double *wps)
 	int64_t t0 = now_ns();
 	int err;
 
-	snprintf(script, sizeof(script), "i=0; while [ $i -lt %d ]; do ETCDCTL_API=3 etcdctl"
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt %d ]; do ETCDCTL_API=3 etcdctl"
 		 " --endpoints=%s put /calico/bench/ctl/wep-$i '%s' >/dev/null || exit 1;"
-		 " i=$((i+1)); done", ETCDCTL_PUTS, fx->endpoints, resource_json);
+		 " i=$((i+1)); done",
+		 ETCDCTL_PUTS, fx->endpoints, resource_json);
 	err = system(script) ? -EIO : 0;
 	*wps = ETCDCTL_PUTS / ((now_ns() - t0) / 1e9);
 	return err;
@@ -126,10 +130,13 @@ static int curl_apply(const struct etcd_fx *fx, int round, int64_t *ns)
 		return -errno;
 	b64(resource_json, vb);
 	for (int i = 0; i < APPLY_PUTS; i++) {
-		snprintf(key, sizeof(key), "/calico/resources/v3/projectcalico.org/"
-			 "workloadendpoints/curl/wep-%d-%d", round, i);
+		snprintf(key, sizeof(key),
+			 "/calico/resources/v3/projectcalico.org/"
+			 "workloadendpoints/curl/wep-%d-%d",
+			 round, i);
 		b64(key, kb);
-		fprintf(f, "%surl = \"%s/v3/kv/put\"\noutput = \"/dev/null\"\n"
+		fprintf(f,
+			"%surl = \"%s/v3/kv/put\"\noutput = \"/dev/null\"\n"
 			"data = \"{\\\"key\\\":\\\"%s\\\",\\\"value\\\":\\\"%s\\\"}\"\n",
 			i ? "next\n" : "", fx->m[0].client_url, kb, vb);
 	}
@@ -191,7 +198,7 @@ static void ctl_watch_stop(struct ctl_watch *c)
 /* Reads etcdctl's output until a line starting with want: 0, or -ETIMEDOUT after ms. */
 static int ctl_wait(struct ctl_watch *c, const char *want, int ms)
 {
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 	char *nl;
 	ssize_t r;
 
@@ -231,7 +238,7 @@ static int ctl_ready(struct ctl_watch *c, struct tb_ds *ds, const char *prefix)
 
 static int next_event(struct tb_ds_watch *w)
 {
-	struct tb_ds_event ev = { 0 };
+	struct tb_ds_event ev = {0};
 	int r = tb_ds_watch_next(w, &ev, 5000);
 
 	tb_ds_event_free(&ev);
@@ -241,12 +248,11 @@ static int next_event(struct tb_ds_watch *w)
 #define WATCH_ROUNDS 4
 
 /* Put-to-event latencies: tabby's watcher and etcdctl's, in alternating rounds. */
-static int watch_latency(const struct etcd_fx *fx, struct tb_ds *ds, int64_t *mine,
-			 int64_t *theirs)
+static int watch_latency(const struct etcd_fx *fx, struct tb_ds *ds, int64_t *mine, int64_t *theirs)
 {
 	const char *prefix = "/calico/bench/w/";
 	int per = WATCH_PUTS / WATCH_ROUNDS, n = 0, m = 0, err;
-	struct ctl_watch ctl = { .pid = -1, .fd = -1 };
+	struct ctl_watch ctl = {.pid = -1, .fd = -1};
 	struct tb_ds_watch *w = NULL;
 	int64_t rev, t0;
 	char key[64];
@@ -282,7 +288,7 @@ static int watch_latency(const struct etcd_fx *fx, struct tb_ds *ds, int64_t *mi
 static int bench_cluster(int members)
 {
 	int64_t mine[WATCH_PUTS], theirs[WATCH_PUTS];
-	struct tb_ds_config cfg = { .type = TB_DS_ETCDV3 };
+	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3};
 	int64_t tabby_ns = 0, curl_ns = 0;
 	double tabby_wps, ctl_wps = 0, curl_wps;
 	struct tb_ds *ds = NULL;

@@ -22,22 +22,22 @@
 /* Every certificate a TLS test needs: a CA, a server certificate for 127.0.0.1, a client,
  * and a second CA with a client of its own that the members must refuse. */
 static const char cert_script[] =
-	"set -e\n"
-	"pair() { # name cn ca ext\n"
-	"  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $1.key"
-	" -out $1.csr -subj /CN=$2\n"
-	"  openssl x509 -req -in $1.csr -CA $3.crt -CAkey $3.key -CAcreateserial -days 2"
-	" -out $1.crt -extfile $4\n"
-	"}\n"
-	"for ca in ca other-ca; do openssl req -x509 -newkey ec -pkeyopt"
-	" ec_paramgen_curve:prime256v1 -nodes -keyout $ca.key -out $ca.crt -days 2"
-	" -subj /CN=tabby-test-$ca; done\n"
-	"printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n'"
-	" > server.ext\n"
-	"printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n"
-	"pair server 127.0.0.1 ca server.ext\n"
-	"pair client tabby-client ca client.ext\n"
-	"pair other-client tabby-client other-ca client.ext\n";
+    "set -e\n"
+    "pair() { # name cn ca ext\n"
+    "  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $1.key"
+    " -out $1.csr -subj /CN=$2\n"
+    "  openssl x509 -req -in $1.csr -CA $3.crt -CAkey $3.key -CAcreateserial -days 2"
+    " -out $1.crt -extfile $4\n"
+    "}\n"
+    "for ca in ca other-ca; do openssl req -x509 -newkey ec -pkeyopt"
+    " ec_paramgen_curve:prime256v1 -nodes -keyout $ca.key -out $ca.crt -days 2"
+    " -subj /CN=tabby-test-$ca; done\n"
+    "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n'"
+    " > server.ext\n"
+    "printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n"
+    "pair server 127.0.0.1 ca server.ext\n"
+    "pair client tabby-client ca client.ext\n"
+    "pair other-client tabby-client other-ca client.ext\n";
 
 static int run_sh(const char *dir, const char *script, const char *logname)
 {
@@ -65,7 +65,7 @@ static int gen_certs(struct etcd_fx *fx)
 /* n distinct free loopback ports: all bound at once, so none is handed out twice. */
 static int free_ports(int *ports, int n)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fds[2 * ETCD_FX_MAX], err = 0, i;
 	socklen_t len = sizeof(a);
 
@@ -207,7 +207,8 @@ static int wait_healthy(struct etcd_fx *fx)
 			if (fx->m[i].pid <= 0)
 				continue;
 			if (waitpid(fx->m[i].pid, &status, WNOHANG) == fx->m[i].pid) {
-				fprintf(stderr, "etcd_fx: member m%d exited (status %d)\n", i, status);
+				fprintf(stderr, "etcd_fx: member m%d exited (status %d)\n", i,
+					status);
 				fx->m[i].pid = 0;
 				return -ECHILD;
 			}

@@ -34,7 +34,7 @@ struct etcd_fx {
 	int n;
 	unsigned flags;
 	struct etcd_fx_member m[ETCD_FX_MAX];
-	char endpoints[256];	/* every member's client URL, comma separated */
+	char endpoints[256]; /* every member's client URL, comma separated */
 	/* TLS material (ETCD_FX_TLS): paths under dir. */
 	char ca[128], cert[128], key[128];
 	char other_cert[128], other_key[128], other_ca[128];
@@ -58,7 +58,7 @@ const char *etcd_fx_url(const struct etcd_fx *fx, int i);
  * fmt, a shell word list; stdin from in (may be NULL). 0 when it exits 0, else -EIO.
  */
 int etcd_fx_ctl(const struct etcd_fx *fx, const char *in, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Adds root (password rootpw) and user (password), user with read-write on every key, and
  * enables auth. */
 int etcd_fx_enable_auth(struct etcd_fx *fx, const char *user, const char *password);

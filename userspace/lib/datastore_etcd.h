@@ -40,13 +40,13 @@
 struct tb_etcd_conn {
 	char **endpoints;
 	size_t n_endpoints;
-	size_t cur;		/* the member requests go to first */
+	size_t cur; /* the member requests go to first */
 	char *ca_file;
 	char *cert_file;
 	char *key_file;
 	char *username;
 	char *password;
-	char *token;		/* etcd auth token, when username is set */
+	char *token; /* etcd auth token, when username is set */
 	CURL *curl;
 	struct curl_slist *headers;
 	/* The last request may have been applied although no answer came back. */

@@ -130,8 +130,8 @@ int tb_etcd_set_prefix(json_t *obj, const char *prefix)
 	 * smallest key there is. */
 	err = *prefix ? tb_etcd_set_b64(obj, "key", prefix) : set_str(obj, "key", "AA==");
 	if (!err)
-		err = end ? tb_etcd_set_b64(obj, "range_end", end) :
-			    set_str(obj, "range_end", "AA==");
+		err = end ? tb_etcd_set_b64(obj, "range_end", end)
+			  : set_str(obj, "range_end", "AA==");
 	free(end);
 	return err;
 }

@@ -107,8 +107,8 @@ int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *re
 		break;
 	}
 	tb_warn("etcd %s: %s%s", ep, why,
-		err == -EPROTO ? " (TLS: check ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE)" :
-				 "");
+		err == -EPROTO ? " (TLS: check ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE)"
+			       : "");
 	return err;
 }
 
@@ -172,17 +172,17 @@ static int etcd_refusal(struct tb_etcd_conn *c, const char *ep, long http, const
 	return err;
 }
 
-static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path,
-			const char *body, json_t **resp, struct attempt *a)
+static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path, const char *body,
+			json_t **resp, struct attempt *a)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct buf b = { 0 };
+	struct buf b = {0};
 	curl_off_t pre = 0;
 	long http = 0;
 	CURLcode rc;
 	int err;
 
-	*a = (struct attempt){ 0 };
+	*a = (struct attempt){0};
 	curl_easy_reset(c->curl);
 	err = tb_etcd_easy_setup(c, c->curl, ep, path);
 	if (err)
@@ -216,7 +216,7 @@ out:
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -262,8 +262,9 @@ static int call_body(struct tb_etcd_conn *c, const char *path, const char *body,
 		c->ambiguous |= a.maybe_sent;
 		if (!a.retry)
 			return err;
-		unreachable = (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -EPROTO) ?
-				      unreachable + 1 : 0;
+		unreachable = (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -EPROTO)
+				  ? unreachable + 1
+				  : 0;
 		if (unreachable >= c->n_endpoints || now_ms() > deadline) {
 			tb_err("etcd: no member of %zu answered %s (last %s: %s)", c->n_endpoints,
 			       path, ep, strerror(-err));

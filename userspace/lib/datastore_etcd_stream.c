@@ -99,8 +99,8 @@ static void on_canceled(struct tb_etcd_watch *w, const json_t *res)
 
 	if (compact > 0) {
 		tb_warn("etcd watch %s: history after revision %lld was compacted (kept from %lld);"
-			" list and watch again", w->prefix, (long long)w->last_rev,
-			(long long)compact);
+			" list and watch again",
+			w->prefix, (long long)w->last_rev, (long long)compact);
 		end_watch(w, -ESTALE);
 		return;
 	}
@@ -112,10 +112,10 @@ static void on_canceled(struct tb_etcd_watch *w, const json_t *res)
 static void on_error(struct tb_etcd_watch *w, const json_t *j)
 {
 	const json_t *e = json_object_get(j, "error");
-	const char *msg = json_is_string(e) ? json_string_value(e) :
-					       json_string_value(json_object_get(e, "message"));
-	int code = (int)json_integer_value(json_object_get(json_is_object(e) ? e : j,
-							   json_is_object(e) ? "grpc_code" : "code"));
+	const char *msg = json_is_string(e) ? json_string_value(e)
+					    : json_string_value(json_object_get(e, "message"));
+	int code = (int)json_integer_value(
+	    json_object_get(json_is_object(e) ? e : j, json_is_object(e) ? "grpc_code" : "code"));
 
 	msg = msg ? msg : "unknown error";
 	if (code == 16) {
@@ -283,9 +283,9 @@ void *tb_etcd_watch_thread(void *arg)
 			break;
 		}
 		idx = (idx + 1) % w->conn.n_endpoints;
-		tb_warn("etcd watch %s: stream on %s ended (%s); resuming after revision %lld on %s",
-			w->prefix, ep, strerror(-err), (long long)w->last_rev,
-			w->conn.endpoints[idx]);
+		tb_warn(
+		    "etcd watch %s: stream on %s ended (%s); resuming after revision %lld on %s",
+		    w->prefix, ep, strerror(-err), (long long)w->last_rev, w->conn.endpoints[idx]);
 		/* An interruptible sleep: close wakes it. */
 		curl_multi_poll(w->multi, NULL, 0, fails ? backoff : 0, NULL);
 		if (fails)

@@ -42,7 +42,8 @@ static json_t *compare_for(const struct tb_txn_op *op)
 		return NULL;
 	err = json_object_set_new(c, "target", json_string(absent ? "CREATE" : "MOD")) ||
 	      json_object_set_new(c, "result", json_string("EQUAL"));
-	err = err ?: tb_etcd_set_int(c, absent ? "create_revision" : "mod_revision",
+	err = err
+		  ?: tb_etcd_set_int(c, absent ? "create_revision" : "mod_revision",
 				     absent ? 0 : op->expect_rev);
 	if (err) {
 		json_decref(c);
@@ -59,9 +60,9 @@ static json_t *request_for(const struct tb_txn_op *op)
 		json_decref(r);
 		return NULL;
 	}
-	return r ? json_pack("{s:o}", op->type == TB_TXN_PUT ? "request_put" :
-							      "request_delete_range", r) :
-		   NULL;
+	return r ? json_pack("{s:o}",
+			     op->type == TB_TXN_PUT ? "request_put" : "request_delete_range", r)
+		 : NULL;
 }
 
 /* {"compare": [...], "success": [...], "failure": [range of fail_key]} */
@@ -74,7 +75,8 @@ static json_t *build_txn(const struct tb_txn_op *ops, size_t n, const char *fail
 	if (!t)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (ops[i].expect_rev != TB_REV_ANY && json_array_append_new(cmp, compare_for(&ops[i])))
+		if (ops[i].expect_rev != TB_REV_ANY &&
+		    json_array_append_new(cmp, compare_for(&ops[i])))
 			goto nomem;
 		if (json_array_append_new(succ, request_for(&ops[i])))
 			goto nomem;
@@ -115,15 +117,15 @@ static int check_dups(const struct tb_txn_op *ops, size_t n)
 
 /* Whether ops are all in place: PUT keys hold their values, DELETE keys are absent. 1, 0 or
  * -errno; *rev gets a PUT key's mod revision (the txn's), else the store revision. */
-static int txn_in_place(struct tb_etcd_conn *c, const struct tb_txn_op *ops, size_t n,
-			int64_t *rev)
+static int txn_in_place(struct tb_etcd_conn *c, const struct tb_txn_op *ops, size_t n, int64_t *rev)
 {
 	json_t *t = json_pack("{s:[]}", "success"), *resp = NULL, *rs;
 	int err = t ? 0 : -ENOMEM, done = 1;
 
 	for (size_t i = 0; !err && i < n; i++)
-		if (json_array_append_new(json_object_get(t, "success"),
-					  json_pack("{s:o*}", "request_range", key_obj(ops[i].key))))
+		if (json_array_append_new(
+			json_object_get(t, "success"),
+			json_pack("{s:o*}", "request_range", key_obj(ops[i].key))))
 			err = -ENOMEM;
 	err = err ?: tb_etcd_call(c, "/v3/kv/txn", t, &resp);
 	json_decref(t);
@@ -133,7 +135,7 @@ static int txn_in_place(struct tb_etcd_conn *c, const struct tb_txn_op *ops, siz
 	rs = json_object_get(resp, "responses");
 	for (size_t i = 0; i < n && done; i++) {
 		json_t *kvs = json_object_get(
-			json_object_get(json_array_get(rs, i), "response_range"), "kvs");
+		    json_object_get(json_array_get(rs, i), "response_range"), "kvs");
 		struct tb_kv kv;
 
 		if (ops[i].type == TB_TXN_DELETE) {
@@ -197,8 +199,7 @@ int tb_etcd_txn(struct tb_ds *ds, const struct tb_txn_op *ops, size_t n, int64_t
 	return 0;
 }
 
-static int put_plain(struct tb_etcd_conn *c, const char *key, const char *value,
-		     int64_t *new_rev)
+static int put_plain(struct tb_etcd_conn *c, const char *key, const char *value, int64_t *new_rev)
 {
 	json_t *req = key_obj(key), *resp = NULL;
 	int err = req ? tb_etcd_set_b64(req, "value", value) : -ENOMEM;
@@ -214,7 +215,7 @@ static int put_plain(struct tb_etcd_conn *c, const char *key, const char *value,
 int tb_etcd_put(struct tb_ds *ds, const char *key, const char *value, int64_t expect_rev,
 		int64_t *new_rev)
 {
-	struct tb_txn_op op = { TB_TXN_PUT, key, value, expect_rev };
+	struct tb_txn_op op = {TB_TXN_PUT, key, value, expect_rev};
 
 	if (expect_rev == TB_REV_ANY)
 		return put_plain(conn_of(ds), key, value, new_rev);
@@ -227,7 +228,7 @@ int tb_etcd_put(struct tb_ds *ds, const char *key, const char *value, int64_t ex
  */
 int tb_etcd_delete(struct tb_ds *ds, const char *key, int64_t expect_rev, int64_t *new_rev)
 {
-	struct tb_txn_op op = { TB_TXN_DELETE, key, NULL, expect_rev };
+	struct tb_txn_op op = {TB_TXN_DELETE, key, NULL, expect_rev};
 	struct tb_etcd_conn *c = conn_of(ds);
 	json_t *t = build_txn(&op, 1, key), *resp = NULL, *r0;
 	bool ok;
@@ -241,12 +242,13 @@ int tb_etcd_delete(struct tb_ds *ds, const char *key, int64_t expect_rev, int64_
 		return err;
 	r0 = json_array_get(json_object_get(resp, "responses"), 0);
 	if (ok)
-		err = tb_etcd_int(json_object_get(r0, "response_delete_range"), "deleted") ?
-			      0 : -ENOENT;
+		err = tb_etcd_int(json_object_get(r0, "response_delete_range"), "deleted")
+			  ? 0
+			  : -ENOENT;
 	else
-		err = json_array_size(json_object_get(json_object_get(r0, "response_range"),
-						      "kvs")) ?
-			      -ECANCELED : -ENOENT;
+		err = json_array_size(json_object_get(json_object_get(r0, "response_range"), "kvs"))
+			  ? -ECANCELED
+			  : -ENOENT;
 	/* Gone after a lost answer: the first copy deleted it. */
 	if (err == -ENOENT && c->ambiguous)
 		err = 0;

@@ -126,7 +126,7 @@ static int take(struct tb_etcd_watch *w, struct tb_ds_event *ev)
 int tb_etcd_watch_next(struct tb_ds_watch *base, struct tb_ds_event *ev, int timeout_ms)
 {
 	struct tb_etcd_watch *w = watch_of(base);
-	struct pollfd p = { .fd = w->pipe[0], .events = POLLIN };
+	struct pollfd p = {.fd = w->pipe[0], .events = POLLIN};
 	struct timespec t0;
 	int r, left = timeout_ms;
 

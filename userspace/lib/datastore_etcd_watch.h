@@ -21,22 +21,22 @@ struct tb_etcd_watch {
 	/* Owned by the thread once it runs. */
 	struct tb_etcd_conn conn;
 	char *prefix;
-	int64_t last_rev;	/* events at or below were delivered (or are before the start) */
+	int64_t last_rev; /* events at or below were delivered (or are before the start) */
 	struct tb_etcd_line line;
-	bool stream_done;	/* the current stream must end (error, cancel, reconnect) */
-	int stream_err;		/* why it ended */
-	bool created;		/* the current stream was created */
-	bool reauth;		/* authenticate before the next stream */
-	bool dead;		/* ended for good (tb_etcd_watch_fail) */
+	bool stream_done; /* the current stream must end (error, cancel, reconnect) */
+	int stream_err;	  /* why it ended */
+	bool created;	  /* the current stream was created */
+	bool reauth;	  /* authenticate before the next stream */
+	bool dead;	  /* ended for good (tb_etcd_watch_fail) */
 	CURLM *multi;
 	pthread_t thread;
-	bool stop;		/* atomic: close asked the thread to end */
+	bool stop; /* atomic: close asked the thread to end */
 	/* Under lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct tb_ds_event *q;
 	size_t q_head, q_n, q_cap;
-	int err;		/* sticky, once the queue is empty */
+	int err; /* sticky, once the queue is empty */
 	bool opened;
 	int open_err;
 	int pipe[2];

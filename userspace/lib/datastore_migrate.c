@@ -14,7 +14,7 @@
 
 #define IMPORT_BATCH 100
 
-static const char *const migrated[] = { "/calico/", "/tabby/" };
+static const char *const migrated[] = {"/calico/", "/tabby/"};
 
 #define N_MIGRATED (sizeof(migrated) / sizeof(migrated[0]))
 
@@ -36,7 +36,7 @@ int tb_ds_export(struct tb_ds *ds, FILE *out)
 	if (!ds || !out)
 		return -EINVAL;
 	for (size_t p = 0; !err && p < N_MIGRATED; p++) {
-		struct tb_kv_list l = { 0 };
+		struct tb_kv_list l = {0};
 
 		err = tb_ds_list(ds, migrated[p], &l);
 		for (size_t i = 0; !err && i < l.n; i++)
@@ -158,7 +158,7 @@ static int target_empty(struct tb_ds *ds)
 	int err = 0;
 
 	for (size_t p = 0; !err && p < N_MIGRATED; p++) {
-		struct tb_kv_list l = { 0 };
+		struct tb_kv_list l = {0};
 
 		err = tb_ds_list(ds, migrated[p], &l);
 		if (!err && l.n) {
@@ -174,7 +174,7 @@ static int target_empty(struct tb_ds *ds)
 int tb_ds_import(struct tb_ds *ds, FILE *in)
 {
 	struct tb_txn_op ops[IMPORT_BATCH];
-	struct import im = { 0 };
+	struct import im = {0};
 	int err;
 
 	if (!ds || !in)
@@ -186,8 +186,8 @@ int tb_ds_import(struct tb_ds *ds, FILE *in)
 		size_t n = im.n - i < IMPORT_BATCH ? im.n - i : IMPORT_BATCH;
 
 		for (size_t k = 0; k < n; k++)
-			ops[k] = (struct tb_txn_op){ TB_TXN_PUT, im.keys[i + k], im.values[i + k],
-						     TB_REV_ABSENT };
+			ops[k] = (struct tb_txn_op){TB_TXN_PUT, im.keys[i + k], im.values[i + k],
+						    TB_REV_ABSENT};
 		err = tb_ds_txn(ds, ops, n, NULL);
 		if (err == -ECANCELED) {
 			tb_err("import: another writer created keys in the target meanwhile");
