@@ -8,6 +8,7 @@ CC      ?= gcc
 CLANG   ?= clang-14
 BPFTOOL ?= bpftool
 PREFIX  ?= /usr/local
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 CNIDIR  ?= /opt/cni/bin
 
 PKGS    := jansson yaml-0.1 sqlite3 libbpf libnl-3.0 libnl-route-3.0 libcurl libcrypto
@@ -167,18 +168,18 @@ unit: all $(TESTS)
 fuzz: $(FUZZERS)
 
 check: deps
-	$(MAKE) all $(TESTS) $(FUZZERS)
+	$(MAKE) -j$(NPROC) all $(TESTS) $(FUZZERS)
 	BUILD=$(BUILD) scripts/run-tests.sh
 
 vmtest: all
 	BUILD=$(BUILD) scripts/run-tests.sh --only vm
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(NPROC) all
 	BUILD=$(BUILD) scripts/demo.sh
 
 bench: deps
-	$(MAKE) all $(TESTS) $(BENCHES)
+	$(MAKE) -j$(NPROC) all $(TESTS) $(BENCHES)
 	BUILD=$(BUILD) BENCH="$(BENCH)" scripts/bench.sh
 
 install: all
