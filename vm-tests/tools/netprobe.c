@@ -1,14 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * netprobe: real traffic for the reachability tests, many probes at once.
+ * netprobe: real traffic for the reachability tests.
  *
  *   netprobe serve PORT...         TCP and UDP echo on each port (IPv4 and IPv6), until killed
  *   netprobe matrix TIMEOUT_MS     probes read from stdin, one per line:
  *                                    <netns> <address> <port> tcp|udp|icmp
  *                                  prints each line back with " ok" or " fail", same order
+ *   netprobe stream NETNS ADDR PORT INTERVAL_MS
+ *                                  one TCP connection to an echo server, a numbered message
+ *                                  every INTERVAL_MS until SIGTERM; prints "connected", and at
+ *                                  the end "sent N echoed M max_rtt_ms R"; exit 0 iff every
+ *                                  message came back intact and in order
+ *   netprobe xfer NETNS ADDR PORT MBYTES SECONDS
+ *                                  MBYTES of a pseudo-random pattern through an echo server
+ *                                  on one TCP connection, paced to last about SECONDS; prints
+ *                                  "connected", then "sent N echoed M max_stall_ms S secs T";
+ *                                  exit 0 iff every byte came back unchanged
  *
- * Probes from one network namespace run in one child that entered it (setns), all at once
- * with non-blocking sockets, so a whole matrix costs about one timeout.
+ * The matrix runs in one process pinned to one CPU: it enters each probe's namespace in turn
+ * (setns), opens the probe's socket there and sends its first packet, in input order, then
+ * waits for all of them at once. So a whole matrix costs about one timeout, and the first
+ * packets reach the dataplane in input order within microseconds: a test can send the same
+ * probe twice around another one and reason about what a single policy flip could explain.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,26 +31,24 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_PROBES 4096
+#define MAX_NS 256
+#define CONNECT_MS 2000
+#define STREAM_MAX_MSGS (1 << 16)
+#define STREAM_DRAIN_MS 2000
+#define XFER_GIVE_UP_MS 20000
+#define XFER_CHUNK 65536
 
-struct probe {
-	char ns[64], addr[64], proto[8];
-	int port;
-	int fd;
-	int state;	/* 0 pending, 1 ok, -1 fail */
-	int ack;	/* TCP: connected, waiting for the echo */
-};
-
-static struct probe probes[MAX_PROBES];
-static int nprobes;
+/* ---- common ------------------------------------------------------------------------- */
 
 static long now_ms(void)
 {
@@ -65,6 +76,105 @@ static int sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss, 
 	return -1;
 }
 
+/* ICMP probes use ping sockets, which a namespace allows only to the groups it lists. */
+static void allow_ping_sockets(void)
+{
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, "0 2147483647", 12) != 12)
+			fprintf(stderr, "netprobe: cannot allow ping sockets\n");
+		close(fd);
+	}
+}
+
+static int open_netns(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/run/netns/%.100s", name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Enters a named network namespace (ip netns add): 0 or -1. */
+static int enter_netns(const char *name)
+{
+	int fd = open_netns(name), r;
+
+	if (fd < 0)
+		return -1;
+	r = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return r;
+}
+
+/* A connected non-blocking TCP socket from inside NETNS, or -1 with a message. */
+static int tcp_open(const char *ns, const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	struct pollfd p;
+	socklen_t len, l = sizeof(int);
+	int af = sockaddr_of(addr, port, &ss, &len), fd, err = 0;
+
+	if (af < 0 || enter_netns(ns)) {
+		fprintf(stderr, "netprobe: bad address %s or namespace %s\n", addr, ns);
+		return -1;
+	}
+	fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS))
+		goto fail;
+	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	if (poll(&p, 1, CONNECT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) || err)
+		goto fail;
+	return fd;
+fail:
+	fprintf(stderr, "netprobe: cannot connect to %s port %d from %s: %s\n", addr, port, ns,
+		err ? strerror(err) : "timed out");
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* ---- matrix ------------------------------------------------------------------------- */
+
+struct probe {
+	char ns[64], addr[64], proto[8];
+	int port;
+	int fd;
+	int state;	/* 0 pending, 1 ok, -1 fail */
+	int ack;	/* TCP: connected, waiting for the echo */
+};
+
+static struct probe probes[MAX_PROBES];
+static int nprobes;
+
+/* Namespaces by name, each opened once, so switching between them is one setns. */
+static struct {
+	char name[64];
+	int fd;
+} nss[MAX_NS];
+static int n_nss;
+
+static int switch_netns(const char *name)
+{
+	int i;
+
+	for (i = 0; i < n_nss && strcmp(nss[i].name, name); i++)
+		;
+	if (i == n_nss) {
+		if (n_nss == MAX_NS)
+			return -1;
+		nss[i].fd = open_netns(name);
+		snprintf(nss[i].name, sizeof(nss[i].name), "%.63s", name);
+		n_nss++;
+		if (nss[i].fd < 0 || setns(nss[i].fd, CLONE_NEWNET))
+			return -1;
+		allow_ping_sockets();
+		return 0;
+	}
+	return nss[i].fd < 0 ? -1 : setns(nss[i].fd, CLONE_NEWNET);
+}
+
 static void icmp_echo(int fd, int af, struct sockaddr_storage *ss, socklen_t len, int id)
 {
 	unsigned char pkt[16] = { 0 };
@@ -84,6 +194,7 @@ static void icmp_echo(int fd, int af, struct sockaddr_storage *ss, socklen_t len
 	sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)ss, len);
 }
 
+/* Opens the probe's socket in the current namespace and sends its first packet. */
 static void start(struct probe *p, int idx)
 {
 	struct sockaddr_storage ss;
@@ -139,42 +250,17 @@ static void event(struct probe *p, short revents)
 		p->state = recv(p->fd, buf, sizeof(buf), 0) > 0 ? 1 : -1;
 }
 
-/* ICMP probes use ping sockets, which a namespace allows only to the groups it lists. */
-static void allow_ping_sockets(void)
-{
-	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, "0 2147483647", 12) != 12)
-			fprintf(stderr, "netprobe: cannot allow ping sockets\n");
-		close(fd);
-	}
-}
-
-/* Runs the probes [from, to) (all of one namespace) and writes results into a pipe. */
-static void run_ns(int from, int to, int timeout_ms, int out)
+/* Waits for every pending probe until the deadline. */
+static void wait_probes(int timeout_ms)
 {
 	static struct pollfd pfd[MAX_PROBES];
 	static int idx[MAX_PROBES];
-	char path[128];
-	long deadline;
-	int fd;
+	long deadline = now_ms() + timeout_ms;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", probes[from].ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-		for (int i = from; i < to; i++)
-			probes[i].state = -1;
-		goto report;
-	}
-	allow_ping_sockets();
-	for (int i = from; i < to; i++)
-		start(&probes[i], i);
-	deadline = now_ms() + timeout_ms;
 	for (;;) {
 		int n = 0, left = deadline - now_ms();
 
-		for (int i = from; i < to; i++) {
+		for (int i = 0; i < nprobes; i++) {
 			if (probes[i].state)
 				continue;
 			pfd[n].fd = probes[i].fd;
@@ -187,20 +273,32 @@ static void run_ns(int from, int to, int timeout_ms, int out)
 			if (pfd[j].revents)
 				event(&probes[idx[j]], pfd[j].revents);
 	}
-report:
-	for (int i = from; i < to; i++) {
-		char c = probes[i].state == 1 ? '1' : '0';
+}
 
-		if (write(out, &c, 1) != 1)
-			_exit(1);
+/*
+ * One CPU: first packets then leave and meet the dataplane in input order (a CPU's backlog
+ * is processed in order), and a file descriptor per probe.
+ */
+static void prepare_process(void)
+{
+	struct rlimit rl;
+	cpu_set_t cpus;
+	int cpu = sched_getcpu();
+
+	if (cpu >= 0) {
+		CPU_ZERO(&cpus);
+		CPU_SET(cpu, &cpus);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
 	}
-	_exit(0);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < MAX_PROBES + 64) {
+		rl.rlim_cur = rl.rlim_max < MAX_PROBES + 64 ? rl.rlim_max : MAX_PROBES + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int matrix(int timeout_ms)
 {
 	char line[256];
-	int i = 0;
 
 	while (nprobes < MAX_PROBES && fgets(line, sizeof(line), stdin)) {
 		struct probe *p = &probes[nprobes];
@@ -208,38 +306,57 @@ static int matrix(int timeout_ms)
 		if (sscanf(line, "%63s %63s %d %7s", p->ns, p->addr, &p->port, p->proto) == 4)
 			nprobes++;
 	}
-	while (i < nprobes) {
-		int j = i, pipefd[2];
-		pid_t pid;
-
-		while (j < nprobes && !strcmp(probes[j].ns, probes[i].ns))
-			j++;
-		if (pipe(pipefd))
-			return 1;
-		pid = fork();
-		if (pid == 0) {
-			close(pipefd[0]);
-			run_ns(i, j, timeout_ms, pipefd[1]);
+	prepare_process();
+	for (int i = 0; i < nprobes; i++) {
+		if (switch_netns(probes[i].ns)) {
+			probes[i].fd = -1;
+			probes[i].state = -1;
+			continue;
 		}
-		close(pipefd[1]);
-		probes[i].fd = pipefd[0];	/* parent: where this group's results come */
-		probes[i].ack = j;		/* and where the group ends */
-		i = j;
+		start(&probes[i], i);
 	}
-	for (i = 0; i < nprobes; i = probes[i].ack) {
-		for (int k = i; k < probes[i].ack; k++) {
-			char c = '0';
-
-			if (read(probes[i].fd, &c, 1) != 1)
-				c = '0';
-			printf("%s %s %d %s %s\n", probes[k].ns, probes[k].addr, probes[k].port,
-			       probes[k].proto, c == '1' ? "ok" : "fail");
-		}
-		close(probes[i].fd);
-	}
-	while (wait(NULL) > 0)
-		;
+	wait_probes(timeout_ms);
+	for (int i = 0; i < nprobes; i++)
+		printf("%s %s %d %s %s\n", probes[i].ns, probes[i].addr, probes[i].port,
+		       probes[i].proto, probes[i].state == 1 ? "ok" : "fail");
 	return 0;
+}
+
+/* ---- serve -------------------------------------------------------------------------- */
+
+static int listen_on(int port, int af6, int udp)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(af6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, af6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
+		 af6 ? sizeof(a6) : sizeof(a4)) ||
+	    (!udp && listen(fd, 128))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Echoes one accepted connection in a child: long transfers must not block other probes. */
+static void echo_child(int c)
+{
+	char buf[65536];
+	ssize_t r;
+
+	if (fork() == 0) {
+		while ((r = read(c, buf, sizeof(buf))) > 0)
+			if (write(c, buf, r) != r)
+				break;
+		_exit(0);
+	}
+	close(c);
 }
 
 static int serve(int argc, char **argv)
@@ -248,23 +365,12 @@ static int serve(int argc, char **argv)
 	int n = 0;
 
 	for (int i = 0; i < argc && n + 4 <= 64; i++) {
-		int port = atoi(argv[i]), one = 1;
-
-		for (int af = 0; af < 2; af++) {
+		for (int af6 = 0; af6 < 2; af6++) {
 			for (int udp = 0; udp < 2; udp++) {
-				struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
-				struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
-				int fd = socket(af ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+				int fd = listen_on(atoi(argv[i]), af6, udp);
 
-				setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-				if (af)
-					setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-				if (bind(fd, af ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
-					 af ? sizeof(a6) : sizeof(a4)) ||
-				    (!udp && listen(fd, 128))) {
-					close(fd);
+				if (fd < 0)
 					continue;
-				}
 				pfd[n].fd = fd;
 				pfd[n++].events = POLLIN | (udp ? POLLPRI : 0);
 			}
@@ -272,40 +378,253 @@ static int serve(int argc, char **argv)
 	}
 	signal(SIGCHLD, SIG_IGN);
 	for (;;) {
-		if (poll(pfd, n, -1) < 0)
-			continue;
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("netprobe: poll");
+			return 1;
+		}
 		for (int i = 0; i < n; i++) {
 			char buf[2048];
 			struct sockaddr_storage from;
-			socklen_t fl = sizeof(from);
+			socklen_t fl = sizeof(from), tl = sizeof(int);
 			int type, c;
-			socklen_t tl = sizeof(type);
 
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			getsockopt(pfd[i].fd, SOL_SOCKET, SO_TYPE, &type, &tl);
 			if (type == SOCK_DGRAM) {
-				ssize_t r = recvfrom(pfd[i].fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+				ssize_t r = recvfrom(pfd[i].fd, buf, sizeof(buf), 0,
+						     (struct sockaddr *)&from, &fl);
 
 				if (r > 0)
 					sendto(pfd[i].fd, buf, r, 0, (struct sockaddr *)&from, fl);
 				continue;
 			}
 			c = accept(pfd[i].fd, NULL, NULL);
-			if (c < 0)
-				continue;
-			/* Echo in a child: long transfers must not block other probes. */
-			if (fork() == 0) {
-				ssize_t r;
-
-				while ((r = read(c, buf, sizeof(buf))) > 0)
-					if (write(c, buf, r) != r)
-						break;
-				_exit(0);
-			}
-			close(c);
+			if (c >= 0)
+				echo_child(c);
 		}
 	}
+}
+
+/* ---- stream: a long-lived connection, message by message ---------------------------- */
+
+#define MSG_LEN 16
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* No SA_RESTART: a stop interrupts poll (and a send blocked behind a dead flow). */
+static void catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+struct stream {
+	unsigned sent, echoed;
+	long sent_at[STREAM_MAX_MSGS];
+	long max_rtt;
+	char in[4096];
+	size_t have;
+	const char *error;
+};
+
+/* Checks the echoed records that are complete: each must be the next number. */
+static void stream_take(struct stream *s, long t)
+{
+	size_t off = 0;
+
+	for (; s->have - off >= MSG_LEN; off += MSG_LEN) {
+		char want[MSG_LEN + 1];
+
+		snprintf(want, sizeof(want), "%015u\n", s->echoed);
+		if (s->echoed >= s->sent || memcmp(s->in + off, want, MSG_LEN)) {
+			s->error = "echo out of order or corrupted";
+			return;
+		}
+		if (t - s->sent_at[s->echoed] > s->max_rtt)
+			s->max_rtt = t - s->sent_at[s->echoed];
+		s->echoed++;
+	}
+	memmove(s->in, s->in + off, s->have - off);
+	s->have -= off;
+}
+
+static void stream_send(struct stream *s, int fd, long t)
+{
+	char msg[MSG_LEN + 1];
+
+	if (s->sent == STREAM_MAX_MSGS)
+		return;
+	snprintf(msg, sizeof(msg), "%015u\n", s->sent);
+	if (send(fd, msg, MSG_LEN, MSG_NOSIGNAL) != MSG_LEN) {
+		s->error = "send failed";
+		return;
+	}
+	s->sent_at[s->sent++] = t;
+}
+
+static int stream(const char *ns, const char *addr, int port, int interval_ms)
+{
+	static struct stream s;
+	long next, drain_end = 0;
+	int fd;
+
+	catch_stop();
+	fd = tcp_open(ns, addr, port);
+	if (fd < 0)
+		return 1;
+	/* Blocking sends: a record is never split by a full buffer. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	printf("connected\n");
+	fflush(stdout);
+	next = now_ms();
+	while (!s.error) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long t = now_ms(), left;
+		ssize_t r;
+
+		if (stop_requested && !drain_end)
+			drain_end = t + STREAM_DRAIN_MS;
+		if (drain_end && (s.echoed == s.sent || t >= drain_end))
+			break;
+		if (!drain_end && t >= next) {
+			stream_send(&s, fd, t);
+			next += interval_ms;
+			continue;
+		}
+		left = (drain_end ? drain_end : next) - t;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		r = recv(fd, s.in + s.have, sizeof(s.in) - s.have, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			s.error = r ? "connection reset" : "connection closed by the peer";
+		if (r > 0) {
+			s.have += r;
+			stream_take(&s, now_ms());
+		}
+	}
+	close(fd);
+	printf("sent %u echoed %u max_rtt_ms %ld%s%s\n", s.sent, s.echoed, s.max_rtt,
+	       s.error ? " error: " : "", s.error ? s.error : "");
+	return s.error || s.echoed != s.sent;
+}
+
+/* ---- xfer: a long bulk transfer, every byte checked --------------------------------- */
+
+/* Byte i of the pattern: splitmix64 of i / 8, so no short period hides a misplaced block. */
+static void pattern(unsigned char *buf, uint64_t off, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t z = ((off + i) >> 3) + 0x9e3779b97f4a7c15ull;
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		buf[i] = z >> (((off + i) & 7) * 8);
+	}
+}
+
+struct xfer {
+	uint64_t total, sent, got;
+	long t0, last_rx, max_stall;
+	const char *error;
+};
+
+/* How many bytes the pace allows to have been sent by now. */
+static uint64_t xfer_allowed(const struct xfer *x, long t, int seconds)
+{
+	if (seconds <= 0 || t - x->t0 >= seconds * 1000L)
+		return x->total;
+	return (uint64_t)((double)x->total * (t - x->t0) / (seconds * 1000.0));
+}
+
+static void xfer_send(struct xfer *x, int fd, uint64_t allowed)
+{
+	static unsigned char out[XFER_CHUNK];
+	size_t n;
+	ssize_t w;
+
+	if (x->sent >= allowed)
+		return;
+	n = allowed - x->sent < XFER_CHUNK ? allowed - x->sent : XFER_CHUNK;
+	pattern(out, x->sent, n);
+	w = send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w > 0)
+		x->sent += w;
+	else if (w < 0 && errno != EAGAIN)
+		x->error = "send failed";
+	if (x->sent == x->total)
+		shutdown(fd, SHUT_WR);
+}
+
+static void xfer_recv(struct xfer *x, int fd, long t)
+{
+	static unsigned char in[XFER_CHUNK], want[XFER_CHUNK];
+	ssize_t r = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		x->error = r ? "connection reset" : "connection closed early";
+		return;
+	}
+	pattern(want, x->got, r);
+	if (memcmp(in, want, r)) {
+		x->error = "echoed bytes differ";
+		return;
+	}
+	x->got += r;
+	x->last_rx = t;
+}
+
+static int xfer(const char *ns, const char *addr, int port, int mbytes, int seconds)
+{
+	struct xfer x = { .total = (uint64_t)mbytes << 20 };
+	int fd = tcp_open(ns, addr, port);
+
+	if (fd < 0)
+		return 1;
+	printf("connected\n");
+	fflush(stdout);
+	x.t0 = x.last_rx = now_ms();
+	while (!x.error && x.got < x.total) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long t = now_ms();
+
+		/* A stall is time with bytes in flight and none coming back. */
+		if (x.got < x.sent && t - x.last_rx > x.max_stall)
+			x.max_stall = t - x.last_rx;
+		if (x.got == x.sent)
+			x.last_rx = t;
+		if (x.max_stall > XFER_GIVE_UP_MS) {
+			x.error = "no echo for too long";
+			break;
+		}
+		/* Ask for room to write only when the pace allows more, or this loop spins. */
+		if (x.sent < xfer_allowed(&x, t, seconds))
+			p.events |= POLLOUT;
+		if (poll(&p, 1, 2) <= 0)
+			continue;
+		if (p.revents & POLLIN)
+			xfer_recv(&x, fd, now_ms());
+		if (!x.error && (p.revents & POLLOUT))
+			xfer_send(&x, fd, xfer_allowed(&x, now_ms(), seconds));
+	}
+	close(fd);
+	printf("sent %llu echoed %llu max_stall_ms %ld secs %.1f%s%s\n",
+	       (unsigned long long)x.sent, (unsigned long long)x.got, x.max_stall,
+	       (now_ms() - x.t0) / 1000.0, x.error ? " error: " : "", x.error ? x.error : "");
+	return x.error || x.got != x.total;
 }
 
 int main(int argc, char **argv)
@@ -314,6 +633,12 @@ int main(int argc, char **argv)
 		return serve(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "matrix"))
 		return matrix(atoi(argv[2]));
-	fprintf(stderr, "usage: netprobe serve PORT... | netprobe matrix TIMEOUT_MS < probes\n");
+	if (argc == 6 && !strcmp(argv[1], "stream"))
+		return stream(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 7 && !strcmp(argv[1], "xfer"))
+		return xfer(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
+	fprintf(stderr, "usage: netprobe serve PORT... | netprobe matrix TIMEOUT_MS < probes\n"
+			"       netprobe stream NETNS ADDR PORT INTERVAL_MS\n"
+			"       netprobe xfer NETNS ADDR PORT MBYTES SECONDS\n");
 	return 2;
 }
