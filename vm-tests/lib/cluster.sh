@@ -71,9 +71,15 @@ wait_ready() {
 	return 1
 }
 
-# Restarts the agent (same settings): what an upgrade does.
+# Restarts the agent (same settings): what an upgrade does. An agent already stopped (a test
+# killed it, or it crashed) is just started again.
 tabbyd_restart() {
-	kill "$TABBYD_PID" && wait "$TABBYD_PID" 2>/dev/null
+	kill "$TABBYD_PID" 2>/dev/null
+	wait "$TABBYD_PID" 2>/dev/null
+	tabbyd_start
+}
+
+tabbyd_start() {
 	ip netns exec "$NODE" env NODENAME=node1 TABBY_BPF_PIN_PATH="$C_BPF" \
 		TABBY_RUN_DIR="$C_DIR/run" TABBY_LOG_LEVEL=${TABBY_LOG_LEVEL:-info} IP=none \
 		TABBY_HEALTH_PORT=9099 TABBY_METRICS_PORT=9091 \
