@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -227,8 +229,72 @@ const char *etcd_fx_url(const struct etcd_fx *fx, int i)
 	return fx->m[i].client_url;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) ? -errno : 0;
+}
+
+/* The test process that owns a fixture directory, recorded in <dir>/owner. */
+static pid_t dir_owner(const char *dir)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int pid = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/owner", dir) >= sizeof(path))
+		return 0;
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/*
+ * Directories of tests that died without cleaning up (a Criterion timeout kills the test
+ * process; its members die with it, their data stays): each member's data is over 100 MB,
+ * in RAM under /dev/shm. Removed when their owner is gone.
+ */
+static void reap_stale(const char *base)
+{
+	DIR *d = opendir(base);
+	char path[PATH_MAX];
+	struct dirent *e;
+	pid_t pid;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "tabby-etcd-", 11))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.200s", base, e->d_name) >=
+		    sizeof(path))
+			continue;
+		pid = dir_owner(path);
+		if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+			nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int write_owner(const struct etcd_fx *fx)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/owner", fx->dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f) ? -errno : 0;
+}
+
 int etcd_fx_start(struct etcd_fx *fx, int n, unsigned flags)
 {
+	const char *base = flags & ETCD_FX_DISK ? "/var/tmp" : "/dev/shm";
+
 	int ports[2 * ETCD_FX_MAX], err;
 
 	memset(fx, 0, sizeof(*fx));
@@ -236,13 +302,14 @@ int etcd_fx_start(struct etcd_fx *fx, int n, unsigned flags)
 		return -EINVAL;
 	fx->n = n;
 	fx->flags = flags;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tabby-etcd-XXXXXX",
-		 flags & ETCD_FX_DISK ? "/var/tmp" : "/dev/shm");
+	reap_stale(base);
+	snprintf(fx->dir, sizeof(fx->dir), "%s/tabby-etcd-XXXXXX", base);
 	if (!mkdtemp(fx->dir)) {
 		fx->dir[0] = '\0';
 		return -errno;
 	}
-	err = free_ports(ports, 2 * n);
+	err = write_owner(fx);
+	err = err ?: free_ports(ports, 2 * n);
 	if (!err && (flags & ETCD_FX_TLS))
 		err = gen_certs(fx);
 	for (int i = 0; !err && i < n; i++) {
@@ -285,11 +352,6 @@ int etcd_fx_restart(struct etcd_fx *fx, int i)
 		return -EBUSY;
 	err = spawn(fx, i, true);
 	return err ?: wait_healthy(fx);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path) ? -errno : 0;
 }
 
 void etcd_fx_stop(struct etcd_fx *fx)
