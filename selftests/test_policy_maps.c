@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers/policy_bpf.h"
 #include "helpers/policy_spec.h"
@@ -378,4 +379,29 @@ Test(policy_maps, most_log_steps_allowed)
 	tb_pol_compiled_free(c);
 	tb_ir_free(ir);
 	tb_diag_free(&diag);
+}
+
+Test(policy_maps, a_list_coming_back_after_its_grace_period)
+{
+	struct tb_pol_compiled *c = compile_spec("profile k; rule allow proto=6");
+	struct tb_policy_result r;
+	uint32_t s1, s2;
+	struct tb_pbpf p;
+	int ok;
+
+	if (!c || tb_pbpf_open(&p) || tb_pbpf_install(&p, c, "L", 40, 0, &s1))
+		cr_assert_fail("setup");
+	/* the only endpoint leaves; the list returns after the grace period, then again */
+	ok = !tb_pol_maps_detach(p.maps, 40, 0);
+	usleep(150 * 1000);
+	ok = ok && !tb_pbpf_install(&p, c, "L", 41, 0, &s2) &&
+	     !decide(&p, 41, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r) && r.allow &&
+	     tb_pol_maps_n_sets(p.maps) == 1;
+	ok = ok && !tb_pol_maps_detach(p.maps, 41, 0);
+	usleep(150 * 1000);
+	ok = ok && !tb_pol_maps_replace(p.maps, "L", c) && tb_pol_maps_n_sets(p.maps) <= 1;
+	if (!ok)
+		cr_assert_fail("returning list: %u sets", tb_pol_maps_n_sets(p.maps));
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(c);
 }

@@ -274,6 +274,7 @@ int tb_pol_maps_replace_many(struct tb_pol_maps *m, const char *const *keys,
 	uint32_t *old = calloc(2 * (size_t)n + 1, sizeof(*old)), *slots = old + n;
 	int err = old ? 0 : -ENOMEM;
 
+	tb_pol_maps_gc(m, 0); /* before the lookups below, as in tb_pol_maps_get_many */
 	for (uint32_t i = 0; i < n && !err; i++) {
 		struct pset *p = find_key(m, keys[i], &old[i]);
 
