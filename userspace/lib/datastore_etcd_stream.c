@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "datastore_etcd_watch.h"
 #include "log.h"
@@ -252,12 +253,25 @@ static int run_stream(struct tb_etcd_watch *w, const char *ep)
 	return -ECONNRESET;
 }
 
-/* The member after a failure; an unreachable cluster fails a watch still being opened. */
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * The member after a failure: at once after a stream that ran a while, with a growing backoff
+ * after one that failed or ended quickly (no busy loop against a flapping member). An
+ * unreachable cluster fails a watch still being opened.
+ */
 void *tb_etcd_watch_thread(void *arg)
 {
 	struct tb_etcd_watch *w = arg;
 	size_t idx = w->conn.cur, fails = 0;
-	long backoff = BACKOFF_MIN_MS;
+	long backoff = BACKOFF_MIN_MS, t0;
+	bool lasted;
 	int err;
 
 	while (!stopping(w) && !w->dead) {
@@ -271,10 +285,12 @@ void *tb_etcd_watch_thread(void *arg)
 				break;
 			}
 		}
+		t0 = now_ms();
 		err = run_stream(w, ep);
 		if (stopping(w) || w->dead)
 			break;
-		if (w->created) {
+		lasted = w->created && now_ms() - t0 > BACKOFF_MAX_MS;
+		if (lasted) {
 			fails = 0;
 			backoff = BACKOFF_MIN_MS;
 		} else if (++fails >= w->conn.n_endpoints && !w->opened) {
@@ -287,8 +303,8 @@ void *tb_etcd_watch_thread(void *arg)
 		    "etcd watch %s: stream on %s ended (%s); resuming after revision %lld on %s",
 		    w->prefix, ep, strerror(-err), (long long)w->last_rev, w->conn.endpoints[idx]);
 		/* An interruptible sleep: close wakes it. */
-		curl_multi_poll(w->multi, NULL, 0, fails ? backoff : 0, NULL);
-		if (fails)
+		curl_multi_poll(w->multi, NULL, 0, lasted ? 0 : backoff, NULL);
+		if (!lasted)
 			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	return NULL;
