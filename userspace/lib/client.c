@@ -180,10 +180,12 @@ static int parse_rv(const char *s, int64_t *rev)
 }
 
 /* Adds one document's write to the batch after checking the mode's precondition. */
-static int stage_doc(struct tb_client *c, const struct tb_kind *k, struct tb_doc *doc,
+static int stage_doc(struct tb_client *c, const struct tb_write_set *ws, size_t i,
 		     const struct tb_write_opts *o, struct tb_batch *b, struct tb_diag *diag,
 		     bool *skipped)
 {
+	const struct tb_kind *k = ws->kinds[i];
+	struct tb_doc *doc = &ws->docs->docs[i];
 	const char *rv = json_string_value(
 		json_object_get(json_object_get(doc->obj, "metadata"), "resourceVersion"));
 	json_t *cur = NULL, *val = NULL;
@@ -220,6 +222,9 @@ static int stage_doc(struct tb_client *c, const struct tb_kind *k, struct tb_doc
 			goto out;
 		}
 	}
+	r = tb_client_check_write(c, ws, i, cur, where, diag);
+	if (r)
+		goto out;
 	val = tb_client_stored_doc(k, doc->obj, cur);
 	r = tb_batch_add(b, TB_TXN_PUT, key, val ? json_dumps(val, JSON_COMPACT) : NULL, rev);
 	key = NULL;
@@ -235,6 +240,7 @@ out:
 static int write_once(struct tb_client *c, struct tb_doc_list *docs, const struct tb_kind **kinds,
 		      const struct tb_write_opts *o, struct tb_diag *diag, int *written)
 {
+	struct tb_write_set ws = { docs, kinds };
 	struct tb_batch b;
 	int r = 0, err = 0, n = 0;
 
@@ -242,8 +248,9 @@ static int write_once(struct tb_client *c, struct tb_doc_list *docs, const struc
 	for (size_t i = 0; i < docs->n; i++) {
 		bool skipped;
 
-		r = stage_doc(c, kinds[i], &docs->docs[i], o, &b, diag, &skipped);
-		if (r == -EEXIST || r == -ENOENT || r == -ECANCELED) {
+		r = stage_doc(c, &ws, i, o, &b, diag, &skipped);
+		/* Refusals are reported for every document before giving up. */
+		if (r == -EEXIST || r == -ENOENT || r == -ECANCELED || r == -EINVAL) {
 			err = err ? err : r;
 			continue;
 		}

@@ -41,7 +41,9 @@ struct tb_write_opts {
 
 /*
  * Validates every document (messages prefixed "<file>: document N (<Kind> <name>)"), then
- * writes them all in one transaction. Returns 0, -EINVAL (validation: nothing written),
+ * writes them all in one transaction. Returns 0, -EINVAL (validation, or a check against the
+ * stored state refused a document: a policy's tier is missing, a policy is too big for the
+ * dataplane, an IPPool overlaps another or would strand addresses; nothing written),
  * -EEXIST / -ENOENT (create/replace preconditions, reported per document), -ECANCELED
  * (a resourceVersion given in a document is not current) or a datastore error.
  * *written counts the objects written.
@@ -63,7 +65,8 @@ int tb_client_get(struct tb_client *c, const struct tb_kind *k, const char *ns, 
 int tb_client_list(struct tb_client *c, const struct tb_kind *k, const char *ns, json_t **items,
 		   int64_t *rev);
 /*
- * Deletes one object. -ENOENT if absent, -EPERM for converted (read-only) objects. A
+ * Deletes one object. -ENOENT if absent, -EPERM for converted (read-only) objects and for
+ * the default Tier or a Tier that still has policies (reason in diag). A
  * resourceVersion ("" for none) makes it conditional (-ECANCELED when not current).
  */
 int tb_client_delete(struct tb_client *c, const struct tb_kind *k, const char *ns,

@@ -191,6 +191,9 @@ int tb_client_delete(struct tb_client *c, const struct tb_kind *k, const char *n
 		if (r)
 			goto out;
 	}
+	r = tb_client_check_delete(c, k, name, diag);
+	if (r)
+		goto out;
 	r = tb_batch_add(&b, TB_TXN_DELETE, key, NULL, want);
 	key = NULL;
 	if (!r)
