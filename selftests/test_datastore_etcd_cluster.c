@@ -460,3 +460,32 @@ Test(etcd_cluster, tabbyctl_and_cni_under_member_loss)
 	tb_ds_watch_close(w);
 	tb_ds_close(ds);
 }
+
+/* A member that freezes without closing its connections: the watch notices the silence, finds
+ * the member not answering, and moves on to another one without losing a change. */
+Test(etcd_cluster, watch_leaves_a_frozen_member)
+{
+	struct tb_ds *ds = NULL, *others = NULL;
+	struct tb_ds_event ev = {0};
+	struct tb_ds_watch *w = NULL;
+	int64_t start, r1, r2;
+	char eps[160];
+
+	snprintf(eps, sizeof(eps), "%s,%s", etcd_fx_url(&fx, 1), etcd_fx_url(&fx, 2));
+	cr_assert_eq(open_eps(fx.endpoints, &ds), 0);
+	cr_assert_eq(open_eps(eps, &others), 0);
+	cr_assert_eq(tb_ds_revision(ds, &start), 0);
+	cr_assert_eq(tb_ds_watch_open(ds, "/calico/", start, &w), 0, "stream on m0");
+	cr_assert_eq(tb_ds_put(others, "/calico/f/1", "{}", TB_REV_ANY, &r1), 0);
+	cr_assert_eq(tb_ds_watch_next(w, &ev, 5000), 1);
+	tb_ds_event_free(&ev);
+	cr_assert_eq(kill(fx.m[0].pid, SIGSTOP), 0);
+	cr_assert_eq(tb_ds_put(others, "/calico/f/2", "{}", TB_REV_ANY, &r2), 0);
+	cr_expect_eq(tb_ds_watch_next(w, &ev, 15000), 1, "delivered from another member");
+	cr_expect(ev.kv.key && !strcmp(ev.kv.key, "/calico/f/2") && ev.kv.mod_revision == r2);
+	tb_ds_event_free(&ev);
+	kill(fx.m[0].pid, SIGCONT);
+	tb_ds_watch_close(w);
+	tb_ds_close(others);
+	tb_ds_close(ds);
+}

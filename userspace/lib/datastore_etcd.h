@@ -51,6 +51,7 @@ struct tb_etcd_conn {
 	struct curl_slist *headers;
 	/* The last request may have been applied although no answer came back. */
 	bool ambiguous;
+	long timeout_ms; /* per-request timeout when not 0 (probes) */
 	/* etcd's message for the last refused request. */
 	char err_msg[256];
 };
@@ -70,6 +71,8 @@ int tb_etcd_authenticate(struct tb_etcd_conn *c);
  * -EINVAL (etcd refused the request), -ESTALE (compacted revision), -ENOSPC, -EIO.
  */
 int tb_etcd_call(struct tb_etcd_conn *c, const char *path, json_t *req, json_t **resp);
+/* One read of TB_ETCD_PROBE_KEY on member ep alone: is it answering? 0 or -errno. */
+int tb_etcd_probe(struct tb_etcd_conn *c, const char *ep, long timeout_ms);
 /* Sets URL-independent options (TLS, auth header) on a handle for endpoint ep. */
 int tb_etcd_easy_setup(struct tb_etcd_conn *c, CURL *h, const char *ep, const char *path);
 /* Maps a failed transfer to -errno and logs it naming the endpoint. */

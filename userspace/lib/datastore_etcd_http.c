@@ -188,7 +188,8 @@ static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path
 	if (err)
 		return err;
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)TB_ETCD_REQUEST_TIMEOUT_MS);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
+			 c->timeout_ms ? c->timeout_ms : (long)TB_ETCD_REQUEST_TIMEOUT_MS);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -328,4 +329,22 @@ int tb_etcd_authenticate(struct tb_etcd_conn *c)
 	if (!c->token)
 		return tok ? -ENOMEM : -EIO;
 	return tb_etcd_headers_rebuild(c);
+}
+
+int tb_etcd_probe(struct tb_etcd_conn *c, const char *ep, long timeout_ms)
+{
+	json_t *req = json_pack("{s:b}", "count_only", 1), *resp = NULL;
+	int err = req ? tb_etcd_set_b64(req, "key", TB_ETCD_PROBE_KEY) : -ENOMEM;
+	char *body = err ? NULL : json_dumps(req, JSON_COMPACT);
+	struct attempt a;
+
+	json_decref(req);
+	if (!body)
+		return err ?: -ENOMEM;
+	c->timeout_ms = timeout_ms;
+	err = attempt_once(c, ep, "/v3/kv/range", body, &resp, &a);
+	c->timeout_ms = 0;
+	json_decref(resp);
+	free(body);
+	return err;
 }

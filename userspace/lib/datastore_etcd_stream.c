@@ -15,6 +15,21 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
+/*
+ * A member that stops without closing its connections (frozen, its host hung) would leave the
+ * stream silent for good: after this long without a byte the member is asked for a read,
+ * and a member that cannot answer within PROBE_MS is left for the next.
+ */
+#define IDLE_MS 5000
+#define PROBE_MS 1000
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 static bool stopping(struct tb_etcd_watch *w)
 {
@@ -173,6 +188,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	memcpy(l->p + l->n, data, len);
 	l->n += len;
+	w->last_data_ms = now_ms();
 	while (!w->stream_done && (nl = memchr(l->p + start, '\n', l->n - start))) {
 		on_message(w, l->p + start, nl - (l->p + start));
 		start = nl - l->p + 1;
@@ -212,6 +228,19 @@ static CURL *stream_handle(struct tb_etcd_watch *w, const char *ep, char *errbuf
 	return h;
 }
 
+/* After a silence: a member that does not answer a read ends the stream. */
+static void check_alive(struct tb_etcd_watch *w, const char *ep)
+{
+	int err = tb_etcd_probe(&w->conn, ep, PROBE_MS);
+
+	w->last_data_ms = now_ms();
+	if (err == -ETIMEDOUT || err == -ECONNREFUSED || err == -ECONNRESET ||
+	    err == -EHOSTUNREACH) {
+		tb_warn("etcd watch %s: %s stopped answering (%s)", w->prefix, ep, strerror(-err));
+		end_stream(w, err);
+	}
+}
+
 /* One stream, until it ends or close asks; returns why it ended (0: asked to stop). */
 static int run_stream(struct tb_etcd_watch *w, const char *ep)
 {
@@ -229,10 +258,13 @@ static int run_stream(struct tb_etcd_watch *w, const char *ep)
 	w->created = false;
 	w->line.n = 0;
 	curl_multi_add_handle(w->multi, h);
-	while (running && !stopping(w)) {
+	w->last_data_ms = now_ms();
+	while (running && !stopping(w) && !w->stream_done) {
 		curl_multi_perform(w->multi, &running);
 		if (running)
 			curl_multi_poll(w->multi, NULL, 0, 1000, NULL);
+		if (running && now_ms() - w->last_data_ms > IDLE_MS)
+			check_alive(w, ep);
 	}
 	while ((m = curl_multi_info_read(w->multi, &running)))
 		if (m->msg == CURLMSG_DONE)
@@ -251,14 +283,6 @@ static int run_stream(struct tb_etcd_watch *w, const char *ep)
 		return err;
 	}
 	return -ECONNRESET;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /*

@@ -23,11 +23,12 @@ struct tb_etcd_watch {
 	char *prefix;
 	int64_t last_rev; /* events at or below were delivered (or are before the start) */
 	struct tb_etcd_line line;
-	bool stream_done; /* the current stream must end (error, cancel, reconnect) */
-	int stream_err;	  /* why it ended */
-	bool created;	  /* the current stream was created */
-	bool reauth;	  /* authenticate before the next stream */
-	bool dead;	  /* ended for good (tb_etcd_watch_fail) */
+	bool stream_done;  /* the current stream must end (error, cancel, reconnect) */
+	int stream_err;	   /* why it ended */
+	bool created;	   /* the current stream was created */
+	bool reauth;	   /* authenticate before the next stream */
+	bool dead;	   /* ended for good (tb_etcd_watch_fail) */
+	long last_data_ms; /* when the stream last brought anything */
 	CURLM *multi;
 	pthread_t thread;
 	bool stop; /* atomic: close asked the thread to end */
