@@ -33,6 +33,9 @@ struct tcase {
 #define UDP4 "udp 10.0.0.1:1000 10.0.0.2:80"
 #define TCP6 "tcp [fd00::1]:1000 [fd00::2]:80"
 #define ICMP4 "icmp 10.0.0.1 10.0.0.2 icmp="
+#define MIXED                                                                                      \
+	"rule deny src.net=10.0.0.1/32; rule allow src.net=10.0.0.0/24; "                          \
+	"rule allow src.net=fd00::1/128"
 
 /* one case per line reads as a table */
 /* clang-format off */
@@ -71,6 +74,12 @@ static const struct tcase cases[] = {
 	{ T1("rule allow src.net=0.0.0.0/0"), TCP6, D, TEND, "t0end" },
 	{ T1("rule allow src.net=0.0.0.0/0 src.net=::/0"), TCP6, A, NONE, "t0p0r0" },
 	{ T1("rule allow !dst.net=::/0"), TCP4, A, NONE, "t0p0r0" },
+	/* IPv4 /32 and /24 with an IPv6 /128: hashed, each family with its own lengths */
+	{ T1(MIXED), TCP4, D, PDENY, "t0p0r0" },
+	{ T1(MIXED), "tcp 10.0.0.5:1 10.0.0.2:80", A, NONE, "t0p0r1" },
+	{ T1(MIXED), TCP6, A, NONE, "t0p0r2" },
+	{ T1(MIXED), "tcp [fd00::2]:1 [fd00::2]:80", D, TEND, "t0end" },
+	{ T1(MIXED), "tcp 10.1.0.1:1 10.0.0.2:80", D, TEND, "t0end" },
 	/* IP sets (selectors) */
 	{ T1("rule allow src.set=1"), "tcp 10.1.2.3:1 10.0.0.2:80", A, NONE, "t0p0r0" },
 	{ T1("rule allow src.set=1"), "tcp 10.2.0.1:1 10.0.0.2:80", D, TEND, "t0end" },

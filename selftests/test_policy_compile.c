@@ -180,3 +180,34 @@ Test(policy_compile, set_users_and_descriptions)
 	if (!ok)
 		cr_assert_fail("uses/describe: %s", buf);
 }
+
+Test(policy_compile, hashed_fields_have_lengths_per_family)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_diag diag;
+	struct tb_ir *ir = tb_ir_new();
+	static const char *const nets[] = {"10.0.0.1/32", "10.0.0.0/24", "fd00::1/128"};
+	int err = !ir || tb_ir_add_tier(ir, "t", TB_IR_DENY) || tb_ir_add_policy(ir, "p");
+
+	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
+	for (int i = 0; i < 3 && !err; i++) {
+		struct tb_ir_cidr cidr;
+		struct tb_ir_rule r;
+
+		tb_ir_rule_init(&r, TB_IR_ALLOW);
+		err = tb_ir_cidr_parse(nets[i], &cidr) || tb_ir_side_add_net(&r.src, 0, &cidr) ||
+		      tb_ir_add_rule(ir, 0, &r);
+		tb_ir_rule_free(&r);
+	}
+	/* four lengths in all, but IPv4 flows try 48, 40, 8 and IPv6 flows 144, 8 */
+	if (err || tb_pol_compile(ir, &sets, &diag, &c) || !(c->hash_mask & (1u << TB_PF_SRC)) ||
+	    c->nlens[TB_PF_SRC][0] != 3 || c->nlens[TB_PF_SRC][1] != 2 ||
+	    c->lens[TB_PF_SRC][0][0] != 48 || c->lens[TB_PF_SRC][1][0] != 144 ||
+	    c->lens[TB_PF_SRC][1][1] != 8)
+		cr_assert_fail("per-family lengths");
+	tb_pol_compiled_free(c);
+	tb_ir_free(ir);
+	tb_diag_free(&diag);
+}

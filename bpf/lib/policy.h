@@ -44,8 +44,9 @@ static __always_inline void tb_pol_mask(__u8 *d, __u32 bits, __u32 nbytes)
 }
 
 /* A hashed field: exact lookups at each of its prefix lengths, longest first. */
-static __always_inline struct tb_pol_class *
-tb_pol_hash_class(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr, __u32 f, __u32 nbytes)
+static __always_inline struct tb_pol_class *tb_pol_hash_class(struct tb_pol_scratch *sc,
+							      const struct tb_pol_hdr *hdr, __u32 f,
+							      __u32 fam, __u32 nbytes)
 {
 	struct tb_pol_class *c = NULL;
 
@@ -53,9 +54,9 @@ tb_pol_hash_class(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr, __u32
 	for (__u32 i = 0; i < TB_POL_MAX_LENS; i++) {
 		__u32 len;
 
-		if (i >= hdr->nlens[f])
+		if (i >= hdr->nlens[f][fam])
 			break;
-		len = hdr->lens[f][i];
+		len = hdr->lens[f][fam][i];
 		sc->hk.key.prefixlen = len;
 		tb_pol_mask(sc->hk.key.data, len - 8, nbytes);
 		c = bpf_map_lookup_elem(&tb_pol_hash_v1, &sc->hk);
@@ -95,7 +96,8 @@ static __always_inline int tb_pol_classes(struct tb_pol_scratch *sc, const struc
 			continue;
 		tb_cls_key(flow, f, &sc->hk.key);
 		if (hdr->hash_mask & (1u << f))
-			c = tb_pol_hash_class(sc, hdr, f, tb_pol_field_bytes(f, flow));
+			c = tb_pol_hash_class(sc, hdr, f, flow->family == TB_AF_INET6,
+					      tb_pol_field_bytes(f, flow));
 		else
 			c = bpf_map_lookup_elem(keys, &sc->hk.key);
 		if (!c)

@@ -86,8 +86,9 @@ struct tb_pol_rule {
 
 /* Per table set, indexed by slot; written before any endpoint points at the slot. */
 /*
- * A field whose prefixes have at most TB_POL_MAX_LENS distinct lengths (the root included) is
- * looked up in the shared hash tb_pol_hash_v1, one exact lookup per length, longest first:
+ * A field whose prefixes have at most TB_POL_MAX_LENS distinct lengths per family (the root
+ * included) is looked up in the shared hash tb_pol_hash_v1, one exact lookup per length, longest
+ * first:
  * unlike an LPM walk, that costs the same for 10 entries as for 10,000. Other fields use the
  * set's LPM trie.
  */
@@ -98,9 +99,11 @@ struct tb_pol_hdr {
 	__u32 nwords;
 	__u32 field_mask; /* bit f: field f constrains some rule and must be looked up */
 	__u32 flags;
-	__u32 hash_mask; /* bit f: field f is in the hash, at lens[f][0..nlens[f]) */
-	__u8 nlens[TB_PF_MAX];
-	__u8 lens[TB_PF_MAX][TB_POL_MAX_LENS]; /* prefixlen values, longest first */
+	__u32 hash_mask; /* bit f: field f is in the hash, at lens[f][fam][0..nlens[f][fam]) */
+	/* per family of the flow (0: IPv4, 1: IPv6): a prefix that fixes the family byte only
+	 * concerns flows of that family */
+	__u8 nlens[TB_PF_MAX][2];
+	__u8 lens[TB_PF_MAX][2][TB_POL_MAX_LENS]; /* prefixlen values, longest first */
 };
 
 /* Key of tb_pol_hash_v1: the slot, then an LPM-style key masked to its prefixlen. */
@@ -154,7 +157,7 @@ struct tb_policy_result {
 _Static_assert(sizeof(struct tb_pol_key) == 28, "tb_pol_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_class) == 80, "tb_pol_class layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_rule) == 8, "tb_pol_rule layout is shared with BPF");
-_Static_assert(sizeof(struct tb_pol_hdr) == 52, "tb_pol_hdr layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_hdr) == 84, "tb_pol_hdr layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_hkey) == 32, "tb_pol_hkey layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep) == 8, "tb_pol_ep layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep_key) == 8, "tb_pol_ep_key layout is shared with BPF");

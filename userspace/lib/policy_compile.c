@@ -268,38 +268,60 @@ static int pack(struct tb_pol_compiled *c, struct tb_field_out *fo)
 	return 0;
 }
 
-/* A field with few distinct prefix lengths is looked up by hash, one lookup per length. */
+/* Offset of the family byte in a field's key data, or -1 when the field has none. */
+static int family_offset(int f)
+{
+	if (f == TB_PF_SRC || f == TB_PF_DST || f == TB_PF_PROTO)
+		return 0;
+	if (f == TB_PF_SRC_NAMED || f == TB_PF_DST_NAMED)
+		return 3;
+	return -1;
+}
+
+/* Adds length l to a sorted (longest first) list; 0, or -1 when the list is full. */
+static int add_len(uint8_t *lens, uint8_t *n, uint8_t l)
+{
+	int i = 0;
+
+	while (i < *n && lens[i] > l)
+		i++;
+	if (i < *n && lens[i] == l)
+		return 0;
+	if (*n == TB_POL_MAX_LENS)
+		return -1;
+	memmove(&lens[i + 1], &lens[i], (size_t)(*n - i));
+	lens[i] = l;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * A field with few distinct prefix lengths per family is looked up by hash, one lookup per
+ * length: a prefix that fixes the family byte counts for that family only.
+ */
 static void choose_modes(struct tb_pol_compiled *c)
 {
 	for (int f = 0; f < TB_PF_MAX; f++) {
-		uint8_t lens[TB_POL_MAX_LENS];
-		int n = 0, ok = 1;
+		uint8_t lens[2][TB_POL_MAX_LENS], n[2] = {0, 0};
+		int off = family_offset(f), ok = 1;
 
 		if (!(c->field_mask & (1u << f)))
 			continue;
 		for (size_t e = 0; e < c->n_entries && ok; e++) {
-			uint8_t l = (uint8_t)c->entries[e].key.prefixlen;
-			int i = 0;
+			const struct tb_pol_key *k = &c->entries[e].key;
+			int fixed = off >= 0 && k->prefixlen >= 8 + 8 * (unsigned)(off + 1);
 
-			if (c->entries[e].key.field != f)
+			if (k->field != f)
 				continue;
-			while (i < n && lens[i] > l)
-				i++;
-			if (i < n && lens[i] == l)
-				continue;
-			if (n == TB_POL_MAX_LENS) {
-				ok = 0;
-				break;
-			}
-			memmove(&lens[i + 1], &lens[i], (size_t)(n - i));
-			lens[i] = l;
-			n++;
+			for (int fam = 0; fam < 2 && ok; fam++)
+				if (!fixed || k->data[off] == (fam ? 6 : 4))
+					ok = !add_len(lens[fam], &n[fam], (uint8_t)k->prefixlen);
 		}
 		if (!ok)
 			continue;
 		c->hash_mask |= 1u << f;
-		c->nlens[f] = (uint8_t)n;
-		memcpy(c->lens[f], lens, (size_t)n);
+		memcpy(c->nlens[f], n, sizeof(n));
+		memcpy(c->lens[f], lens, sizeof(lens));
 	}
 }
 

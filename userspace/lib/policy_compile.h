@@ -24,8 +24,8 @@ struct tb_pol_compiled {
 	uint32_t nbits, nwords, field_mask;
 	/* fields looked up by hash (entries of those fields go to the hash, others to the LPM) */
 	uint32_t hash_mask;
-	uint8_t nlens[TB_PF_MAX];
-	uint8_t lens[TB_PF_MAX][TB_POL_MAX_LENS];
+	uint8_t nlens[TB_PF_MAX][2]; /* per family: 0 IPv4, 1 IPv6 */
+	uint8_t lens[TB_PF_MAX][2][TB_POL_MAX_LENS];
 	struct tb_pol_rule *rules; /* nbits; rule_id is the local id (index in refs) */
 	struct tb_pol_ref *refs;   /* local rule id -> where in the IR */
 	uint32_t n_rule_ids;
