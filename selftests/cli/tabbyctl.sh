@@ -125,4 +125,68 @@ expect "unknown option" 2 "unknown option" "$T" get gnp --frob
 expect "missing file" 1 "nope.yaml: No such file or directory" "$T" apply -f "$work/nope.yaml"
 echo "this is not a database" >"$work/corrupt.db"
 expect "corrupt datastore is an error" 1 "cannot open the datastore" env TABBY_DATASTORE_PATH="$work/corrupt.db" "$T" get gnp
+# ipam: addresses taken by the tabby-ipam plugin (no workload behind them: leaks to check).
+IPAM=$(cd "$BUILD/cni" && pwd)/tabby-ipam
+pool() { # NAME SPEC-JSON
+	"$T" apply -f - <<<"{\"apiVersion\":\"projectcalico.org/v3\",\"kind\":\"IPPool\",\"metadata\":{\"name\":\"$1\"},\"spec\":$2}"
+}
+ipam_add() { # CONTAINER-ID
+	echo "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"type\":\"bridge\",\"nodename\":\"n1\",\"datastore_path\":\"$TABBY_DATASTORE_PATH\",\"ipam\":{\"type\":\"tabby-ipam\"}}" |
+		CNI_COMMAND=ADD CNI_CONTAINERID=$1 CNI_NETNS=/nonexistent CNI_IFNAME=eth0 CNI_PATH="$BUILD/cni" "$IPAM"
+}
+expect "ipam needs a subcommand" 2 "tabbyctl ipam: which command?" "$T" ipam
+expect "ipam unknown subcommand" 2 "tabbyctl ipam: unknown command 'frob'" "$T" ipam frob
+expect "ipam --help lists subcommands" 0 "release    Release one allocated address." "$T" ipam --help
+expect "ipam show --help" 0 "Usage: tabbyctl ipam show [--show-blocks]" "$T" ipam show --help
+expect "ipam show takes no arguments" 2 "unexpected argument 'x'" "$T" ipam show x
+expect "pool for ipam" 0 "Successfully applied 1 'IPPool' resource(s)" pool p1 '{"cidr":"10.70.0.0/24","blockSize":28}'
+expect "ipam show: pool, nothing in use" 0 "| IP Pool  | 10.70.0.0/24                 |       256 |                 0 | 256" "$T" ipam show
+expect "tabby-ipam takes an address (setup)" 0 '"address": "10.70.0.0/32"' ipam_add c1
+expect "ipam show counts it" 0 "|       256 |                 1 | 255" "$T" ipam show
+expect "ipam show --show-blocks" 0 "| Block    | 10.70.0.0/28                 |        16 |          1 (  6%) | host:n1" "$T" ipam show --show-blocks
+expect "ipam check finds the leak" 1 "leaked: 10.70.0.0 (handle net.c1)" "$T" ipam check
+expect "  and says how to repair" 1 "run 'tabbyctl ipam check --fix'" "$T" ipam check
+expect "ipam check --fix" 0 "1 problem found" "$T" ipam check --fix
+expect "ipam check is clean after" 0 "0 problems found" "$T" ipam check
+expect "ipam show after the fix" 0 "|       256 |                 0 | 256" "$T" ipam show
+# c2 keeps its address (the pool change below must not strand it); c3's is released.
+expect "tabby-ipam again (setup)" 0 '"address": "10.70.0.' ipam_add c2
+ip2=$(ipam_add c3 | sed -n 's/.*"address": "\(.*\)\/32".*/\1/p')
+expect_eq "  a third address (setup)" "1" "$(grep -c '^10\.70\.0\.' <<<"$ip2")"
+expect "ipam release --ip" 0 "Successfully released $ip2" "$T" ipam release --ip "$ip2"
+expect "ipam release again" 1 "$ip2 is not allocated" "$T" ipam release --ip "$ip2"
+expect "ipam release needs --ip" 2 "--ip ADDR is required" "$T" ipam release
+expect "ipam release of a non-address" 1 "nope is not an IP address" "$T" ipam release --ip nope
+
+# Checks against the stored state at apply and delete.
+expect "pool overlapping another" 1 "IPPool(p2) CIDR 10.70.0.128/25 overlaps with IPPool(p1) CIDR 10.70.0.0/24" pool p2 '{"cidr":"10.70.0.128/25"}'
+expect "pool change stranding an address" 1 "would strand 1 allocated address (block 10.70.0.0/28)" pool p1 '{"cidr":"10.71.0.0/24","blockSize":28}'
+expect "pool growing is fine" 0 "Successfully applied 1 'IPPool' resource(s)" pool p1 '{"cidr":"10.70.0.0/23","blockSize":28}'
+expect "policy in a missing tier" 1 "(GlobalNetworkPolicy sec.p): tier 'sec' does not exist" "$T" apply -f - <<<'{"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy","metadata":{"name":"sec.p"},"spec":{"tier":"sec"}}'
+expect "tier and policy in one manifest" 0 "Successfully applied 2 resource(s)" "$T" apply -f - <<<'{"apiVersion":"v1","kind":"List","items":[
+ {"apiVersion":"projectcalico.org/v3","kind":"Tier","metadata":{"name":"sec"},"spec":{"order":10}},
+ {"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy","metadata":{"name":"sec.p"},"spec":{"tier":"sec"}}]}'
+expect "tier with policies stays" 1 "Tier sec cannot be deleted: it still has 1 policy (GlobalNetworkPolicy sec.p)" "$T" delete tier sec
+expect "  (its policy first)" 0 "Successfully deleted 1 'GlobalNetworkPolicy'" "$T" delete gnp sec.p
+expect "  then the empty tier" 0 "Successfully deleted 1 'Tier'" "$T" delete tier sec
+{
+	printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: logs}\n'
+	printf 'spec:\n  selector: all()\n  egress:\n'
+	for _ in $(seq 256); do echo "  - action: Log"; done
+} >"$work/logs.yaml"
+expect "policy too big for the dataplane" 1 "egress rules: policy logs alone has 256 Log rules; the dataplane supports at most 256 Log rules, tiers and profiles per endpoint and direction (TB_POL_MAX_STEPS)" "$T" apply -f "$work/logs.yaml"
+expect "  (as a staged policy it is stored)" 0 "Successfully applied 1 'StagedGlobalNetworkPolicy'" "$T" apply -f - < <(sed 's/kind: GlobalNetworkPolicy/kind: StagedGlobalNetworkPolicy/' "$work/logs.yaml")
+
+# datastore migrate: export this store, import it into an empty one.
+expect "migrate needs a subcommand" 2 "tabbyctl datastore migrate: which command?" "$T" datastore migrate
+expect "export to a file" 0 "Datastore exported to $work/export.jsonl" "$T" datastore migrate export -f "$work/export.jsonl"
+expect "export to stdout" 0 '{"key":"/calico/resources/v3/projectcalico.org/ippools/p1","value":' "$T" datastore migrate export
+expect "import needs -f" 2 "-f FILE is required" "$T" datastore migrate import
+expect "import into an empty store" 0 "Datastore imported from $work/export.jsonl" env TABBY_DATASTORE_PATH="$work/new.db" "$T" datastore migrate import -f "$work/export.jsonl"
+expect_eq "  the same export comes back" "$(cat "$work/export.jsonl")" "$(TABBY_DATASTORE_PATH="$work/new.db" "$T" datastore migrate export)"
+expect "  resources read back" 0 "10.70.0.0/23" env TABBY_DATASTORE_PATH="$work/new.db" "$T" get ippool
+expect "import into a used store" 1 "already holds cluster data" "$T" datastore migrate import -f "$work/export.jsonl"
+echo "not an export" >"$work/junk.jsonl"
+expect "import of a non-export" 1 "is not a datastore export (nothing was written)" env TABBY_DATASTORE_PATH="$work/new2.db" "$T" datastore migrate import -f "$work/junk.jsonl"
+expect_eq "  (really nothing)" "" "$(TABBY_DATASTORE_PATH="$work/new2.db" "$T" datastore migrate export)"
 tap_done
