@@ -10,6 +10,9 @@
  *                           the same puts; peer: curl's command line sending the same JSON to
  *                           the same gateway over one kept-alive connection, the floor of any
  *                           gateway client. The ratio is what tabby's client adds or saves.
+ *   etcdN_apply_100_resources
+ *                           one `tabbyctl apply` of 100 resources: one transaction of 100 puts
+ *                           (ms each). Peer: the same transaction through `etcdctl txn`.
  *   etcdN_put_to_watch_p50/p99
  *                           from the start of a put to the event in tabby's watcher. Peer:
  *                           `etcdctl watch` (Go client, gRPC stream) seeing the same puts.
@@ -142,6 +145,57 @@ static int curl_apply(const struct etcd_fx *fx, int round, int64_t *ns)
 	}
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "curl -sf -K '%s'", path);
+	t0 = now_ns();
+	err = system(cmd) ? -EIO : 0;
+	*ns += now_ns() - t0;
+	return err;
+}
+
+#define TXN_PUTS 100
+#define TXN_ROUNDS 8
+
+/* Time for one transaction of TXN_PUTS puts through tabby. */
+static int tabby_txn(struct tb_ds *ds, int round, int64_t *ns)
+{
+	static char keys[TXN_PUTS][96];
+	struct tb_txn_op ops[TXN_PUTS];
+	int64_t t0;
+	int err;
+
+	for (int i = 0; i < TXN_PUTS; i++) {
+		snprintf(keys[i], sizeof(keys[i]),
+			 "/calico/resources/v3/projectcalico.org/workloadendpoints/txn%d/wep-%d",
+			 round, i);
+		ops[i] = (struct tb_txn_op){TB_TXN_PUT, keys[i], resource_json, TB_REV_ANY};
+	}
+	t0 = now_ns();
+	err = tb_ds_txn(ds, ops, TXN_PUTS, NULL);
+	*ns += now_ns() - t0;
+	return err;
+}
+
+/* The same transaction through `etcdctl txn` (no compares, the puts, no failure branch). */
+static int etcdctl_txn(const struct etcd_fx *fx, int round, int64_t *ns)
+{
+	char path[160], cmd[512];
+	int64_t t0;
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/txn.in", fx->dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "\n");
+	for (int i = 0; i < TXN_PUTS; i++)
+		fprintf(f,
+			"put /calico/resources/v3/projectcalico.org/workloadendpoints/ctl%d/wep-%d "
+			"%s\n",
+			round, i, resource_json);
+	fprintf(f, "\n\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "ETCDCTL_API=3 etcdctl --endpoints=%s txn < '%s' >/dev/null",
+		 fx->endpoints, path);
 	t0 = now_ns();
 	err = system(cmd) ? -EIO : 0;
 	*ns += now_ns() - t0;
@@ -289,7 +343,7 @@ static int bench_cluster(int members)
 {
 	int64_t mine[WATCH_PUTS], theirs[WATCH_PUTS];
 	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3};
-	int64_t tabby_ns = 0, curl_ns = 0;
+	int64_t tabby_ns = 0, curl_ns = 0, tabby_txn_ns = 0, ctl_txn_ns = 0;
 	double tabby_wps, ctl_wps = 0, curl_wps;
 	struct tb_ds *ds = NULL;
 	struct etcd_fx fx;
@@ -308,6 +362,10 @@ static int bench_cluster(int members)
 	tabby_wps = APPLY_ROUNDS * APPLY_PUTS / (tabby_ns / 1e9);
 	curl_wps = APPLY_ROUNDS * APPLY_PUTS / (curl_ns / 1e9);
 	err = err ?: etcdctl_apply(&fx, &ctl_wps);
+	for (int r = 0; !err && r < TXN_ROUNDS; r++) {
+		err = etcdctl_txn(&fx, r, &ctl_txn_ns);
+		err = err ?: tabby_txn(ds, r, &tabby_txn_ns);
+	}
 	err = err ?: watch_latency(&fx, ds, mine, theirs);
 	if (!err) {
 		snprintf(name, sizeof(name), "etcd%d_apply_writes", members);
@@ -317,6 +375,9 @@ static int bench_cluster(int members)
 		snprintf(target, sizeof(target), ">= 0.9 x peer");
 		row(name, tabby_wps, "writes/s", "curl -K (one connection, same JSON)", curl_wps,
 		    target);
+		snprintf(name, sizeof(name), "etcd%d_apply_100_resources", members);
+		row(name, tabby_txn_ns / 1e6 / TXN_ROUNDS, "ms", "etcdctl txn (same 100 puts)",
+		    ctl_txn_ns / 1e6 / TXN_ROUNDS, "<= peer");
 		snprintf(name, sizeof(name), "etcd%d_put_to_watch_p50", members);
 		row(name, pct_us(mine, WATCH_PUTS, 0.5), "us", "etcdctl watch",
 		    pct_us(theirs, WATCH_PUTS, 0.5), "<= peer");
