@@ -371,3 +371,37 @@ Test(client_checks, pool_change_must_not_strand_addresses)
 fail:
 	cr_assert_fail("got %d: %s", r, d.n ? d.msgs[0] : "(none)");
 }
+
+/* A Kubernetes NetworkPolicy is checked as the Calico policy it converts to. */
+Test(client_checks, knp_over_the_limit)
+{
+	/* One rule per peer; numeric and named ports make two classifier rules of each. */
+	size_t n = TB_POL_MAX_BITS / 2, len = 512 + n * 48, off;
+	char *s = malloc(len);
+	struct tb_diag d;
+	int r;
+
+	cr_assert(s);
+	off = snprintf(s, len, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+			       "metadata: {name: big, namespace: prod}\nspec:\n  podSelector: {}\n"
+			       "  ingress:\n  - ports: [{port: 80}, {port: http}]\n    from:\n");
+	for (size_t i = 0; i < n; i++)
+		off += snprintf(s + off, len - off, "    - ipBlock: {cidr: 10.%zu.%zu.0/24}\n",
+				i / 256, i % 256);
+	r = apply(s, &d);
+	if (r != -EINVAL || !has_msg(&d, "ingress rules: policy prod/knp.default.big alone needs") ||
+	    !has_msg(&d, "TB_POL_MAX_BITS"))
+		goto fail;
+	tb_diag_free(&d);
+	/* One peer fewer fits. */
+	*strrchr(s, '-') = '\0';
+	*strrchr(s, '\n') = '\0';
+	r = apply(s, &d);
+	if (r)
+		goto fail;
+	free(s);
+	tb_diag_free(&d);
+	return;
+fail:
+	cr_assert_fail("got %d: %s", r, d.n ? d.msgs[0] : "(none)");
+}

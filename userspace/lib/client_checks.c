@@ -4,7 +4,8 @@
  * document, as Calico's client makes them:
  *  - a policy's tier must exist (in the store or in the same manifest; "default" always
  *    does), and a Tier that still has policies, or the default tier, cannot be deleted;
- *  - an enforced policy must fit the dataplane on its own (policy_fit.h);
+ *  - an enforced policy must fit the dataplane on its own (policy_fit.h), a Kubernetes
+ *    NetworkPolicy as the Calico policy it converts to;
  *  - an IPPool must not overlap another pool, and changing one must not strand addresses
  *    it has allocated (tb_ipam_pool_change_check).
  * A refusal adds "<where>: <why>" to diag and returns -EINVAL (-EPERM for a delete).
@@ -16,6 +17,7 @@
 
 #include "client_int.h"
 #include "ipam.h"
+#include "knp_convert.h"
 #include "policy_fit.h"
 
 #define DEFAULT_TIER "default"
@@ -64,13 +66,26 @@ static int tier_exists(struct tb_client *c, const struct tb_write_set *ws, const
 	return r == -ENOENT ? 0 : r ? r : 1;
 }
 
+static int fit(const struct tb_kind *k, json_t *doc, const char *where, struct tb_diag *diag)
+{
+	char *key = NULL;
+	int r = tb_resource_key(k, tb_res_namespace(doc), tb_res_name(doc), &key);
+
+	if (r)
+		return r;
+	tb_diag_set_prefix(diag, "%s", where);
+	r = tb_policy_fit_check(key, doc, diag);
+	tb_diag_set_prefix(diag, NULL);
+	free(key);
+	return r == -E2BIG ? -EINVAL : r;
+}
+
 static int check_policy(struct tb_client *c, const struct tb_write_set *ws, size_t i,
 			const char *where, struct tb_diag *diag)
 {
 	const struct tb_kind *k = ws->kinds[i];
 	json_t *doc = ws->docs->docs[i].obj;
 	const char *tier = tier_of(doc);
-	char *key = NULL;
 	int r = tier_exists(c, ws, tier);
 
 	if (r < 0)
@@ -83,14 +98,25 @@ static int check_policy(struct tb_client *c, const struct tb_write_set *ws, size
 	/* Staged policies are never enforced: the dataplane's limits do not apply to them. */
 	if (k->flags & TB_KIND_STAGED)
 		return 0;
-	r = tb_resource_key(k, tb_res_namespace(doc), tb_res_name(doc), &key);
-	if (r)
-		return r;
-	tb_diag_set_prefix(diag, "%s", where);
-	r = tb_policy_fit_check(key, doc, diag);
-	tb_diag_set_prefix(diag, NULL);
-	free(key);
-	return r == -E2BIG ? -EINVAL : r;
+	return fit(k, doc, where, diag);
+}
+
+/* A Kubernetes NetworkPolicy is enforced as its conversion: that must fit. */
+static int check_knp(json_t *doc, const char *where, struct tb_diag *diag)
+{
+	struct tb_diag scratch;
+	json_t *np;
+	int r;
+
+	/* Conversion problems are validation's to report; only the size is checked here. */
+	tb_diag_init(&scratch);
+	np = tb_knp_convert(doc, &scratch);
+	tb_diag_free(&scratch);
+	if (!np)
+		return 0;
+	r = fit(tb_kind_find("NetworkPolicy"), np, where, diag);
+	json_decref(np);
+	return r;
 }
 
 static int parse_pool(json_t *doc, struct tb_ipam_pool *p)
@@ -181,6 +207,8 @@ int tb_client_check_write(struct tb_client *c, const struct tb_write_set *ws, si
 		return check_policy(c, ws, i, where, diag);
 	if (is_kind(k, "IPPool"))
 		return check_pool(c, ws, i, cur, where, diag);
+	if ((k->flags & TB_KIND_K8S) && !strcmp(k->kind, "NetworkPolicy"))
+		return check_knp(ws->docs->docs[i].obj, where, diag);
 	return 0;
 }
 
