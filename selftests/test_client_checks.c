@@ -21,7 +21,7 @@ static struct tb_client *cl;
 /* Table cases each start on an empty store of their own. */
 static void fresh_store(size_t i)
 {
-	struct tb_ds_config cfg = { .type = TB_DS_LOCAL };
+	struct tb_ds_config cfg = {.type = TB_DS_LOCAL};
 
 	tb_client_close(cl);
 	cl = NULL;
@@ -51,8 +51,8 @@ static void teardown(void)
 /* Applies a manifest; returns the client's result, messages in d (caller frees). */
 static int apply(const char *text, struct tb_diag *d)
 {
-	struct tb_write_opts o = { .mode = TB_WRITE_APPLY };
-	struct tb_doc_list docs = { 0 };
+	struct tb_write_opts o = {.mode = TB_WRITE_APPLY};
+	struct tb_doc_list docs = {0};
 	int r, n;
 
 	tb_diag_init(d);
@@ -75,7 +75,7 @@ static void apply_ok(const char *text)
 /* Objects of the kinds these tests write: a refused manifest must not change it. */
 static size_t count_all(void)
 {
-	static const char *const kinds[] = { "gnp", "np", "sgnp", "snp", "tier", "ippool", NULL };
+	static const char *const kinds[] = {"gnp", "np", "sgnp", "snp", "tier", "ippool", NULL};
 	size_t n = 0;
 
 	for (const char *const *k = kinds; *k; k++) {
@@ -97,10 +97,10 @@ static bool has_msg(const struct tb_diag *d, const char *want)
 }
 
 #define DOC(kind, name, spec)                                                                      \
-	"apiVersion: projectcalico.org/v3\nkind: " kind "\nmetadata: {name: " name "}\nspec: "    \
-	spec "\n---\n"
+	"apiVersion: projectcalico.org/v3\nkind: " kind "\nmetadata: {name: " name                 \
+	"}\nspec: " spec "\n---\n"
 #define NSDOC(kind, name, spec)                                                                    \
-	"apiVersion: projectcalico.org/v3\nkind: " kind "\nmetadata: {name: " name                \
+	"apiVersion: projectcalico.org/v3\nkind: " kind "\nmetadata: {name: " name                 \
 	", namespace: prod}\nspec: " spec "\n---\n"
 
 struct write_case {
@@ -112,43 +112,40 @@ struct write_case {
 };
 
 static const struct write_case write_cases[] = {
-	{ "gnp in missing tier", NULL, DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}"),
-	  -EINVAL, "document 1 (GlobalNetworkPolicy sec.p): tier 'sec' does not exist" },
-	{ "np in missing tier", NULL, NSDOC("NetworkPolicy", "sec.p", "{tier: sec}"), -EINVAL,
-	  "tier 'sec' does not exist" },
-	{ "staged gnp in missing tier", NULL,
-	  DOC("StagedGlobalNetworkPolicy", "sec.p", "{tier: sec}"), -EINVAL,
-	  "tier 'sec' does not exist" },
-	{ "staged np in missing tier", NULL, NSDOC("StagedNetworkPolicy", "sec.p", "{tier: sec}"),
-	  -EINVAL, "tier 'sec' does not exist" },
-	{ "default tier needs no Tier", NULL, DOC("GlobalNetworkPolicy", "p", "{selector: all()}"),
-	  0, NULL },
-	{ "tier in the same manifest", NULL,
-	  DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}") DOC("Tier", "sec", "{order: 10}"), 0,
-	  NULL },
-	{ "tier stored before", DOC("Tier", "sec", "{order: 10}"),
-	  DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}"), 0, NULL },
-	{ "every refusal reported", NULL,
-	  DOC("GlobalNetworkPolicy", "a.p", "{tier: a}") DOC("GlobalNetworkPolicy", "b.p",
-							       "{tier: b}"),
-	  -EINVAL, "document 2 (GlobalNetworkPolicy b.p): tier 'b' does not exist" },
-	{ "pool overlaps a stored pool", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
-	  DOC("IPPool", "p2", "{cidr: 10.1.64.0/18}"), -EINVAL,
-	  "IPPool(p2) CIDR 10.1.64.0/18 overlaps with IPPool(p1) CIDR 10.1.0.0/16" },
-	{ "pool covers a stored pool", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
-	  DOC("IPPool", "p2", "{cidr: 10.0.0.0/8}"), -EINVAL,
-	  "IPPool(p2) CIDR 10.0.0.0/8 overlaps with IPPool(p1) CIDR 10.1.0.0/16" },
-	{ "pools overlap in one manifest", NULL,
-	  DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}") DOC("IPPool", "p2", "{cidr: 10.1.0.0/24}"),
-	  -EINVAL, "document 2 (IPPool p2): spec.cidr: IPPool(p2) CIDR 10.1.0.0/24 overlaps" },
-	{ "pool reapplied unchanged", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
-	  DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"), 0, NULL },
-	{ "pool moved away from an overlap", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
-	  DOC("IPPool", "p1", "{cidr: 10.2.0.0/16}") DOC("IPPool", "p2", "{cidr: 10.1.0.0/16}"), 0,
-	  NULL },
-	{ "disjoint pools and families", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
-	  DOC("IPPool", "p2", "{cidr: 10.2.0.0/16}") DOC("IPPool", "p6", "{cidr: 'fd00::/64'}"), 0,
-	  NULL },
+    {"gnp in missing tier", NULL, DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}"), -EINVAL,
+     "document 1 (GlobalNetworkPolicy sec.p): tier 'sec' does not exist"},
+    {"np in missing tier", NULL, NSDOC("NetworkPolicy", "sec.p", "{tier: sec}"), -EINVAL,
+     "tier 'sec' does not exist"},
+    {"staged gnp in missing tier", NULL, DOC("StagedGlobalNetworkPolicy", "sec.p", "{tier: sec}"),
+     -EINVAL, "tier 'sec' does not exist"},
+    {"staged np in missing tier", NULL, NSDOC("StagedNetworkPolicy", "sec.p", "{tier: sec}"),
+     -EINVAL, "tier 'sec' does not exist"},
+    {"default tier needs no Tier", NULL, DOC("GlobalNetworkPolicy", "p", "{selector: all()}"), 0,
+     NULL},
+    {"tier in the same manifest", NULL,
+     DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}") DOC("Tier", "sec", "{order: 10}"), 0, NULL},
+    {"tier stored before", DOC("Tier", "sec", "{order: 10}"),
+     DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}"), 0, NULL},
+    {"every refusal reported", NULL,
+     DOC("GlobalNetworkPolicy", "a.p", "{tier: a}") DOC("GlobalNetworkPolicy", "b.p", "{tier: b}"),
+     -EINVAL, "document 2 (GlobalNetworkPolicy b.p): tier 'b' does not exist"},
+    {"pool overlaps a stored pool", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
+     DOC("IPPool", "p2", "{cidr: 10.1.64.0/18}"), -EINVAL,
+     "IPPool(p2) CIDR 10.1.64.0/18 overlaps with IPPool(p1) CIDR 10.1.0.0/16"},
+    {"pool covers a stored pool", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
+     DOC("IPPool", "p2", "{cidr: 10.0.0.0/8}"), -EINVAL,
+     "IPPool(p2) CIDR 10.0.0.0/8 overlaps with IPPool(p1) CIDR 10.1.0.0/16"},
+    {"pools overlap in one manifest", NULL,
+     DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}") DOC("IPPool", "p2", "{cidr: 10.1.0.0/24}"), -EINVAL,
+     "document 2 (IPPool p2): spec.cidr: IPPool(p2) CIDR 10.1.0.0/24 overlaps"},
+    {"pool reapplied unchanged", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
+     DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"), 0, NULL},
+    {"pool moved away from an overlap", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
+     DOC("IPPool", "p1", "{cidr: 10.2.0.0/16}") DOC("IPPool", "p2", "{cidr: 10.1.0.0/16}"), 0,
+     NULL},
+    {"disjoint pools and families", DOC("IPPool", "p1", "{cidr: 10.1.0.0/16}"),
+     DOC("IPPool", "p2", "{cidr: 10.2.0.0/16}") DOC("IPPool", "p6", "{cidr: 'fd00::/64'}"), 0,
+     NULL},
 };
 
 TestSuite(client_checks, .init = setup, .fini = teardown);
@@ -176,7 +173,7 @@ Test(client_checks, write)
 			goto fail; /* a refused manifest wrote something */
 		tb_diag_free(&d);
 		continue;
-fail:
+	fail:
 		cr_assert_fail("%s: got %d (want %d); first message: %s", c->name, r, c->want,
 			       d.n ? d.msgs[0] : "(none)");
 	}
@@ -190,8 +187,9 @@ static char *log_policy(const char *kind, unsigned n, const char *dir)
 	size_t off;
 
 	cr_assert(s);
-	off = snprintf(s, len, "apiVersion: projectcalico.org/v3\nkind: %s\nmetadata: {name: logs}\n"
-			       "spec:\n  selector: all()\n  types: [Ingress, Egress]\n  %s:\n",
+	off = snprintf(s, len,
+		       "apiVersion: projectcalico.org/v3\nkind: %s\nmetadata: {name: logs}\n"
+		       "spec:\n  selector: all()\n  types: [Ingress, Egress]\n  %s:\n",
 		       kind, dir);
 	for (unsigned i = 0; i < n; i++)
 		off += snprintf(s + off, len - off, "  - action: Log\n");
@@ -207,10 +205,10 @@ struct size_case {
 
 /* TB_POL_MAX_STEPS counts the policy's tier as one step: 255 Log rules fit, 256 do not. */
 static const struct size_case size_cases[] = {
-	{ "GlobalNetworkPolicy", 255, "ingress", 0 },
-	{ "GlobalNetworkPolicy", 256, "ingress", -EINVAL },
-	{ "GlobalNetworkPolicy", 256, "egress", -EINVAL },
-	{ "StagedGlobalNetworkPolicy", 256, "ingress", 0 }, /* never enforced */
+    {"GlobalNetworkPolicy", 255, "ingress", 0},
+    {"GlobalNetworkPolicy", 256, "ingress", -EINVAL},
+    {"GlobalNetworkPolicy", 256, "egress", -EINVAL},
+    {"StagedGlobalNetworkPolicy", 256, "ingress", 0}, /* never enforced */
 };
 
 Test(client_checks, policy_size)
@@ -235,7 +233,7 @@ Test(client_checks, policy_size)
 			goto fail;
 		tb_diag_free(&d);
 		continue;
-fail:
+	fail:
 		cr_assert_fail("%s with %u %s Log rules: got %d (want %d): %s", c->kind, c->logs,
 			       c->dir, r, c->want, d.n ? d.msgs[0] : "(none)");
 	}
@@ -252,8 +250,9 @@ Test(client_checks, rule_expansion_over_the_limit)
 	int r;
 
 	cr_assert(s);
-	off = snprintf(s, len, "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
-			       "metadata: {name: big}\nspec:\n  selector: all()\n  ingress:\n");
+	off = snprintf(s, len,
+		       "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n"
+		       "metadata: {name: big}\nspec:\n  selector: all()\n  ingress:\n");
 	for (size_t i = 0; i < n; i++)
 		off += snprintf(s + off, len - off, "%s", rule);
 	r = apply(s, &d);
@@ -277,21 +276,20 @@ struct delete_case {
 #define SEC_TIER DOC("Tier", "sec", "{order: 10}")
 
 static const struct delete_case delete_cases[] = {
-	{ "tier with a gnp", SEC_TIER DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}"), "sec",
-	  -EPERM, "Tier sec cannot be deleted: it still has 1 policy (GlobalNetworkPolicy sec.p)" },
-	{ "tier with policies of every kind",
-	  SEC_TIER DOC("GlobalNetworkPolicy", "sec.a", "{tier: sec}")
-		  NSDOC("NetworkPolicy", "sec.b", "{tier: sec}")
-			  DOC("StagedGlobalNetworkPolicy", "sec.c", "{tier: sec}")
-				  NSDOC("StagedNetworkPolicy", "sec.d", "{tier: sec}"),
-	  "sec", -EPERM, "it still has 4 policies" },
-	{ "tier with a namespaced policy", SEC_TIER NSDOC("NetworkPolicy", "sec.b", "{tier: sec}"),
-	  "sec", -EPERM, "(NetworkPolicy prod/sec.b)" },
-	{ "empty tier", SEC_TIER DOC("GlobalNetworkPolicy", "p", "{selector: all()}"), "sec", 0,
-	  NULL },
-	{ "stored default tier", DOC("Tier", "default", "{order: 1000000}"), "default", -EPERM,
-	  "Tier default cannot be deleted" },
-	{ "absent tier", NULL, "sec", -ENOENT, NULL },
+    {"tier with a gnp", SEC_TIER DOC("GlobalNetworkPolicy", "sec.p", "{tier: sec}"), "sec", -EPERM,
+     "Tier sec cannot be deleted: it still has 1 policy (GlobalNetworkPolicy sec.p)"},
+    {"tier with policies of every kind",
+     SEC_TIER DOC("GlobalNetworkPolicy", "sec.a", "{tier: sec}")
+	 NSDOC("NetworkPolicy", "sec.b", "{tier: sec}")
+	     DOC("StagedGlobalNetworkPolicy", "sec.c", "{tier: sec}")
+		 NSDOC("StagedNetworkPolicy", "sec.d", "{tier: sec}"),
+     "sec", -EPERM, "it still has 4 policies"},
+    {"tier with a namespaced policy", SEC_TIER NSDOC("NetworkPolicy", "sec.b", "{tier: sec}"),
+     "sec", -EPERM, "(NetworkPolicy prod/sec.b)"},
+    {"empty tier", SEC_TIER DOC("GlobalNetworkPolicy", "p", "{selector: all()}"), "sec", 0, NULL},
+    {"stored default tier", DOC("Tier", "default", "{order: 1000000}"), "default", -EPERM,
+     "Tier default cannot be deleted"},
+    {"absent tier", NULL, "sec", -ENOENT, NULL},
 };
 
 Test(client_checks, delete_tier)
@@ -316,7 +314,7 @@ Test(client_checks, delete_tier)
 			goto fail;
 		tb_diag_free(&d);
 		continue;
-fail:
+	fail:
 		cr_assert_fail("%s: got %d (want %d): %s", c->name, r, c->want,
 			       d.n ? d.msgs[0] : "(none)");
 	}
@@ -325,7 +323,7 @@ fail:
 /* Takes one address from the pools for handle h on node n1; returns it. */
 static void assign(const char *handle, char *ip)
 {
-	struct tb_ipam_request req = { .handle = handle, .node = "n1", .family = AF_INET };
+	struct tb_ipam_request req = {.handle = handle, .node = "n1", .family = AF_INET};
 	struct tb_ipam_assignment a;
 	char err[256];
 	int r = tb_ipam_assign(cl->ds, &req, &a, err, sizeof(err));
@@ -382,14 +380,16 @@ Test(client_checks, knp_over_the_limit)
 	int r;
 
 	cr_assert(s);
-	off = snprintf(s, len, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-			       "metadata: {name: big, namespace: prod}\nspec:\n  podSelector: {}\n"
-			       "  ingress:\n  - ports: [{port: 80}, {port: http}]\n    from:\n");
+	off = snprintf(s, len,
+		       "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+		       "metadata: {name: big, namespace: prod}\nspec:\n  podSelector: {}\n"
+		       "  ingress:\n  - ports: [{port: 80}, {port: http}]\n    from:\n");
 	for (size_t i = 0; i < n; i++)
 		off += snprintf(s + off, len - off, "    - ipBlock: {cidr: 10.%zu.%zu.0/24}\n",
 				i / 256, i % 256);
 	r = apply(s, &d);
-	if (r != -EINVAL || !has_msg(&d, "ingress rules: policy prod/knp.default.big alone needs") ||
+	if (r != -EINVAL ||
+	    !has_msg(&d, "ingress rules: policy prod/knp.default.big alone needs") ||
 	    !has_msg(&d, "TB_POL_MAX_BITS"))
 		goto fail;
 	tb_diag_free(&d);

@@ -22,9 +22,9 @@
 
 #define DEFAULT_TIER "default"
 
-static const char *const tiered_kinds[] = { "GlobalNetworkPolicy", "NetworkPolicy",
-					    "StagedGlobalNetworkPolicy", "StagedNetworkPolicy",
-					    NULL };
+static const char *const tiered_kinds[] = {"GlobalNetworkPolicy", "NetworkPolicy",
+					   "StagedGlobalNetworkPolicy", "StagedNetworkPolicy",
+					   NULL};
 
 static bool is_kind(const struct tb_kind *k, const char *kind)
 {
@@ -49,7 +49,7 @@ static const char *tier_of(json_t *doc)
 static int tier_exists(struct tb_client *c, const struct tb_write_set *ws, const char *tier)
 {
 	const struct tb_kind *tk = tb_kind_find("Tier");
-	struct tb_kv kv = { 0 };
+	struct tb_kv kv = {0};
 	char *key = NULL;
 	int r;
 
@@ -91,8 +91,10 @@ static int check_policy(struct tb_client *c, const struct tb_write_set *ws, size
 	if (r < 0)
 		return r;
 	if (!r) {
-		tb_diag_add(diag, "%s: tier '%s' does not exist: create the Tier first (or in the "
-				  "same manifest)", where, tier);
+		tb_diag_add(diag,
+			    "%s: tier '%s' does not exist: create the Tier first (or in the "
+			    "same manifest)",
+			    where, tier);
 		return -EINVAL;
 	}
 	/* Staged policies are never enforced: the dataplane's limits do not apply to them. */
@@ -134,8 +136,8 @@ static bool in_manifest(const struct tb_write_set *ws, const char *name)
 	return false;
 }
 
-static bool overlap(const struct tb_ipam_pool *np, const struct tb_ipam_pool *q,
-		    const char *where, struct tb_diag *diag)
+static bool overlap(const struct tb_ipam_pool *np, const struct tb_ipam_pool *q, const char *where,
+		    struct tb_diag *diag)
 {
 	char a[TB_CIDR_STRLEN], b[TB_CIDR_STRLEN];
 
@@ -143,8 +145,10 @@ static bool overlap(const struct tb_ipam_pool *np, const struct tb_ipam_pool *q,
 		return false;
 	tb_cidr_format(&np->cidr, a, sizeof(a));
 	tb_cidr_format(&q->cidr, b, sizeof(b));
-	tb_diag_add(diag, "%s: spec.cidr: IPPool(%s) CIDR %s overlaps with IPPool(%s) CIDR %s: "
-			  "pools must not overlap", where, np->name, a, q->name, b);
+	tb_diag_add(diag,
+		    "%s: spec.cidr: IPPool(%s) CIDR %s overlaps with IPPool(%s) CIDR %s: "
+		    "pools must not overlap",
+		    where, np->name, a, q->name, b);
 	return true;
 }
 
@@ -184,7 +188,7 @@ static int check_pool(struct tb_client *c, const struct tb_write_set *ws, size_t
 
 	r = parse_pool(doc, &np);
 	if (r == -EINVAL)
-		return 0;	/* validation has already said what is wrong with it */
+		return 0; /* validation has already said what is wrong with it */
 	if (r)
 		return r;
 	r = check_overlaps(c, ws, i, &np, where, diag);
@@ -198,8 +202,8 @@ static int check_pool(struct tb_client *c, const struct tb_write_set *ws, size_t
 	return r == -EBUSY ? -EINVAL : r;
 }
 
-int tb_client_check_write(struct tb_client *c, const struct tb_write_set *ws, size_t i,
-			  json_t *cur, const char *where, struct tb_diag *diag)
+int tb_client_check_write(struct tb_client *c, const struct tb_write_set *ws, size_t i, json_t *cur,
+			  const char *where, struct tb_diag *diag)
 {
 	const struct tb_kind *k = ws->kinds[i];
 
@@ -220,7 +224,7 @@ static int count_in_tier(struct tb_client *c, const char *tier, char *first, siz
 
 	*n = 0;
 	for (const char *const *t = tiered_kinds; *t && !r; t++) {
-		struct tb_kv_list l = { 0 };
+		struct tb_kv_list l = {0};
 		char *prefix = NULL;
 
 		r = tb_resource_prefix(tb_kind_find(*t), NULL, &prefix);
@@ -258,9 +262,10 @@ int tb_client_check_delete(struct tb_client *c, const struct tb_kind *k, const c
 	if (r)
 		return r;
 	if (n) {
-		tb_diag_add(diag, "Tier %s cannot be deleted: it still has %u polic%s (%s%s): "
-				  "delete or move the tier's policies first", name, n,
-			    n == 1 ? "y" : "ies", first, n > 1 ? ", ..." : "");
+		tb_diag_add(diag,
+			    "Tier %s cannot be deleted: it still has %u polic%s (%s%s): "
+			    "delete or move the tier's policies first",
+			    name, n, n == 1 ? "y" : "ies", first, n > 1 ? ", ..." : "");
 		return -EPERM;
 	}
 	return 0;

@@ -7,7 +7,7 @@
 #include "policy_compile.h"
 #include "policy_fit.h"
 
-static const char *const dir_names[2] = { "ingress", "egress" };
+static const char *const dir_names[2] = {"ingress", "egress"};
 
 int tb_policy_fit_check(const char *key, json_t *doc, struct tb_diag *diag)
 {
@@ -28,7 +28,7 @@ int tb_policy_fit_check(const char *key, json_t *doc, struct tb_diag *diag)
 		goto out;
 	}
 	for (int d = 0; d < 2; d++) {
-		struct tb_ir_policy ir = { p->sort_name, p->rules[d].rules, p->rules[d].n };
+		struct tb_ir_policy ir = {p->sort_name, p->rules[d].rules, p->rules[d].n};
 		struct tb_diag one;
 
 		if (!p->types[d])

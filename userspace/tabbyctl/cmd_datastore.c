@@ -14,10 +14,15 @@
 #include "datastore_migrate.h"
 
 /* -f as the manifest commands spell it, but naming one export file. */
-static const struct ctl_opt opt_export_file = { "filename", 'f', CTL_FILES,
-						offsetof(struct ctl_args, files), "FILE",
-						"the export file (- for stdout or stdin)" };
-static const struct ctl_opt *const migrate_opts[] = { &opt_export_file, CTL_DS_OPTS, NULL };
+static const struct ctl_opt opt_export_file = {
+    .name = "filename",
+    .short_name = 'f',
+    .type = CTL_FILES,
+    .offset = offsetof(struct ctl_args, files),
+    .metavar = "FILE",
+    .help = "the export file (- for stdout or stdin)",
+};
+static const struct ctl_opt *const migrate_opts[] = {&opt_export_file, CTL_DS_OPTS, NULL};
 
 static int one_file(const struct ctl_args *a, const char *cmd, bool required)
 {
@@ -27,8 +32,8 @@ static int one_file(const struct ctl_args *a, const char *cmd, bool required)
 	else if (a->nfiles > 1)
 		fprintf(stderr, "tabbyctl datastore migrate %s: one -f FILE only\n", cmd);
 	else if (required && !a->nfiles)
-		fprintf(stderr, "tabbyctl datastore migrate %s: -f FILE is required (- for stdin)\n",
-			cmd);
+		fprintf(stderr,
+			"tabbyctl datastore migrate %s: -f FILE is required (- for stdin)\n", cmd);
 	else
 		return 0;
 	return -EINVAL;
@@ -87,10 +92,12 @@ static int migrate_import(struct ctl_args *a)
 	if (!r) {
 		r = tb_ds_import(c->ds, f);
 		if (r == -EEXIST)
-			fprintf(stderr, "the datastore already holds cluster data: import only into an "
-					"empty datastore (nothing was written)\n");
+			fprintf(stderr,
+				"the datastore already holds cluster data: import only into an "
+				"empty datastore (nothing was written)\n");
 		else if (r == -EINVAL)
-			fprintf(stderr, "%s is not a datastore export (nothing was written)\n", path);
+			fprintf(stderr, "%s is not a datastore export (nothing was written)\n",
+				path);
 		else if (r)
 			fprintf(stderr, "import failed: %s\n", strerror(-r));
 		else
@@ -103,22 +110,21 @@ static int migrate_import(struct ctl_args *a)
 }
 
 static const struct ctl_cmd migrate_cmds[] = {
-	{ "export", "[-f FILE]", "Write every key of the cluster to FILE (default: stdout).",
-	  migrate_opts, migrate_export,
-	  "One JSON object per line, {\"key\": ..., \"value\": ...}, sorted by key: every key\n"
-	  "under /calico/ and /tabby/. Stop writers (tabbyd, the CNI plugin) first so the export\n"
-	  "is one consistent state." },
-	{ "import", "-f FILE", "Load an export into an empty datastore.", migrate_opts,
-	  migrate_import,
-	  "The whole file is read and checked before anything is written; a datastore that\n"
-	  "already holds cluster data is refused rather than merged. Resource versions start\n"
-	  "afresh in the new datastore." },
-	{ NULL },
+    {"export", "[-f FILE]", "Write every key of the cluster to FILE (default: stdout).",
+     migrate_opts, migrate_export,
+     "One JSON object per line, {\"key\": ..., \"value\": ...}, sorted by key: every key\n"
+     "under /calico/ and /tabby/. Stop writers (tabbyd, the CNI plugin) first so the export\n"
+     "is one consistent state."},
+    {"import", "-f FILE", "Load an export into an empty datastore.", migrate_opts, migrate_import,
+     "The whole file is read and checked before anything is written; a datastore that\n"
+     "already holds cluster data is refused rather than merged. Resource versions start\n"
+     "afresh in the new datastore."},
+    {NULL},
 };
 
 const struct ctl_cmd ctl_datastore_cmds[] = {
-	{ "migrate", "<export|import> [options]",
-	  "Export a cluster's data, or import it into another datastore.", NULL, NULL, NULL,
-	  migrate_cmds },
-	{ NULL },
+    {"migrate", "<export|import> [options]",
+     "Export a cluster's data, or import it into another datastore.", NULL, NULL, NULL,
+     migrate_cmds},
+    {NULL},
 };

@@ -13,16 +13,17 @@
 #include "ctl.h"
 #include "ipam.h"
 
-static const struct ctl_opt *const show_opts[] = { &opt_show_blocks, CTL_DS_OPTS, NULL };
-static const struct ctl_opt *const check_opts[] = { &opt_fix, CTL_DS_OPTS, NULL };
-static const struct ctl_opt *const release_opts[] = { &opt_ip, CTL_DS_OPTS, NULL };
+static const struct ctl_opt *const show_opts[] = {&opt_show_blocks, CTL_DS_OPTS, NULL};
+static const struct ctl_opt *const check_opts[] = {&opt_fix, CTL_DS_OPTS, NULL};
+static const struct ctl_opt *const release_opts[] = {&opt_ip, CTL_DS_OPTS, NULL};
 
 static int no_positionals(const struct ctl_args *a, const char *cmd)
 {
 	if (!a->npos)
 		return 0;
-	fprintf(stderr, "tabbyctl ipam %s: unexpected argument '%s' (see tabbyctl ipam %s --help)\n",
-		cmd, a->pos[0], cmd);
+	fprintf(stderr,
+		"tabbyctl ipam %s: unexpected argument '%s' (see tabbyctl ipam %s --help)\n", cmd,
+		a->pos[0], cmd);
 	return -EINVAL;
 }
 
@@ -65,8 +66,10 @@ static int ipam_check(struct ctl_args *a)
 	if (r)
 		fprintf(stderr, "ipam check%s failed: %s\n", a->fix ? " --fix" : "", strerror(-r));
 	else if (problems && !a->fix)
-		fprintf(stderr, "%u problem%s left as found: run 'tabbyctl ipam check --fix' to "
-				"repair\n", problems, problems == 1 ? "" : "s");
+		fprintf(stderr,
+			"%u problem%s left as found: run 'tabbyctl ipam check --fix' to "
+			"repair\n",
+			problems, problems == 1 ? "" : "s");
 	tb_client_close(c);
 	/* Problems left in place fail the command, so scripts can tell a clean store. */
 	return r || (problems && !a->fix) ? CTL_FAIL : CTL_OK;
@@ -105,17 +108,17 @@ out:
 }
 
 const struct ctl_cmd ctl_ipam_cmds[] = {
-	{ "show", "[--show-blocks]", "Show each IP pool's addresses: total, in use and free.",
-	  show_opts, ipam_show,
-	  "--show-blocks adds a row per allocation block with its use and the node it is\n"
-	  "affine to." },
-	{ "check", "[--fix]", "Find leaked addresses, empty handles and inconsistent blocks.",
-	  check_opts, ipam_check,
-	  "Reports addresses whose handle or workload is gone, handles holding no address and\n"
-	  "blocks that disagree with their handles. Exits 1 when problems are found and not\n"
-	  "fixed; --fix repairs them." },
-	{ "release", "--ip ADDR", "Release one allocated address.", release_opts, ipam_release,
-	  "Frees the address in its block and removes it from its handle. Make sure nothing\n"
-	  "uses it any more: IPAM cannot tell." },
-	{ NULL },
+    {"show", "[--show-blocks]", "Show each IP pool's addresses: total, in use and free.", show_opts,
+     ipam_show,
+     "--show-blocks adds a row per allocation block with its use and the node it is\n"
+     "affine to."},
+    {"check", "[--fix]", "Find leaked addresses, empty handles and inconsistent blocks.",
+     check_opts, ipam_check,
+     "Reports addresses whose handle or workload is gone, handles holding no address and\n"
+     "blocks that disagree with their handles. Exits 1 when problems are found and not\n"
+     "fixed; --fix repairs them."},
+    {"release", "--ip ADDR", "Release one allocated address.", release_opts, ipam_release,
+     "Frees the address in its block and removes it from its handle. Make sure nothing\n"
+     "uses it any more: IPAM cannot tell."},
+    {NULL},
 };

@@ -34,7 +34,7 @@ static void group_usage(const struct ctl_cmd *g, const char *full, FILE *f)
 static int run_leaf(const struct ctl_cmd *cmd, const char *full, int argc, char **argv)
 {
 	struct ctl_cmd leaf = *cmd;
-	struct ctl_args a = { 0 };
+	struct ctl_args a = {0};
 	int r;
 
 	/* Help and parse errors name the command as typed ("ipam show"), not just its leaf. */
@@ -77,7 +77,8 @@ int ctl_dispatch(const struct ctl_cmd *cmds, const char *path, int argc, char **
 			break;
 	if (!c->name) {
 		fprintf(stderr, "tabbyctl%s%s: unknown command '%s' (see 'tabbyctl%s%s --help')\n",
-			path ? " " : "", path ? path : "", argv[0], path ? " " : "", path ? path : "");
+			path ? " " : "", path ? path : "", argv[0], path ? " " : "",
+			path ? path : "");
 		return CTL_USAGE;
 	}
 	if (path ? asprintf(&full, "%s %s", path, c->name) < 0 : !(full = strdup(c->name))) {
