@@ -48,7 +48,7 @@ static const char *tier_of(json_t *doc)
 
 static int tier_exists(struct tb_client *c, const struct tb_write_set *ws, const char *tier)
 {
-	const struct tb_kind *tk = tb_kind_find("Tier");
+	const struct tb_kind *tk = tb_kind_for(TB_API_CALICO, "Tier");
 	struct tb_kv kv = {0};
 	char *key = NULL;
 	int r;
@@ -116,7 +116,7 @@ static int check_knp(json_t *doc, const char *where, struct tb_diag *diag)
 	tb_diag_free(&scratch);
 	if (!np)
 		return 0;
-	r = fit(tb_kind_find("NetworkPolicy"), np, where, diag);
+	r = fit(tb_kind_for(TB_API_CALICO, "NetworkPolicy"), np, where, diag);
 	json_decref(np);
 	return r;
 }
@@ -227,7 +227,7 @@ static int count_in_tier(struct tb_client *c, const char *tier, char *first, siz
 		struct tb_kv_list l = {0};
 		char *prefix = NULL;
 
-		r = tb_resource_prefix(tb_kind_find(*t), NULL, &prefix);
+		r = tb_resource_prefix(tb_kind_for(TB_API_CALICO, *t), NULL, &prefix);
 		if (!r)
 			r = tb_ds_list(c->ds, prefix, &l);
 		for (size_t i = 0; !r && i < l.n; i++) {
