@@ -13,9 +13,10 @@
  *                                  message came back intact and in order
  *   netprobe xfer NETNS ADDR PORT MBYTES SECONDS
  *                                  MBYTES of a pseudo-random pattern through an echo server
- *                                  on one TCP connection, paced to last about SECONDS; prints
- *                                  "connected", then "sent N echoed M max_stall_ms S secs T";
- *                                  exit 0 iff every byte came back unchanged
+ *                                  on one TCP connection, paced to last about SECONDS (SIGTERM
+ *                                  ends the sending early); prints "connected", then "sent N
+ *                                  echoed M max_stall_ms S secs T"; exit 0 iff every byte sent
+ *                                  came back unchanged
  *
  * The matrix runs in one process pinned to one CPU: it enters each probe's namespace in turn
  * (setns), opens the probe's socket there and sends its first packet, in input order, then
@@ -521,22 +522,29 @@ static int stream(const char *ns, const char *addr, int port, int interval_ms)
 
 /* ---- xfer: a long bulk transfer, every byte checked --------------------------------- */
 
-/* Byte i of the pattern: splitmix64 of i / 8, so no short period hides a misplaced block. */
+static uint64_t splitmix64(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Bytes [off, off + n) of the pattern: word i is splitmix64(i), so no short period hides a
+ * misplaced block. */
 static void pattern(unsigned char *buf, uint64_t off, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		uint64_t z = ((off + i) >> 3) + 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < n;) {
+		uint64_t pos = off + i, z = splitmix64(pos >> 3);
 
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-		z ^= z >> 31;
-		buf[i] = z >> (((off + i) & 7) * 8);
+		for (unsigned b = pos & 7; b < 8 && i < n; b++, i++)
+			buf[i] = z >> (b * 8);
 	}
 }
 
 struct xfer {
 	uint64_t total, sent, got;
-	long t0, last_rx, max_stall;
+	long t0, last_rx, max_stall, drain_end;
 	const char *error;
 };
 
@@ -590,8 +598,10 @@ static void xfer_recv(struct xfer *x, int fd, long t)
 static int xfer(const char *ns, const char *addr, int port, int mbytes, int seconds)
 {
 	struct xfer x = { .total = (uint64_t)mbytes << 20 };
-	int fd = tcp_open(ns, addr, port);
+	int fd;
 
+	catch_stop();
+	fd = tcp_open(ns, addr, port);
 	if (fd < 0)
 		return 1;
 	printf("connected\n");
@@ -601,6 +611,18 @@ static int xfer(const char *ns, const char *addr, int port, int mbytes, int seco
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		long t = now_ms();
 
+		/* Stopped early: what was sent must still come back, nothing more goes. */
+		if (stop_requested && !x.drain_end) {
+			x.total = x.sent;
+			x.drain_end = t + STREAM_DRAIN_MS;
+			shutdown(fd, SHUT_WR);
+			if (x.got == x.total)
+				break;
+		}
+		if (x.drain_end && t > x.drain_end) {
+			x.error = "echo incomplete after the stop";
+			break;
+		}
 		/* A stall is time with bytes in flight and none coming back. */
 		if (x.got < x.sent && t - x.last_rx > x.max_stall)
 			x.max_stall = t - x.last_rx;
