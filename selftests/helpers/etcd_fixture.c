@@ -291,15 +291,12 @@ static int write_owner(const struct etcd_fx *fx)
 	return fclose(f) ? -errno : 0;
 }
 
-int etcd_fx_start(struct etcd_fx *fx, int n, unsigned flags)
+static int start_once(struct etcd_fx *fx, int n, unsigned flags)
 {
 	const char *base = flags & ETCD_FX_DISK ? "/var/tmp" : "/dev/shm";
-
 	int ports[2 * ETCD_FX_MAX], err;
 
 	memset(fx, 0, sizeof(*fx));
-	if (n < 1 || n > ETCD_FX_MAX)
-		return -EINVAL;
 	fx->n = n;
 	fx->flags = flags;
 	reap_stale(base);
@@ -331,6 +328,20 @@ int etcd_fx_start(struct etcd_fx *fx, int n, unsigned flags)
 		dump_logs(fx);
 		etcd_fx_stop(fx);
 	}
+	return err;
+}
+
+int etcd_fx_start(struct etcd_fx *fx, int n, unsigned flags)
+{
+	int err;
+
+	if (n < 1 || n > ETCD_FX_MAX)
+		return -EINVAL;
+	/* The free ports are released before etcd binds them: a member that exits may have lost
+	 * one to a process started meanwhile, so a fresh set of ports gets two more tries. */
+	err = start_once(fx, n, flags);
+	for (int i = 0; err == -ECHILD && i < 2; i++)
+		err = start_once(fx, n, flags);
 	return err;
 }
 
