@@ -149,6 +149,12 @@ expect "  and says how to repair" 1 "run 'tabbyctl ipam check --fix'" "$T" ipam 
 expect "ipam check --fix" 0 "1 problem found" "$T" ipam check --fix
 expect "ipam check is clean after" 0 "0 problems found" "$T" ipam check
 expect "ipam show after the fix" 0 "|       256 |                 0 | 256" "$T" ipam show
+# An endpoint holding a pool address IPAM never gave out: reported, not repairable.
+expect "endpoint outside IPAM (setup)" 0 "Successfully applied 1 'WorkloadEndpoint'" "$T" apply -f - < <(wep 200 prod rogue '{app: rogue}' | sed 's/10\.65\.0\.200/10.70.0.200/')
+expect "ipam check --fix cannot repair it" 1 "1 problem could not be repaired" "$T" ipam check --fix
+expect "  (the report names it)" 1 "10.70.0.200" "$T" ipam check --fix
+expect "  gone with its endpoint" 0 "0 problems found" sh -c '"$1" delete wep node1-k8s-rogue-eth0 -n prod >/dev/null && "$1" ipam check' sh "$T"
+
 # c2 keeps its address (the pool change below must not strand it); c3's is released.
 expect "tabby-ipam again (setup)" 0 '"address": "10.70.0.' ipam_add c2
 ip2=$(ipam_add c3 | sed -n 's/.*"address": "\(.*\)\/32".*/\1/p')
