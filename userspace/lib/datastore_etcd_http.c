@@ -91,7 +91,8 @@ int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *re
 		/* An http:// URL for a TLS-only member: etcd closes without a word. */
 		if (!strncmp(ep, "http:", 5)) {
 			err = -EPROTO;
-			why = "closed without an answer (a TLS member? use https://)";
+			why = "closed the connection without an answer (a TLS-only member wants "
+			      "https://)";
 			break;
 		}
 		err = -ECONNRESET;
