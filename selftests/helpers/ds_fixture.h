@@ -5,7 +5,7 @@
  *
  * One suite, two backends: TABBY_TEST_DATASTORE=etcdv3 gives each fixture its own one-member
  * etcd (etcd_fixture.h) instead of a SQLite file; unset or "local" is SQLite. The
- * test_datastore*_etcd binaries set it for themselves and include the SQLite suites.
+ * test_datastore_etcd_{suite,watch,concurrency} binaries set it and include the SQLite suites.
  */
 #ifndef TABBY_TEST_DS_FIXTURE_H
 #define TABBY_TEST_DS_FIXTURE_H
