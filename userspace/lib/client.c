@@ -135,8 +135,13 @@ json_t *tb_client_stored_doc(const struct tb_kind *k, json_t *doc, json_t *cur)
 	}
 	if (json_object_get(cur_meta, "uid"))
 		json_object_set(m, "uid", json_object_get(cur_meta, "uid"));
-	else if (!json_object_get(m, "uid"))
-		json_object_set_new(m, "uid", json_string(new_uid()));
+	else if (!json_object_get(m, "uid")) {
+		char *uid = new_uid();
+
+		if (uid)
+			json_object_set_new(m, "uid", json_string(uid));
+		free(uid);
+	}
 	if (json_object_get(cur_meta, "creationTimestamp"))
 		json_object_set(m, "creationTimestamp", json_object_get(cur_meta, "creationTimestamp"));
 	else if (!json_is_string(json_object_get(m, "creationTimestamp")))
