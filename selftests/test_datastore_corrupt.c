@@ -58,7 +58,10 @@ static int sql_on(const char *path, const char *sql)
 	return rc == SQLITE_OK ? 0 : -EIO;
 }
 
-/* A real tabby store with one key, closed (so its WAL is checkpointed into the file). */
+/*
+ * A real tabby store with keys, closed, and its WAL checkpointed into the file (tabby's own
+ * connections leave the WAL in place on close), so corrupting the file corrupts the data.
+ */
 static int make_store(const char *path)
 {
 	struct tb_ds_config cfg = { .type = TB_DS_LOCAL, .path = (char *)path };
@@ -72,7 +75,7 @@ static int make_store(const char *path)
 	}
 	if (!err)
 		tb_ds_close(ds);
-	return err;
+	return err ?: sql_on(path, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 static int prep_garbage(const char *path)

@@ -175,6 +175,13 @@ int tb_sq_conn_open(const char *path, struct tb_sq_busy *busy, sqlite3 **out)
 		goto fail;
 	}
 	err = set_wal(db, path, busy);
+	/*
+	 * The last connection to close would checkpoint the WAL and delete it: four syncs that a
+	 * short-lived client (a CNI ADD) pays every time. Writers checkpoint as the WAL grows
+	 * (wal_autocheckpoint), so nothing is lost by leaving it.
+	 */
+	if (!err && sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK)
+		err = tb_sq_error(db, path, sqlite3_errcode(db), "no checkpoint on close");
 	/* A large transaction grows the WAL; give the space back once it is checkpointed. */
 	if (!err)
 		err = tb_sq_exec_int(db, path, "PRAGMA journal_size_limit = 67108864", NULL);
