@@ -89,3 +89,38 @@ int tb_cni_print_result(const struct tb_cni_result *r, const char *version)
 	json_decref(j);
 	return rc ? -EIO : 0;
 }
+
+int tb_cni_run(const char *ident, tb_cni_dispatch_fn dispatch)
+{
+	struct tb_cni_error e = {0};
+	struct tb_cni_conf c = {0};
+	struct tb_cni_env env = {0};
+	char *in = NULL;
+	int r = -1;
+
+	tb_cni_log_setup(ident, NULL);
+	if (tb_cni_env_load(&env, &e))
+		goto out;
+	if (env.cmd == TB_CNI_VERSION) {
+		tb_cni_version_print(stdout);
+		return 0;
+	}
+	in = tb_cni_read_stdin();
+	if (!in) {
+		tb_cni_fail(&e, TB_CNI_E_IO, "cannot read the network configuration on stdin");
+		goto out;
+	}
+	if (tb_cni_conf_parse(in, env.cmd, &c, &e))
+		goto out;
+	tb_cni_log_setup(ident, &c);
+	r = dispatch(&env, &c, &e);
+out:
+	if (r) {
+		tb_err("%s %s: %s", env.container_id ? env.container_id : "",
+		       env.ifname ? env.ifname : "", e.msg);
+		tb_cni_error_print(&e, c.cni_version, stdout);
+	}
+	tb_cni_conf_free(&c);
+	free(in);
+	return r ? 1 : 0;
+}
