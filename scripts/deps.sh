@@ -18,6 +18,8 @@ packages=(
 	iputils-ping podman containernetworking-plugins runc busybox-static catatonit uidmap iptables containerd
 	# tabbyd benchmarks: nft as the peer of a policy change
 	nftables
+	# live dataplane benchmark: single-stream TCP
+	iperf3
 )
 
 missing=()
