@@ -13,7 +13,8 @@ CNIDIR  ?= /opt/cni/bin
 
 PKGS    := jansson yaml-0.1 sqlite3 libbpf libnl-3.0 libnl-route-3.0 libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl is loaded at run time by the etcd backend (curl_dl.c): headers only here.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS  ?= -O2 -g
@@ -21,7 +22,9 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-f
 	   -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE \
 	   -DTABBY_VERSION='"$(VERSION)"' \
 	   -Iheaders -Iuserspace/lib -Iselftests -I$(BUILD)/include $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lelf -lz -lpthread -lm
+# Test helpers talk to etcd directly (selftests/helpers/etcd_fixture.c).
+TEST_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null)
+LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
 	      -Iheaders -Ibpf -I$(BUILD)/include
@@ -125,12 +128,19 @@ $(BUILD)/tools/%: vm-tests/tools/%.c
 	@echo "  CC      $<"
 	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
+# Tools that drive the library (the live benchmark's loader): linked with libtabby.
+LIB_TOOLS := $(BUILD)/tools/dpload
+$(LIB_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/vm-tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 # --- tests -------------------------------------------------------------------------
 TEST_HELPER_OBJS := $(TEST_HELPERS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(TEST_HELPER_OBJS) $(LIB) $(BPF_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS) -lcriterion
+	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS) $(TEST_LIBS) -lcriterion
 
 # The etcd runs of the datastore suites include the SQLite suites' sources.
 $(BUILD)/obj/selftests/test_datastore_etcd_suite.o: selftests/test_datastore.c
@@ -146,7 +156,7 @@ $(BUILD)/obj/selftests/test_hostside.o $(BUILD)/obj/selftests/test_hostside_chan
 $(BUILD)/bench/%: $(BUILD)/obj/selftests/bench/%.o $(TEST_HELPER_OBJS) $(LIB) $(BPF_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS)
+	@$(CC) $(CFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(LDLIBS) $(TEST_LIBS)
 
 COMMA := ,
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
