@@ -19,6 +19,8 @@
 #define TABBY_DATASTORE_ETCD_H
 
 #include <curl/curl.h>
+
+#include "curl_dl.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -12,14 +12,6 @@
 #include "datastore_etcd.h"
 #include "log.h"
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static int split_endpoints(struct tb_etcd_conn *c, const char *list)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
@@ -58,15 +50,15 @@ static int dup_field(char **dst, const char *src)
 
 int tb_etcd_headers_rebuild(struct tb_etcd_conn *c)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *h = tb_curl.slist_append(NULL, "Content-Type: application/json");
 	char auth[1024];
 
 	if (h && c->token) {
 		snprintf(auth, sizeof(auth), "Authorization: %s", c->token);
-		struct curl_slist *h2 = curl_slist_append(h, auth);
+		struct curl_slist *h2 = tb_curl.slist_append(h, auth);
 
 		if (!h2) {
-			curl_slist_free_all(h);
+			tb_curl.slist_free_all(h);
 			h = NULL;
 		} else {
 			h = h2;
@@ -74,7 +66,7 @@ int tb_etcd_headers_rebuild(struct tb_etcd_conn *c)
 	}
 	if (!h)
 		return -ENOMEM;
-	curl_slist_free_all(c->headers);
+	tb_curl.slist_free_all(c->headers);
 	c->headers = h;
 	return 0;
 }
@@ -85,9 +77,9 @@ static int conn_setup(struct tb_etcd_conn *c, const char *endpoints, const char 
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return -EIO;
+	err = tb_curl_load();
+	if (err)
+		return err;
 	err = split_endpoints(c, endpoints ? endpoints : "");
 	if (err == -EINVAL)
 		tb_err("etcd: ETCD_ENDPOINTS '%s' names no member", endpoints ? endpoints : "");
@@ -102,7 +94,7 @@ static int conn_setup(struct tb_etcd_conn *c, const char *endpoints, const char 
 		err = -EINVAL;
 	}
 	if (!err) {
-		c->curl = curl_easy_init();
+		c->curl = tb_curl.easy_init();
 		if (!c->curl)
 			err = -ENOMEM;
 	}
@@ -151,8 +143,8 @@ void tb_etcd_conn_free(struct tb_etcd_conn *c)
 		free(c->endpoints[i]);
 	free(c->endpoints);
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->headers);
+		tb_curl.easy_cleanup(c->curl);
+	tb_curl.slist_free_all(c->headers);
 	free(c->ca_file);
 	free(c->cert_file);
 	free(c->key_file);
@@ -168,16 +160,16 @@ int tb_etcd_easy_setup(struct tb_etcd_conn *c, CURL *h, const char *ep, const ch
 
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", ep, path) >= sizeof(url))
 		return -ENAMETOOLONG;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)TB_ETCD_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	tb_curl.easy_setopt(h, CURLOPT_URL, url);
+	tb_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	tb_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)TB_ETCD_CONNECT_TIMEOUT_MS);
+	tb_curl.easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	tb_curl.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	if (c->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		tb_curl.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	if (c->cert_file) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+		tb_curl.easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+		tb_curl.easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
 	}
 	return 0;
 }

@@ -62,7 +62,7 @@ static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
 int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *retry,
 		       bool *maybe_sent)
 {
-	const char *why = *detail ? detail : curl_easy_strerror(rc);
+	const char *why = *detail ? detail : tb_curl.easy_strerror(rc);
 	int err;
 
 	*retry = true;
@@ -184,24 +184,24 @@ static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path
 	int err;
 
 	*a = (struct attempt){0};
-	curl_easy_reset(c->curl);
+	tb_curl.easy_reset(c->curl);
 	err = tb_etcd_easy_setup(c, c->curl, ep, path);
 	if (err)
 		return err;
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
+	tb_curl.easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	tb_curl.easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
 			 c->timeout_ms ? c->timeout_ms : (long)TB_ETCD_REQUEST_TIMEOUT_MS);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(c->curl);
+	tb_curl.easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write);
+	tb_curl.easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	tb_curl.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = tb_curl.easy_perform(c->curl);
 	if (rc != CURLE_OK) {
-		curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
+		tb_curl.easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
 		a->maybe_sent = pre > 0;
 		err = tb_etcd_curl_errno(ep, rc, errbuf, &a->retry, &a->maybe_sent);
 		goto out;
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);
+	tb_curl.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);
 	if (http != 200) {
 		err = etcd_refusal(c, ep, http, b.p, a);
 		goto out;

@@ -201,7 +201,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 static CURL *stream_handle(struct tb_etcd_watch *w, const char *ep, char *errbuf)
 {
 	json_t *cr = json_pack("{s:b}", "prev_kv", 1), *req;
-	CURL *h = curl_easy_init();
+	CURL *h = tb_curl.easy_init();
 	char *body = NULL;
 	int err = !cr || !h ? -ENOMEM : tb_etcd_set_prefix(cr, w->prefix);
 
@@ -213,18 +213,18 @@ static CURL *stream_handle(struct tb_etcd_watch *w, const char *ep, char *errbuf
 	json_decref(cr);
 	if (!body || tb_etcd_easy_setup(&w->conn, h, ep, "/v3/watch")) {
 		free(body);
-		curl_easy_cleanup(h);
+		tb_curl.easy_cleanup(h);
 		return NULL;
 	}
-	curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body);
+	tb_curl.easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body);
 	free(body);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	tb_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	tb_curl.easy_setopt(h, CURLOPT_WRITEDATA, w);
+	tb_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	/* A member that vanishes without a FIN (host down) is noticed within seconds. */
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 5L);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 2L);
+	tb_curl.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	tb_curl.easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 5L);
+	tb_curl.easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 2L);
 	return h;
 }
 
@@ -257,20 +257,20 @@ static int run_stream(struct tb_etcd_watch *w, const char *ep)
 	w->stream_err = 0;
 	w->created = false;
 	w->line.n = 0;
-	curl_multi_add_handle(w->multi, h);
+	tb_curl.multi_add_handle(w->multi, h);
 	w->last_data_ms = now_ms();
 	while (running && !stopping(w) && !w->stream_done) {
-		curl_multi_perform(w->multi, &running);
+		tb_curl.multi_perform(w->multi, &running);
 		if (running)
-			curl_multi_poll(w->multi, NULL, 0, 1000, NULL);
+			tb_curl.multi_poll(w->multi, NULL, 0, 1000, NULL);
 		if (running && now_ms() - w->last_data_ms > IDLE_MS)
 			check_alive(w, ep);
 	}
-	while ((m = curl_multi_info_read(w->multi, &running)))
+	while ((m = tb_curl.multi_info_read(w->multi, &running)))
 		if (m->msg == CURLMSG_DONE)
 			rc = m->data.result;
-	curl_multi_remove_handle(w->multi, h);
-	curl_easy_cleanup(h);
+	tb_curl.multi_remove_handle(w->multi, h);
+	tb_curl.easy_cleanup(h);
 	/* An answer without a trailing newline (a refused request). */
 	if (!w->stream_done && w->line.n)
 		on_message(w, w->line.p, w->line.n);
@@ -327,7 +327,7 @@ void *tb_etcd_watch_thread(void *arg)
 		    "etcd watch %s: stream on %s ended (%s); resuming after revision %lld on %s",
 		    w->prefix, ep, strerror(-err), (long long)w->last_rev, w->conn.endpoints[idx]);
 		/* An interruptible sleep: close wakes it. */
-		curl_multi_poll(w->multi, NULL, 0, lasted ? 0 : backoff, NULL);
+		tb_curl.multi_poll(w->multi, NULL, 0, lasted ? 0 : backoff, NULL);
 		if (!lasted)
 			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}

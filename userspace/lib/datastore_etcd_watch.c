@@ -159,7 +159,7 @@ static void watch_free(struct tb_etcd_watch *w)
 		tb_ds_event_free(&w->q[w->q_head + i]);
 	free(w->q);
 	if (w->multi)
-		curl_multi_cleanup(w->multi);
+		tb_curl.multi_cleanup(w->multi);
 	tb_etcd_conn_free(&w->conn);
 	if (w->pipe[0] >= 0)
 		close(w->pipe[0]);
@@ -177,7 +177,7 @@ void tb_etcd_watch_close(struct tb_ds_watch *base)
 	struct tb_etcd_watch *w = watch_of(base);
 
 	__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
-	curl_multi_wakeup(w->multi);
+	tb_curl.multi_wakeup(w->multi);
 	pthread_join(w->thread, NULL);
 	watch_free(w);
 }
@@ -236,7 +236,7 @@ int tb_etcd_watch_open(struct tb_ds *ds, const char *prefix, int64_t after_rev,
 	pthread_cond_init(&w->cond, NULL);
 	w->last_rev = after_rev;
 	w->prefix = strdup(prefix);
-	w->multi = curl_multi_init();
+	w->multi = tb_curl.multi_init();
 	if (!w->prefix || !w->multi) {
 		err = -ENOMEM;
 		goto fail;
