@@ -55,6 +55,12 @@ enum tb_log_level tb_log_get_level(void)
 	return l < syslog_level ? l : syslog_level;
 }
 
+void tb_log_set_file_level(enum tb_log_level level)
+{
+	if (log_file)
+		file_level = level;
+}
+
 void tb_log_set_syslog(enum tb_log_level level)
 {
 	if (level != TB_LOG_NONE && syslog_level == TB_LOG_NONE)

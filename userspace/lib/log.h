@@ -28,6 +28,8 @@ void tb_log_set_ident(const char *ident);
 /* Also append to a file; NULL stops. Returns 0 or -errno. */
 int tb_log_set_file(const char *path, enum tb_log_level level);
 
+/* Changes the level of the log file, if one is open. */
+void tb_log_set_file_level(enum tb_log_level level);
 /* Also send to syslog (the local /dev/log) from this level; TB_LOG_NONE stops. */
 void tb_log_set_syslog(enum tb_log_level level);
 

@@ -35,14 +35,21 @@ static json_t *setting(const char *name)
 
 static void apply(struct agent *a)
 {
-	const char *sev = json_string_value(setting("logSeverityScreen"));
+	const char *screen = json_string_value(setting("logSeverityScreen"));
+	const char *file = json_string_value(setting("logSeverityFile"));
+	const char *sys = json_string_value(setting("logSeveritySys"));
 	json_t *timeouts = setting("bpfConntrackTimeouts");
 	enum tb_log_level l;
 	const char *name;
 	json_t *v;
 
-	if (sev && !getenv("TABBY_LOG_LEVEL") && !tb_log_level_parse(sev, &l))
+	/* The environment, where set, wins over the datastore. */
+	if (screen && !getenv("TABBY_LOG_LEVEL") && !tb_log_level_parse(screen, &l))
 		tb_log_set_level(l);
+	if (file && !tb_log_level_parse(file, &l))
+		tb_log_set_file_level(l);
+	if (sys && !getenv("TABBY_LOG_SYSLOG_LEVEL") && !tb_log_level_parse(sys, &l))
+		tb_log_set_syslog(l);
 	tb_ct_timeouts_default(&a->ct_timeouts);
 	json_object_foreach(timeouts, name, v) {
 		int64_t ns;

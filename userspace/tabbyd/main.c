@@ -37,6 +37,7 @@ static void on_update(void *ctx, const char *key, json_t *doc, int64_t rev)
 {
 	struct agent *a = ctx;
 
+	tb_debug("datastore: %s changed at revision %lld", key, (long long)rev);
 	agent_felix_update(a, key, doc);
 	hostside_ds_update(a->hostside, key, doc);
 	tb_calc_update(a->calc, key, doc, rev);
@@ -46,6 +47,7 @@ static void on_remove(void *ctx, const char *key, int64_t rev)
 {
 	struct agent *a = ctx;
 
+	tb_debug("datastore: %s deleted at revision %lld", key, (long long)rev);
 	agent_felix_remove(a, key);
 	hostside_ds_remove(a->hostside, key);
 	tb_calc_remove(a->calc, key, rev);

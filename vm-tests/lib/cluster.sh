@@ -51,7 +51,7 @@ metadata: {name: pods}
 spec: {cidr: 10.65.0.0/16, blockSize: 26}
 Y
 	ip netns exec "$NODE" env NODENAME=node1 TABBY_BPF_PIN_PATH="$C_BPF" \
-		TABBY_RUN_DIR="$C_DIR/run" TABBY_LOG_LEVEL=${TABBY_LOG_LEVEL:-info} IP=none \
+		TABBY_RUN_DIR="$C_DIR/run" ${TABBY_LOG_LEVEL:+TABBY_LOG_LEVEL=$TABBY_LOG_LEVEL} IP=none \
 		TABBY_HEALTH_PORT=9099 TABBY_METRICS_PORT=9091 \
 		${TABBYD_WRAPPER:-} "$BUILD/bin/tabbyd" >"$C_DIR/tabbyd.log" 2>&1 &
 	C_PIDS+=($!)
@@ -81,7 +81,7 @@ tabbyd_restart() {
 
 tabbyd_start() {
 	ip netns exec "$NODE" env NODENAME=node1 TABBY_BPF_PIN_PATH="$C_BPF" \
-		TABBY_RUN_DIR="$C_DIR/run" TABBY_LOG_LEVEL=${TABBY_LOG_LEVEL:-info} IP=none \
+		TABBY_RUN_DIR="$C_DIR/run" ${TABBY_LOG_LEVEL:+TABBY_LOG_LEVEL=$TABBY_LOG_LEVEL} IP=none \
 		TABBY_HEALTH_PORT=9099 TABBY_METRICS_PORT=9091 \
 		"$BUILD/bin/tabbyd" >>"$C_DIR/tabbyd.log" 2>&1 &
 	C_PIDS+=($!)
@@ -177,6 +177,10 @@ if ! declare -F ok >/dev/null; then
 	T_FAIL=0
 	ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 	not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+fi
+if ! declare -F check >/dev/null; then
+	# check "description" command...: one TAP line from the command's status
+	check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 fi
 
 # Waits until tabbyd has programmed every change up to the datastore's current revision.
