@@ -66,6 +66,35 @@ else
 	ok "syslog # SKIP the machine has its own /dev/log"
 fi
 
+# Two policies that fit alone but not together: x/a's ingress is over the limits, so it is
+# denied (never left open), and its status file and a metric say why.
+big_policy() { # NAME
+	python3 - "$1" <<'PY'
+import json, sys
+rules = [{"action": "Allow", "protocol": "TCP", "destination": {"ports": [80 if i == 0 else 1000 + i]}}
+         for i in range(9000)]
+print(json.dumps({"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+                  "metadata": {"name": sys.argv[1]},
+                  "spec": {"selector": "pod == 'a'", "ingress": rules}}))
+PY
+}
+pod_add x b '{"pod": "b"}' && sleep 0.2
+PODS=(x/b x/a)
+expect_matrix "before: b reaches a" 80 tcp <<<"x/b ..
+x/a .."
+big_policy big-1 | apply_settled && big_policy big-2 | apply_settled
+expect_matrix "over the limits: a's ingress denied" 80 tcp <<<"x/b .X
+x/a .."
+check "status file says why" grep -q "^ingress policy denied, over the dataplane's limits" "$status_file"
+check "metric names the endpoint and the limit" grep -q \
+	'^tabby_endpoint_policy_too_large{endpoint="node1-k8s-a-eth0",direction="ingress",limit=".\+"} 1$' \
+	<(ip netns exec "$NODE" curl -s http://127.0.0.1:9091/metrics)
+delete_settled gnp big-2
+expect_matrix "back under the limits: enforced again" 80 tcp <<<"x/b ..
+x/a .."
+check "status file cleared" [ "$(wc -l <"$status_file")" = 1 ]
+delete_settled gnp big-1
+
 check "no debug lines at info" bash -c "! grep -q '\[debug\]' '$TABBY_LOG_FILE'"
 apply_settled <<J
 {"apiVersion": "projectcalico.org/v3", "kind": "FelixConfiguration", "metadata": {"name": "default"},

@@ -51,7 +51,7 @@ struct agent_ep {
 	int64_t revision;
 	bool dir_set[2];	/* policy written for ingress / egress */
 	bool attached;		/* tc programs on the interface */
-	bool too_large[2];
+	char *too_large[2];	/* why a direction's policy is over the limits (denied), or NULL */
 };
 
 struct hostside;

@@ -63,6 +63,8 @@ static void free_ep(struct agent_ep *e)
 	free(e->key);
 	free(e->name);
 	free(e->iface);
+	free(e->too_large[0]);
+	free(e->too_large[1]);
 	free(e);
 }
 
@@ -143,6 +145,13 @@ static void on_endpoint(void *ctx, const struct tb_calc_ep *ep)
 	maybe_attach(a, e);
 }
 
+/* Why the endpoint's policy in dir cannot be enforced (NULL: it can), for status and metrics. */
+static void set_too_large(struct agent_ep *e, int dir, const char *msg)
+{
+	free(e->too_large[dir]);
+	e->too_large[dir] = msg ? strdup(msg) : NULL;
+}
+
 static int install(struct agent *a, struct agent_ep *e, int dir, const char *key,
 		   const struct tb_ir *ir, const struct tb_pol_sets *sets)
 {
@@ -157,12 +166,12 @@ static int install(struct agent *a, struct agent_ep *e, int dir, const char *key
 		r = tb_pol_compile(ir, sets, &d, &c);
 		if (r == -E2BIG) {
 			a->m.too_large++;
-			e->too_large[dir] = true;
+			set_too_large(e, dir, d.n ? d.msgs[0] : "over the dataplane's limits");
 			tb_err("endpoint %s: %s policy over the dataplane's limits, denying its traffic: "
-			       "%s", e->name, dir ? "egress" : "ingress", d.n ? d.msgs[0] : "");
+			       "%s", e->name, dir ? "egress" : "ingress", e->too_large[dir]);
 			r = tb_pol_maps_set_too_large(a->pol, e->ifindex, dir);
 		} else if (!r) {
-			e->too_large[dir] = false;
+			set_too_large(e, dir, NULL);
 			r = tb_pol_maps_get(a->pol, key, c, &slot);
 			if (!r)
 				agent_rule_labels_record(a, slot, dir, ir, c);
@@ -173,6 +182,8 @@ static int install(struct agent *a, struct agent_ep *e, int dir, const char *key
 		tb_diag_free(&d);
 		return r;
 	}
+	if (!r)
+		set_too_large(e, dir, NULL);
 	return r ? r : tb_pol_maps_attach(a->pol, e->ifindex, dir, slot);
 }
 

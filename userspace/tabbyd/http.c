@@ -61,6 +61,31 @@ static void drops(struct agent *a, FILE *f)
 			(unsigned long long)percpu_sum(fd, r).packets);
 }
 
+/* One series per endpoint direction denied for being over the limits, naming the limit. */
+static void too_large(struct agent *a, FILE *f)
+{
+	size_t i = 0;
+	const char *k;
+	void *v;
+
+	tb_metric_family(f, "tabby_endpoint_policy_too_large", "gauge",
+			 "1 for an endpoint direction whose policy exceeds the dataplane's limits "
+			 "(its traffic is denied); the limit label says which.");
+	while (tb_hmap_next(&a->eps, &i, &k, &v)) {
+		struct agent_ep *e = v;
+
+		for (int d = 0; d < 2; d++) {
+			if (!e->too_large[d])
+				continue;
+			fprintf(f, "tabby_endpoint_policy_too_large{endpoint=\"");
+			tb_metric_label_value(f, e->name);
+			fprintf(f, "\",direction=\"%s\",limit=\"", d ? "egress" : "ingress");
+			tb_metric_label_value(f, e->too_large[d]);
+			fprintf(f, "\"} 1\n");
+		}
+	}
+}
+
 static int metrics(void *ctx, const char *path, FILE *f)
 {
 	struct agent *a = ctx;
@@ -84,6 +109,7 @@ static int metrics(void *ctx, const char *path, FILE *f)
 		       "Time to program one endpoint direction's policy.", &a->m.dataplane_seconds);
 	tb_metric_counter(f, "tabby_dataplane_failures_total", "Dataplane updates that failed.",
 			  a->m.dataplane_failures);
+	too_large(a, f);
 	tb_metric_counter(f, "tabby_policy_too_large_total",
 			  "Endpoint directions denied because their policy exceeds the dataplane's limits.",
 			  a->m.too_large);

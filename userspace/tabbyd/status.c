@@ -2,7 +2,8 @@
 /*
  * What the agent tells others: the revision it programmed for each local endpoint, in
  * <TABBY_RUN_DIR>/<node>/endpoint-status/<WorkloadEndpoint name> (the CNI plugin waits on it
- * when policy_setup_timeout_seconds is set), written atomically by rename.
+ * when policy_setup_timeout_seconds is set), written atomically by rename. Lines after the
+ * first say why a direction is denied, when its policy is over the dataplane's limits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,11 @@ void agent_write_endpoint_status(struct agent *a, const struct agent_ep *ep)
 		return;
 	}
 	fprintf(f, "%lld\n", (long long)ep->revision);
+	/* The revision is programmed either way; a policy over the limits is programmed as deny. */
+	for (int d = 0; d < 2; d++)
+		if (ep->too_large[d])
+			fprintf(f, "%s policy denied, over the dataplane's limits: %s\n",
+				d ? "egress" : "ingress", ep->too_large[d]);
 	if (fclose(f) || rename(tmp, path))
 		tb_err("cannot write %s: %s", path, strerror(errno));
 }
