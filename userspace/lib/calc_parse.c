@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Datastore documents to the calculation's model objects. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,34 +12,12 @@
 
 int calc_parse_cidr(const char *s, struct tb_ir_cidr *out)
 {
-	char buf[64], *slash;
-	long len;
+	int r = tb_ir_cidr_parse(s, out);
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, buf, out->addr) == 1)
-		out->family = 4;
-	else if (inet_pton(AF_INET6, buf, out->addr) == 1)
-		out->family = 6;
-	else
-		return -EINVAL;
-	len = out->family == 4 ? 32 : 128;
-	if (slash) {
-		char *end;
-		long l = strtol(slash + 1, &end, 10);
-
-		if (*end || end == slash + 1 || l < 0 || l > len)
-			return -EINVAL;
-		len = l;
-	}
-	out->len = len;
 	/* Host bits off: 10.1.2.3/8 is the net 10.0.0.0/8, as Calico reads it. */
-	for (int i = len; i < (out->family == 4 ? 32 : 128); i++)
+	for (int i = out->len; !r && i < (out->family == 4 ? 32 : 128); i++)
 		out->addr[i / 8] &= ~(0x80 >> (i % 8));
-	return 0;
+	return r;
 }
 
 static int parse_cidrs(json_t *list, struct tb_ir_cidr **out, size_t *n)

@@ -72,15 +72,21 @@ struct calc_policy *calc_policy_parse(struct tb_calc *c, const char *key, json_t
 	return p;
 }
 
+/* Both directions' rules, and the references they hold on sets. */
+static void rules_free(struct tb_calc *c, struct calc_rules rules[2], uint32_t *sets, size_t n_sets)
+{
+	for (int d = 0; d < 2; d++)
+		calc_rules_free(c, &rules[d]);
+	for (size_t i = 0; i < n_sets; i++)
+		calc_set_unref(c, sets[i]);
+	free(sets);
+}
+
 void calc_policy_free(struct tb_calc *c, struct calc_policy *p)
 {
 	if (!p)
 		return;
-	for (int d = 0; d < 2; d++)
-		calc_rules_free(c, &p->rules[d]);
-	for (size_t i = 0; i < p->n_sets; i++)
-		calc_set_unref(c, p->sets[i]);
-	free(p->sets);
+	rules_free(c, p->rules, p->sets, p->n_sets);
 	calc_matcher_free(&p->m);
 	free(p->key);
 	free(p->sort_name);
@@ -129,11 +135,7 @@ void calc_profile_free(struct tb_calc *c, struct calc_profile *p)
 {
 	if (!p)
 		return;
-	for (int d = 0; d < 2; d++)
-		calc_rules_free(c, &p->rules[d]);
-	for (size_t i = 0; i < p->n_sets; i++)
-		calc_set_unref(c, p->sets[i]);
-	free(p->sets);
+	rules_free(c, p->rules, p->sets, p->n_sets);
 	json_decref(p->labels);
 	free(p->key);
 	free(p->name);
