@@ -13,26 +13,7 @@ standard_pods || { not_ok "pods setup"; exit 1; }
 
 XA='projectcalico.org/namespace == \"x\" && pod == \"a\"'
 
-gnp() { # NAME SPEC-JSON
-	apply_settled <<J
-{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
- "metadata": {"name": "$1"}, "spec": $2}
-J
-}
-calico() { # KIND NAME SPEC-JSON (global kinds)
-	apply_settled <<J
-{"apiVersion": "projectcalico.org/v3", "kind": "$1", "metadata": {"name": "$2"}, "spec": $3}
-J
-}
 del() { delete_settled "$@"; }
-
-column_a() {
-	local i=0 p
-	for p in "${PODS[@]}"; do
-		echo "$p ${1:$i:1}........"
-		i=$((i + 1))
-	done
-}
 
 expect_matrix "profiles decide without policy" 80 tcp <<<"$ALL_OPEN"
 

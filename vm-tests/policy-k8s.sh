@@ -15,23 +15,8 @@ trap cluster_down EXIT
 cluster_up || { not_ok "cluster setup"; exit 1; }
 standard_pods || { not_ok "pods setup"; exit 1; }
 
-knp() { # NAME NS SPEC-JSON
-	apply_settled <<J
-{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
- "metadata": {"name": "$1", "namespace": "$2"}, "spec": $3}
-J
-}
 clear_knp() { # NAME NS
 	delete_settled knp "$1" -n "$2"
-}
-
-# Only one column (x/a) restricted: rows reaching x/a marked by a 9-char pattern.
-column_a() { # pattern of 9 chars for rows x/a..z/c into column x/a; other columns open
-	local i=0 p
-	for p in "${PODS[@]}"; do
-		echo "$p ${1:$i:1}........"
-		i=$((i + 1))
-	done
 }
 
 expect_matrix "no policy: all open" 80 tcp <<<"$ALL_OPEN"

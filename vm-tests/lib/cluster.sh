@@ -205,3 +205,29 @@ apply_settled() {
 delete_settled() { # KIND NAME [-n NS]
 	ctl delete "$@" >/dev/null && settle
 }
+
+# The standard grid when only column x/a is restricted: one character per row (x/a..z/c)
+# for that column, every other column open.
+column_a() {
+	local i=0 p
+	for p in "${PODS[@]}"; do
+		echo "$p ${1:$i:1}........"
+		i=$((i + 1))
+	done
+}
+
+# Writers of policy documents that wait for the dataplane.
+knp() { # NAME NS SPEC-JSON: a Kubernetes NetworkPolicy
+	apply_settled <<J
+{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+ "metadata": {"name": "$1", "namespace": "$2"}, "spec": $3}
+J
+}
+gnp() { # NAME SPEC-JSON: a GlobalNetworkPolicy
+	calico GlobalNetworkPolicy "$@"
+}
+calico() { # KIND NAME SPEC-JSON: any global projectcalico.org/v3 kind
+	apply_settled <<J
+{"apiVersion": "projectcalico.org/v3", "kind": "$1", "metadata": {"name": "$2"}, "spec": $3}
+J
+}
