@@ -22,10 +22,39 @@ C_PIDS=()
 C_NS=()
 declare -A POD_IP POD_NS
 
+# C_DATASTORE=etcd runs a one-member etcd in the node namespace and points every component
+# at it (tabbyctl then runs in the node namespace too, where the etcd listens).
+C_DATASTORE=${C_DATASTORE:-local}
 export TABBY_DATASTORE_PATH=$C_DIR/tabby.db
 unset DATASTORE_TYPE ETCD_ENDPOINTS
+C_ETCD=http://127.0.0.1:23790
 
-ctl() { "$BUILD/bin/tabbyctl" "$@"; }
+ctl() {
+	if [ "$C_DATASTORE" = etcd ]; then
+		ip netns exec "$NODE" "$BUILD/bin/tabbyctl" "$@"
+	else
+		"$BUILD/bin/tabbyctl" "$@"
+	fi
+}
+
+etcd_up() {
+	ip netns exec "$NODE" etcd --name n1 --data-dir "$C_DIR/etcd" \
+		--listen-client-urls "$C_ETCD" --advertise-client-urls "$C_ETCD" \
+		--listen-peer-urls http://127.0.0.1:23800 \
+		--initial-advertise-peer-urls http://127.0.0.1:23800 \
+		--initial-cluster n1=http://127.0.0.1:23800 --max-txn-ops 1024 \
+		>"$C_DIR/etcd.log" 2>&1 &
+	C_PIDS+=($!)
+	export DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=$C_ETCD
+	for _ in $(seq 100); do
+		ip netns exec "$NODE" etcdctl --endpoints "$C_ETCD" endpoint health >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	echo "# etcd did not start:" >&2
+	sed 's/^/#   /' "$C_DIR/etcd.log" >&2
+	return 1
+}
 
 cluster_down() {
 	local p
@@ -44,6 +73,9 @@ cluster_up() {
 	ip netns add "$NODE" || return 1
 	ip -n "$NODE" link set lo up
 	ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	if [ "$C_DATASTORE" = etcd ]; then
+		etcd_up || return 1
+	fi
 	ctl apply -f - >/dev/null <<Y || return 1
 apiVersion: projectcalico.org/v3
 kind: IPPool
@@ -114,10 +146,12 @@ Y
 }
 
 cni() { # COMMAND NS POD NETNS
+	local store="\"datastore_type\": \"local\", \"datastore_path\": \"$TABBY_DATASTORE_PATH\""
+	[ "$C_DATASTORE" = etcd ] &&
+		store="\"datastore_type\": \"etcdv3\", \"etcd_endpoints\": \"$C_ETCD\""
 	cat >"$C_DIR/net.conf" <<J
 {"cniVersion": "1.0.0", "name": "k8s-pod-network", "type": "tabby", "nodename": "node1",
- "datastore_type": "local", "datastore_path": "$TABBY_DATASTORE_PATH",
- "policy_setup_timeout_seconds": 10, "ipam": {"type": "tabby-ipam"}}
+ $store, "policy_setup_timeout_seconds": 10, "ipam": {"type": "tabby-ipam"}}
 J
 	ip netns exec "$NODE" env CNI_COMMAND="$1" CNI_CONTAINERID="$C_ID-$2-$3" \
 		CNI_NETNS="/run/netns/$4" CNI_IFNAME=eth0 CNI_PATH="$BUILD/cni" \
