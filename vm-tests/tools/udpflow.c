@@ -14,14 +14,20 @@
  *                                                             GAP_MS (printed once it is seen)
  *                                  start SEQ RECV_NS SEND_NS  the first packet after a gap
  *                                  TAG NS                     a WATCH fired
- *                                WATCH is modify:TAG:FILE (the file was written) or
- *                                moved:TAG:DIR/NAME (NAME was renamed into DIR)
+ *                                WATCH is modify:TAG:FILE (the file was written),
+ *                                moved:TAG:DIR/NAME (NAME was renamed into DIR) or
+ *                                map:TAG:PIN:IFINDEX:DIR (the 8-byte value under the key
+ *                                {ifindex, dir} of a pinned BPF hash changed: the moment an
+ *                                agent flips an endpoint's policy; read every 100 us)
  *   udpflow now                  prints CLOCK_MONOTONIC in ns
+ *   udpflow flush PIN            deletes every entry of a pinned BPF hash (a benchmark starts
+ *                                an idle measurement from an empty conntrack table)
  *
  * All times are CLOCK_MONOTONIC, which is one clock for every network namespace.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -35,6 +41,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +63,14 @@ struct watch {
 	int moved;		/* 1: IN_MOVED_TO of name in a directory; 0: IN_MODIFY of a file */
 	char tag[32];
 	char name[256];
+};
+
+/* A value in a pinned BPF map, read by polling: BPF maps raise no events. */
+struct map_watch {
+	int fd;
+	uint32_t key[2];
+	uint64_t value;
+	char tag[32];
 };
 
 static volatile sig_atomic_t stop;
@@ -191,6 +206,84 @@ static void read_watches(int ifd, const struct watch *ws, int nw)
 	}
 }
 
+static int bpf_sys(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static uint64_t map_read(const struct map_watch *m)
+{
+	union bpf_attr attr = { 0 };
+	uint64_t v = 0;
+
+	attr.map_fd = m->fd;
+	attr.key = (uintptr_t)m->key;
+	attr.value = (uintptr_t)&v;
+	if (bpf_sys(BPF_MAP_LOOKUP_ELEM, &attr))
+		return 0;
+	return v;
+}
+
+/* map:TAG:PIN:IFINDEX:DIR */
+static int add_map_watch(const char *spec, struct map_watch *m)
+{
+	char buf[512], *f[5], *save = NULL;
+	union bpf_attr attr = { 0 };
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *t = strtok_r(buf, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save))
+		f[n++] = t;
+	if (n != 5 || strcmp(f[0], "map"))
+		return -1;
+	snprintf(m->tag, sizeof(m->tag), "%s", f[1]);
+	attr.pathname = (uintptr_t)f[2];
+	m->fd = bpf_sys(BPF_OBJ_GET, &attr);
+	m->key[0] = atoi(f[3]);
+	m->key[1] = atoi(f[4]);
+	if (m->fd < 0)
+		return -1;
+	m->value = map_read(m);
+	return 0;
+}
+
+static void poll_map(struct map_watch *m)
+{
+	uint64_t v = map_read(m);
+
+	if (v != m->value)
+		printf("%s %llu\n", m->tag, (unsigned long long)now_ns());
+	m->value = v;
+}
+
+static int do_flush(const char *pin)
+{
+	union bpf_attr attr = { 0 };
+	unsigned char key[512];
+	unsigned long n = 0;
+	int fd;
+
+	attr.pathname = (uintptr_t)pin;
+	fd = bpf_sys(BPF_OBJ_GET, &attr);
+	if (fd < 0)
+		return die(pin);
+	for (;;) {
+		/* Always the first key: the one before it was just deleted. */
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = fd;
+		attr.next_key = (uintptr_t)key;
+		if (bpf_sys(BPF_MAP_GET_NEXT_KEY, &attr))
+			break;
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = fd;
+		attr.key = (uintptr_t)key;
+		if (!bpf_sys(BPF_MAP_DELETE_ELEM, &attr))
+			n++;
+	}
+	printf("%lu\n", n);
+	return 0;
+}
+
 /* One flow packet from the AF_PACKET socket: 1 with its payload, 0 for anything else. */
 static int read_packet(int fd, struct payload *pl)
 {
@@ -211,9 +304,32 @@ static int read_packet(int fd, struct payload *pl)
 	return pl->magic == MAGIC;
 }
 
+/* The watches of a sink: inotify ones, and one polled map at most. */
+static int add_watches(int ifd, char **specs, int n, struct watch *ws, struct map_watch *mw)
+{
+	for (int i = 0; i < n; i++) {
+		ws[i].wd = -1;
+		if (!strncmp(specs[i], "map:", 4) && mw->fd < 0 && !add_map_watch(specs[i], mw))
+			continue;
+		if (add_watch(ifd, specs[i], &ws[i])) {
+			fprintf(stderr, "udpflow sink: bad watch %s: %s\n", specs[i],
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_packet(const char *what, const struct payload *pl, uint64_t rx)
+{
+	printf("%s %llu %llu %llu\n", what, (unsigned long long)pl->seq, (unsigned long long)rx,
+	       (unsigned long long)pl->send_ns);
+}
+
 static int do_sink(const char *ifname, long gap_ms, char **specs, int nspecs)
 {
 	struct watch ws[MAX_WATCH];
+	struct map_watch mw = { .fd = -1 };
 	struct payload pl, last = { 0 };
 	uint64_t last_rx = 0, gap = (uint64_t)gap_ms * 1000000ull, total = 0;
 	int fd = open_sink(ifname), ifd = inotify_init1(IN_NONBLOCK), flowing = 0;
@@ -222,19 +338,24 @@ static int do_sink(const char *ifname, long gap_ms, char **specs, int nspecs)
 		return die(ifname);
 	if (nspecs > MAX_WATCH)
 		nspecs = MAX_WATCH;
-	for (int i = 0; i < nspecs; i++) {
-		if (add_watch(ifd, specs[i], &ws[i])) {
-			fprintf(stderr, "udpflow sink: bad watch %s: %s\n", specs[i], strerror(errno));
-			return 2;
-		}
-	}
+	if (add_watches(ifd, specs, nspecs, ws, &mw))
+		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (!stop) {
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = ifd, .events = POLLIN } };
-		int timeout = flowing ? (int)((last_rx + gap - now_ns()) / 1000000) + 1 : 1000;
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { ifd, POLLIN, 0 } };
+		int64_t left = flowing ? (int64_t)(last_rx + gap - now_ns()) : 1000000000;
+		struct timespec ts;
 
-		if (poll(p, 2, timeout < 0 ? 0 : timeout) < 0 && errno != EINTR)
+		/* The map is read every 100 us: a write to it raises no event. */
+		if (mw.fd >= 0 && left > 100000)
+			left = 100000;
+		left = left < 0 ? 0 : left;
+		ts.tv_sec = left / 1000000000;
+		ts.tv_nsec = left % 1000000000;
+		if (ppoll(p, 2, &ts, NULL) < 0 && errno != EINTR)
 			return die("poll");
+		if (mw.fd >= 0)
+			poll_map(&mw);
 		if (p[1].revents & POLLIN)
 			read_watches(ifd, ws, nspecs);
 		while (read_packet(fd, &pl) == 1) {
@@ -242,15 +363,13 @@ static int do_sink(const char *ifname, long gap_ms, char **specs, int nspecs)
 
 			total++;
 			if (!flowing)
-				printf("start %llu %llu %llu\n", (unsigned long long)pl.seq,
-				       (unsigned long long)t, (unsigned long long)pl.send_ns);
+				print_packet("start", &pl, t);
 			flowing = 1;
 			last = pl;
 			last_rx = t;
 		}
 		if (flowing && now_ns() > last_rx + gap) {
-			printf("stop %llu %llu %llu\n", (unsigned long long)last.seq,
-			       (unsigned long long)last_rx, (unsigned long long)last.send_ns);
+			print_packet("stop", &last, last_rx);
 			flowing = 0;
 		}
 	}
@@ -268,10 +387,13 @@ int main(int argc, char **argv)
 		printf("%llu\n", (unsigned long long)now_ns());
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "flush"))
+		return do_flush(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atol(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "sink"))
 		return do_sink(argv[2], atol(argv[3]), argv + 4, argc - 4);
-	fprintf(stderr, "usage: udpflow send ADDR PPS | sink IFACE GAP_MS [WATCH]... | now\n");
+	fprintf(stderr, "usage: udpflow send ADDR PPS | sink IFACE GAP_MS [WATCH]... | now | "
+			"flush PIN\n");
 	return 2;
 }
