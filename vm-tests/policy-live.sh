@@ -165,21 +165,21 @@ flip_rounds() { # OUT: rounds until $C_DIR/flip.stop exists
 	done
 }
 
-# Prints "rounds bad seen-Y seen-Z", and a line per inconsistent round.
+# Prints the first inconsistent rounds, then "rounds bad seen-Y seen-Z".
 flip_judge() {
-	awk '{ k = $1 " " $5; n[k]++; v[k, n[k]] = ($6 == "ok") }
+	awk '{ k = $1 " " $5; if (!(k in n)) order[rounds++] = k; n[k]++; v[k, n[k]] = ($6 == "ok") }
 	END {
-		for (k in n) {
-			rounds++
+		for (i = 0; i < rounds; i++) {
+			k = order[i]
 			s1 = v[k, 1] ? "Y" : "Z"; s2 = v[k, 2] ? "Z" : "Y"
 			s3 = v[k, 3] ? "Z" : "Y"; s4 = v[k, 4] ? "Y" : "Z"
 			flips = (s1 != s2) + (s2 != s3) + (s3 != s4)
 			seen[s1]++; seen[s4]++
-			if (n[k] != 6 || flips > 1 || !v[k, 5] || v[k, 6]) {
-				bad++
+			if (n[k] == 6 && flips <= 1 && v[k, 5] && !v[k, 6])
+				continue
+			if (bad++ < 10)
 				printf "# round %s: y/b z/b z/b y/b x/b x/c = %d %d %d %d %d %d\n", k,
 					v[k, 1], v[k, 2], v[k, 3], v[k, 4], v[k, 5], v[k, 6]
-			}
 		}
 		printf "%d %d %d %d\n", rounds, bad, seen["Y"], seen["Z"]
 	}' "$1"

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -345,13 +346,20 @@ static int listen_on(int port, int af6, int udp)
 	return fd;
 }
 
-/* Echoes one accepted connection in a child: long transfers must not block other probes. */
+/*
+ * Echoes one accepted connection in a child: long transfers must not block other probes. The
+ * child dies with the server: a connection whose peer vanished with its namespace would
+ * otherwise keep it (and that namespace) alive for ever.
+ */
 static void echo_child(int c)
 {
 	char buf[65536];
+	pid_t server = getpid();
 	ssize_t r;
 
 	if (fork() == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != server)
+			_exit(0);
 		while ((r = read(c, buf, sizeof(buf))) > 0)
 			if (write(c, buf, r) != r)
 				break;
