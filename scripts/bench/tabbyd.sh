@@ -259,8 +259,12 @@ C_PIDS+=($SENDER)
 sleep 0.5
 grep -q '^start' "$W/events" || { echo "# the flow does not reach the sink" >&2; exit 1; }
 
-flips() { # tag
-	echo "# ${SECONDS}s: flips $1" >&2
+# Each configuration starts from an empty conntrack table (the flow adds 4,000 entries a
+# second, about 50,000 by its end), so they differ only in endpoints and policies.
+flips() { # tag [keep-ct]
+	local n=
+	[ -n "${2:-}" ] || n=$("$BUILD/tools/udpflow" flush "$C_BPF/node1/tb_ct_v1")
+	echo "# ${SECONDS}s: flips $1 (${n:-no} conntrack entries flushed)" >&2
 	python3 scripts/bench/tabbyd_flips.py --events "$W/events" --ctl "$BUILD/bin/tabbyctl" \
 		--deny "$W/deny.yaml" --pod bench/sink --nft-ns "$NFT_NS" --nft-add "$W/add.nft" \
 		--flips "$FLIPS" --gap-ms "$GAP_MS" --tag "$1"
@@ -282,8 +286,17 @@ for e in ${ENDPOINTS:-10 100 1000}; do
 		flips "e$e.p$p"
 	done
 done
+[ "${RESOURCES:-1}" = 1 ] || { kill "$SENDER"; exit 0; }
+
+# A busy node's conntrack table is full, and the agent walks it every second: the same flips
+# once it is (a second sender at a high rate fills it in seconds), then the idle CPU.
+ip netns exec "${POD_NS[bench/src]}" "$BUILD/tools/udpflow" send "${POD_IP[bench/sink]}" 50000 &
+FILLER=$!
+C_PIDS+=($FILLER)
+sleep 8
+kill "$FILLER"
+flips e1000.p1000.ct_full keep
 kill "$SENDER"
-[ "${RESOURCES:-1}" = 1 ] || exit 0
 sleep 1
 echo "# ${SECONDS}s: idle with a full conntrack table: $(metrics_line)" >&2
 row tabbyd.idle_cpu_ct_full.e1000.p1000 "$(idle_cpu 10)" "% of a CPU" ""

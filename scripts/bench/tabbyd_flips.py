@@ -82,7 +82,10 @@ def flip(ev, on, off, gap_s):
     start = ev.wait("start", mark2, 3.0)
     write2 = ev.first("write", mark2)
     time.sleep(gap_s)
-    if None in (stop, write, prog, start, write2):
+    got = {"stop": stop, "write": write, "flip": prog, "start": start, "write again": write2}
+    if None in got.values():
+        print("tabbyd_flips: a flip without " + ", ".join(k for k, v in got.items() if v is None),
+              file=sys.stderr)
         return None
     return {"write": (stop - write) / 1e6, "map": (stop - prog) / 1e6,
             "agent": (prog - write) / 1e6, "resume": (start - write2) / 1e6}

@@ -256,31 +256,56 @@ static void poll_map(struct map_watch *m)
 	m->value = v;
 }
 
+/*
+ * Collects every key first (one walk), then deletes them: asking for the first key after each
+ * delete would rescan the emptied buckets every time, quadratic in the table's size.
+ */
 static int do_flush(const char *pin)
 {
 	union bpf_attr attr = { 0 };
-	unsigned char key[512];
-	unsigned long n = 0;
+	struct bpf_map_info info = { 0 };
+	unsigned char *keys = NULL, *k;
+	size_t n = 0, cap = 0, ksz;
+	unsigned long deleted = 0;
 	int fd;
 
 	attr.pathname = (uintptr_t)pin;
 	fd = bpf_sys(BPF_OBJ_GET, &attr);
 	if (fd < 0)
 		return die(pin);
-	for (;;) {
-		/* Always the first key: the one before it was just deleted. */
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uintptr_t)&info;
+	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
+		return die("map info");
+	ksz = info.key_size;
+	/* A key evicted under the walk restarts it from the first: bound it. */
+	while (n < 2 * (size_t)info.max_entries) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			k = realloc(keys, cap * ksz);
+			if (!k)
+				return die("realloc");
+			keys = k;
+		}
 		memset(&attr, 0, sizeof(attr));
 		attr.map_fd = fd;
-		attr.next_key = (uintptr_t)key;
+		attr.key = n ? (uintptr_t)(keys + (n - 1) * ksz) : 0;
+		attr.next_key = (uintptr_t)(keys + n * ksz);
 		if (bpf_sys(BPF_MAP_GET_NEXT_KEY, &attr))
 			break;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
 		memset(&attr, 0, sizeof(attr));
 		attr.map_fd = fd;
-		attr.key = (uintptr_t)key;
+		attr.key = (uintptr_t)(keys + i * ksz);
 		if (!bpf_sys(BPF_MAP_DELETE_ELEM, &attr))
-			n++;
+			deleted++;
 	}
-	printf("%lu\n", n);
+	free(keys);
+	printf("%lu\n", deleted);
 	return 0;
 }
 
