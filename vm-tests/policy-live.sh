@@ -205,7 +205,6 @@ if [ "$bad" -eq 0 ] && [ "$rounds" -ge 10 ] && [ "$seen_y" -gt 0 ] && [ "$seen_z
 else
 	not_ok "20 flips under probes: $bad of $rounds rounds inconsistent (Y $seen_y, Z $seen_z)"
 fi
-delete_settled networkpolicy flip -n x
 
 # --- agent restart during a long TCP transfer ---------------------------------------------
 # A paced bulk transfer (20 MiB/s, every byte echoed and checked) runs across the restart; it is
@@ -244,27 +243,57 @@ xfer_check() {
 	fi
 }
 
-knp from x '{"podSelector": {"matchLabels": {"pod": "a"}},
-  "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"ns": "y"}}}]}]}'
+# Across the restart the flip rounds above go on with version Y in force: every round must
+# show exactly version Y (no window with x/a open, closed or half programmed while the new
+# agent loads, adopts the pinned state and re-attaches).
+flip_apply y
+rm -f "$C_DIR/flip.stop"
+flip_rounds "$C_DIR/restart.out" &
+F_PID=$!
+C_PIDS+=($F_PID)
 xfer_start term y/a x/a || not_ok "transfer y/a -> x/a before SIGTERM"
 sleep 0.5
 tabbyd_restart || not_ok "tabbyd restarted after SIGTERM"
 xfer_check term "SIGTERM and restart during a transfer: every byte echoed"
+touch "$C_DIR/flip.stop"
+wait $F_PID
+judged=$(flip_judge "$C_DIR/restart.out")
+read -r rounds bad seen_y seen_z <<<"$(tail -1 <<<"$judged")"
+grep '^#' <<<"$judged"
+if [ "$bad" -eq 0 ] && [ "$seen_z" -eq 0 ] && [ "$rounds" -ge 2 ]; then
+	ok "probes across the restart: every verdict from the policy in force ($rounds rounds)"
+else
+	not_ok "probes across the restart: $bad of $rounds rounds inconsistent, $seen_z saw version Z"
+fi
 expect_matrix "after the restart, new flows meet the policy in force" 80 tcp \
-	< <(column 0 ".XX...XXX")
+	< <(column 0 "..X..XXXX")
 
 # A crash, and policy written while the agent is down: the transfer's flow loses its policy
-# (x/a now admits only namespace x) but its conntrack entry, pinned, carries it through.
+# (flip deleted, x/a now admits only namespace x) but its conntrack entry, pinned, carries it through; a
+# policy is added in z and one deleted in y, so the agent back must add and remove.
+knp deny-y y '{"podSelector": {}, "policyTypes": ["Ingress"]}'
 xfer_start kill y/a x/a || not_ok "transfer y/a -> x/a before SIGKILL"
 sleep 0.5
 kill -KILL "$TABBYD_PID"
 wait "$TABBYD_PID" 2>/dev/null
+ctl delete knp deny-y -n y >/dev/null || not_ok "delete while tabbyd is down"
+ctl delete networkpolicy flip -n x >/dev/null || not_ok "delete while tabbyd is down"
 knp_doc from x '{"podSelector": {"matchLabels": {"pod": "a"}},
   "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"ns": "x"}}}]}]}' |
 	ctl apply -f - >/dev/null || not_ok "apply while tabbyd is down"
 knp_doc deny-z z '{"podSelector": {}, "policyTypes": ["Ingress"]}' |
 	ctl apply -f - >/dev/null || not_ok "apply while tabbyd is down"
-expect_matrix "agent down: the dataplane keeps its last state" 80 tcp < <(column 0 ".XX...XXX")
+expect_matrix "agent down: the dataplane keeps its last state" 80 tcp <<'M'
+x/a ...XXX...
+x/b ...XXX...
+x/c X..XXX...
+y/a ....XX...
+y/b ...X.X...
+y/c X..XX....
+z/a X..XXX...
+z/b X..XXX...
+z/c X..XXX...
+M
 tabbyd_start && settle || not_ok "tabbyd started again after SIGKILL"
 xfer_check kill "SIGKILL, policy changed while down, restart: every byte echoed"
 expect_matrix "agent back: what was written while it was down is enforced" 80 tcp <<'M'
