@@ -144,14 +144,15 @@ expect_matrix "deny-all deleted: open again" 80 tcp <<<"$ALL_OPEN"
 # that is neither version (e.g. x/a briefly without its policy, or with its sets half built).
 # y/b is allowed only by version Y, z/b only by version Z: each verdict names a version, and
 # since flips are milliseconds apart, the four must be explainable by at most one flip.
-flip_apply() { # y|z
-	apply_settled <<J
+flip_doc() { # y|z
+	cat <<J
 {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
  "metadata": {"name": "flip", "namespace": "x"},
  "spec": {"selector": "pod == 'a'", "ingress": [{"action": "Allow",
    "source": {"namespaceSelector": "ns in {'x', '$1'}", "selector": "pod != 'c'"}}]}}
 J
 }
+flip_apply() { flip_doc "$1" | apply_settled; }
 
 flip_rounds() { # OUT: rounds until $C_DIR/flip.stop exists
 	local r=0 s proto
@@ -185,21 +186,34 @@ flip_judge() {
 	}' "$1"
 }
 
+# rounds_start OUT, rounds_stop: probe rounds in the background; rounds_judge OUT [WHAT]:
+# sets rounds, bad, seen_y, seen_z and prints the first inconsistent rounds.
+rounds_start() {
+	rm -f "$C_DIR/flip.stop"
+	flip_rounds "$1" &
+	R_PID=$!
+	C_PIDS+=($R_PID)
+}
+rounds_stop() {
+	touch "$C_DIR/flip.stop"
+	wait "$R_PID"
+}
+rounds_judge() {
+	local judged
+	judged=$(flip_judge "$1")
+	read -r rounds bad seen_y seen_z <<<"$(tail -1 <<<"$judged")"
+	grep '^#' <<<"$judged"
+}
+
 flip_apply y
-rm -f "$C_DIR/flip.stop"
-flip_rounds "$C_DIR/flip.out" &
-F_PID=$!
-C_PIDS+=($F_PID)
+rounds_start "$C_DIR/flip.out"
 for i in $(seq 20); do
 	[ $((i % 2)) -eq 1 ] && v=z || v=y
 	flip_apply $v || not_ok "flip $i to version $v"
 	sleep 0.1
 done
-touch "$C_DIR/flip.stop"
-wait $F_PID
-judged=$(flip_judge "$C_DIR/flip.out")
-read -r rounds bad seen_y seen_z <<<"$(tail -1 <<<"$judged")"
-grep '^#' <<<"$judged"
+rounds_stop
+rounds_judge "$C_DIR/flip.out"
 if [ "$bad" -eq 0 ] && [ "$rounds" -ge 10 ] && [ "$seen_y" -gt 0 ] && [ "$seen_z" -gt 0 ]; then
 	ok "20 flips under probes: every verdict from one version ($rounds rounds, Y $seen_y, Z $seen_z)"
 else
@@ -243,39 +257,48 @@ xfer_check() {
 	fi
 }
 
-# Across the restart the flip rounds above go on with version Y in force: every round must
-# show exactly version Y (no window with x/a open, closed or half programmed while the new
-# agent loads, adopts the pinned state and re-attaches).
-flip_apply y
-rm -f "$C_DIR/flip.stop"
-flip_rounds "$C_DIR/restart.out" &
-F_PID=$!
-C_PIDS+=($F_PID)
-xfer_start term y/a x/a || not_ok "transfer y/a -> x/a before SIGTERM"
-sleep 0.5
-tabbyd_restart || not_ok "tabbyd restarted after SIGTERM"
-xfer_check term "SIGTERM and restart during a transfer: every byte echoed"
-touch "$C_DIR/flip.stop"
-wait $F_PID
-judged=$(flip_judge "$C_DIR/restart.out")
-read -r rounds bad seen_y seen_z <<<"$(tail -1 <<<"$judged")"
-grep '^#' <<<"$judged"
-if [ "$bad" -eq 0 ] && [ "$seen_z" -eq 0 ] && [ "$rounds" -ge 2 ]; then
-	ok "probes across the restart: every verdict from the policy in force ($rounds rounds)"
-else
-	not_ok "probes across the restart: $bad of $rounds rounds inconsistent, $seen_z saw version Z"
-fi
-expect_matrix "after the restart, new flows meet the policy in force" 80 tcp \
-	< <(column 0 "..X..XXXX")
-
-# A crash, and policy written while the agent is down: the transfer's flow loses its policy
-# (flip deleted, x/a now admits only namespace x) but its conntrack entry, pinned, carries it through; a
-# policy is added in z and one deleted in y, so the agent back must add and remove.
-knp deny-y y '{"podSelector": {}, "policyTypes": ["Ingress"]}'
-xfer_start kill y/a x/a || not_ok "transfer y/a -> x/a before SIGKILL"
-sleep 0.5
+# A crash in the middle of updates: the agent is SIGKILLed while a burst of 10 flips is being
+# written (no waiting between them), with probe rounds and a transfer y/a -> x/a running (y/a
+# is allowed by version Y only: under Z its conntrack entry carries it). Whatever the crash
+# cut short, the rounds must see only whole versions, while the agent is down and across its
+# restart, and the agent back must enforce the last version written (Y).
+flip_burst() {
+	local i v
+	for i in $(seq 10); do
+		[ $((i % 2)) -eq 1 ] && v=z || v=y
+		flip_doc $v | ctl apply -f - >/dev/null
+	done
+}
+rounds_start "$C_DIR/crash.out"
+xfer_start crash y/a x/a || not_ok "transfer y/a -> x/a before SIGKILL"
+sleep 0.3
+flip_burst &
+B_PID=$!
+sleep 0.2
 kill -KILL "$TABBYD_PID"
 wait "$TABBYD_PID" 2>/dev/null
+wait $B_PID
+sleep 0.5
+tabbyd_start && settle || not_ok "tabbyd started again after SIGKILL"
+xfer_check crash "SIGKILL during a burst of updates, restart: every byte of a transfer echoed"
+rounds_stop
+rounds_judge "$C_DIR/crash.out"
+if [ "$bad" -eq 0 ] && [ "$rounds" -ge 2 ]; then
+	ok "probes across the crash and restart: only whole versions ($rounds rounds, Y $seen_y, Z $seen_z)"
+else
+	not_ok "probes across the crash and restart: $bad of $rounds rounds inconsistent"
+fi
+expect_matrix "after the crash, new flows meet the last version written" 80 tcp \
+	< <(column 0 "..X..XXXX")
+
+# SIGTERM, and policy written while the agent is down: the transfer's flow loses its policy
+# (flip deleted, x/a now admits only namespace x) but its conntrack entry, pinned, carries it
+# through; a policy is added in z and one deleted in y, so the agent back must add and remove.
+knp deny-y y '{"podSelector": {}, "policyTypes": ["Ingress"]}'
+xfer_start term y/a x/a || not_ok "transfer y/a -> x/a before SIGTERM"
+sleep 0.5
+kill -TERM "$TABBYD_PID"
+wait "$TABBYD_PID"
 ctl delete knp deny-y -n y >/dev/null || not_ok "delete while tabbyd is down"
 ctl delete networkpolicy flip -n x >/dev/null || not_ok "delete while tabbyd is down"
 knp_doc from x '{"podSelector": {"matchLabels": {"pod": "a"}},
@@ -294,8 +317,8 @@ z/a X..XXX...
 z/b X..XXX...
 z/c X..XXX...
 M
-tabbyd_start && settle || not_ok "tabbyd started again after SIGKILL"
-xfer_check kill "SIGKILL, policy changed while down, restart: every byte echoed"
+tabbyd_start && settle || not_ok "tabbyd started again after SIGTERM"
+xfer_check term "SIGTERM, policy changed while down, restart: every byte echoed"
 expect_matrix "agent back: what was written while it was down is enforced" 80 tcp <<'M'
 x/a ......XXX
 x/b ......XXX
