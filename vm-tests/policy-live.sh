@@ -94,7 +94,8 @@ delete_settled knp locked -n x
 
 # --- label a pod: a policy's peer selector stops selecting it ----------------------------
 knp clients x '{"podSelector": {"matchLabels": {"pod": "a"}},
-  "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"role": "client"}}}]}]}'
+  "ingress": [{"from": [{"namespaceSelector": {},
+                         "podSelector": {"matchLabels": {"role": "client"}}}]}]}'
 pod_label y c '{"pod": "c", "role": "client"}'
 expect_matrix "peer label role=client on y/c: only y/c reaches x/a" 80 tcp < <(column 0 ".XXXX.XXX")
 stream_start peer y/c x/a || not_ok "stream y/c -> x/a before the label change"
@@ -134,7 +135,6 @@ stream_check del "delete: y/c -> x/c opened before keeps flowing"
 delete_settled knp deny-all -n x
 expect_matrix "deny-all deleted: open again" 80 tcp <<<"$ALL_OPEN"
 
-
 # --- no probe sees a half-applied update ----------------------------------------------------
 # One policy on x/a flips 20 times between two versions: allow from namespaces {x, y} or
 # {x, z}, never from pods labelled pod=c. Meanwhile rounds of probes to x/a run back to back;
@@ -168,7 +168,8 @@ flip_rounds() { # OUT: rounds until $C_DIR/flip.stop exists
 
 # Prints the first inconsistent rounds, then "rounds bad seen-Y seen-Z".
 flip_judge() {
-	awk '{ k = $1 " " $5; if (!(k in n)) order[rounds++] = k; n[k]++; v[k, n[k]] = ($6 == "ok") }
+	awk '{ k = $1 " " $5; if (!(k in n)) order[rounds++] = k }
+	{ n[k]++; v[k, n[k]] = ($6 == "ok") }
 	END {
 		for (i = 0; i < rounds; i++) {
 			k = order[i]
@@ -179,15 +180,15 @@ flip_judge() {
 			if (n[k] == 6 && flips <= 1 && v[k, 5] && !v[k, 6])
 				continue
 			if (bad++ < 10)
-				printf "# round %s: y/b z/b z/b y/b x/b x/c = %d %d %d %d %d %d\n", k,
-					v[k, 1], v[k, 2], v[k, 3], v[k, 4], v[k, 5], v[k, 6]
+				printf "# round %s: y/b z/b z/b y/b x/b x/c = %d %d %d %d %d %d\n",
+					k, v[k, 1], v[k, 2], v[k, 3], v[k, 4], v[k, 5], v[k, 6]
 		}
 		printf "%d %d %d %d\n", rounds, bad, seen["Y"], seen["Z"]
 	}' "$1"
 }
 
-# rounds_start OUT, rounds_stop: probe rounds in the background; rounds_judge OUT [WHAT]:
-# sets rounds, bad, seen_y, seen_z and prints the first inconsistent rounds.
+# rounds_start OUT, rounds_stop: probe rounds in the background; rounds_judge OUT: sets
+# rounds, bad, seen_y, seen_z and prints the first inconsistent rounds.
 rounds_start() {
 	rm -f "$C_DIR/flip.stop"
 	flip_rounds "$1" &
@@ -215,7 +216,8 @@ done
 rounds_stop
 rounds_judge "$C_DIR/flip.out"
 if [ "$bad" -eq 0 ] && [ "$rounds" -ge 10 ] && [ "$seen_y" -gt 0 ] && [ "$seen_z" -gt 0 ]; then
-	ok "20 flips under probes: every verdict from one version ($rounds rounds, Y $seen_y, Z $seen_z)"
+	ok "20 flips under probes: every verdict from one version" \
+		"($rounds rounds, Y $seen_y, Z $seen_z)"
 else
 	not_ok "20 flips under probes: $bad of $rounds rounds inconsistent (Y $seen_y, Z $seen_z)"
 fi
@@ -284,7 +286,8 @@ xfer_check crash "SIGKILL during a burst of updates, restart: every byte of a tr
 rounds_stop
 rounds_judge "$C_DIR/crash.out"
 if [ "$bad" -eq 0 ] && [ "$rounds" -ge 2 ]; then
-	ok "probes across the crash and restart: only whole versions ($rounds rounds, Y $seen_y, Z $seen_z)"
+	ok "probes across the crash and restart: only whole versions" \
+		"($rounds rounds, Y $seen_y, Z $seen_z)"
 else
 	not_ok "probes across the crash and restart: $bad of $rounds rounds inconsistent"
 fi

@@ -210,7 +210,8 @@ static void start(struct probe *p, int idx)
 	}
 	if (!strcmp(p->proto, "tcp")) {
 		p->fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		if (p->fd >= 0 && connect(p->fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+		if (p->fd >= 0 && connect(p->fd, (struct sockaddr *)&ss, len) &&
+		    errno != EINPROGRESS)
 			p->state = -1;
 	} else if (!strcmp(p->proto, "udp")) {
 		p->fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -218,7 +219,8 @@ static void start(struct probe *p, int idx)
 			send(p->fd, "probe", 5, 0);
 	} else {
 		/* Ping sockets: the kernel matches replies to this socket by identifier. */
-		p->fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK, af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+		p->fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK,
+			       af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 		if (p->fd >= 0)
 			icmp_echo(p->fd, af, &ss, len, idx);
 	}
@@ -266,7 +268,8 @@ static void wait_probes(int timeout_ms)
 			if (probes[i].state)
 				continue;
 			pfd[n].fd = probes[i].fd;
-			pfd[n].events = !strcmp(probes[i].proto, "tcp") && !probes[i].ack ? POLLOUT : POLLIN;
+			pfd[n].events = !strcmp(probes[i].proto, "tcp") && !probes[i].ack ?
+						POLLOUT : POLLIN;
 			idx[n++] = i;
 		}
 		if (!n || left <= 0 || poll(pfd, n, left) < 0)
