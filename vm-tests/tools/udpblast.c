@@ -98,7 +98,7 @@ static int blast(uint32_t src24, struct sockaddr_in *dst, double seconds, uint64
 			fill(&frames[i], src24, dst->sin_addr.s_addr, ntohs(dst->sin_port), k + i);
 		n = sendmmsg(fd, msgs, BATCH, 0);
 		if (n < 0) {
-			/* a full qdisc or socket buffer: try again, the sink measures what arrives */
+			/* a full qdisc or socket buffer: retry; the sink counts what arrives */
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM)
 				continue;
 			perror("sendmmsg");
