@@ -68,6 +68,9 @@ ctl apply -f docs/examples/gnp-isolate-dev.yaml
 settle
 show_matrix
 
+say "why is dev/web denied on prod/api? tabbyctl policy trace answers"
+ctl policy trace --from dev/web --to prod/api --port 80
+
 say "what tabby shows"
 ctl get networkpolicy -n prod -o wide
 ctl get globalnetworkpolicy -o wide

@@ -195,4 +195,34 @@ expect "import into a used store" 1 "already holds cluster data" "$T" datastore 
 echo "not an export" >"$work/junk.jsonl"
 expect "import of a non-export" 1 "is not a datastore export (nothing was written)" env TABBY_DATASTORE_PATH="$work/new2.db" "$T" datastore migrate import -f "$work/junk.jsonl"
 expect_eq "  (really nothing)" "" "$(TABBY_DATASTORE_PATH="$work/new2.db" "$T" datastore migrate export)"
+# policy trace: on a store of its own, the demo's two example policies.
+export TABBY_DATASTORE_PATH=$work/trace.db
+for p in "prod web 1" "prod api 2" "dev web 3"; do
+	set -- $p
+	"$T" apply -f - >/dev/null <<Y
+{"apiVersion": "projectcalico.org/v3", "kind": "WorkloadEndpoint",
+ "metadata": {"name": "node1-k8s-$2-eth0", "namespace": "$1", "labels": {"app": "$2"}},
+ "spec": {"orchestrator": "k8s", "node": "node1", "pod": "$2", "endpoint": "eth0",
+          "interfaceName": "tab$3", "ipNetworks": ["10.65.0.$3/32"], "profiles": ["kns.$1"]}}
+Y
+done
+"$T" apply -f - >/dev/null <<'Y'
+{"apiVersion": "v1", "kind": "List", "items": [
+ {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod", "labels": {"env": "prod"}}},
+ {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev", "labels": {"env": "dev"}}}]}
+Y
+"$T" apply -f "$here/../../docs/examples/knp-api-from-web.yaml" \
+	-f "$here/../../docs/examples/gnp-isolate-dev.yaml" >/dev/null
+expect "trace: the tiered deny decides" 0 "DENIED by tier security policy security.isolate-dev rule 0 (Deny)" \
+	"$T" policy trace --from dev/web --to prod/api
+expect "trace: the converted Kubernetes policy allows web" 0 "allowed by tier default policy prod/knp.default.api-from-web rule 0 (Allow)" \
+	"$T" policy trace --from prod/web --to prod/api --port 80
+expect "trace: the end of the tier denies other ports" 0 "DENIED by tier default: no rule matched, defaultAction Deny" \
+	"$T" policy trace --from prod/web --to prod/api --port 81
+expect "trace: profiles decide without policy" 0 "allowed by profile kns.prod rule 0 (Allow)" \
+	"$T" policy trace --from prod/web --to 192.0.2.1 --protocol udp --port 53
+expect "trace: verdict line" 0 "verdict: denied" "$T" policy trace --from dev/web --to prod/web
+expect "trace: unknown endpoint" 1 "'nope/x' is neither an endpoint" "$T" policy trace --from nope/x --to prod/web
+expect "trace: missing --to" 2 "usage: tabbyctl policy trace" "$T" policy trace --from prod/web
+expect "trace: bad protocol" 2 "invalid protocol 'xyz'" "$T" policy trace --from prod/web --to prod/api --protocol xyz
 tap_done

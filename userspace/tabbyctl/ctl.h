@@ -32,6 +32,7 @@ struct ctl_args {
 	bool show_blocks;
 	bool fix;
 	const char *ip;
+	const char *from, *to, *protocol, *port;	/* policy trace */
 	bool help;
 	struct tb_ds_config ds;
 	/* Positional arguments after the command. */
@@ -86,7 +87,7 @@ void ctl_print_group_help(const struct ctl_cmd *cmds, FILE *f);
 extern const struct ctl_opt opt_filename, opt_output, opt_namespace, opt_all_namespaces,
 	opt_selector, opt_skip_exists, opt_skip_not_exists, opt_skip_empty, opt_recursive,
 	opt_overwrite, opt_remove, opt_export, opt_help, opt_ds_type, opt_ds_path, opt_etcd_endpoints,
-	opt_show_blocks, opt_fix, opt_ip;
+	opt_show_blocks, opt_fix, opt_ip, opt_from, opt_to, opt_protocol, opt_port;
 #define CTL_DS_OPTS &opt_ds_type, &opt_ds_path, &opt_etcd_endpoints, &opt_help
 
 /* Opens the client from the options and environment; prints the reason on failure. */
@@ -108,5 +109,6 @@ int cmd_version(struct ctl_args *a);
 /* Subcommand tables of the command groups. */
 extern const struct ctl_cmd ctl_ipam_cmds[];
 extern const struct ctl_cmd ctl_datastore_cmds[];
+extern const struct ctl_cmd ctl_policy_cmds[];
 
 #endif

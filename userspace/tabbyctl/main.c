@@ -43,6 +43,8 @@ static const struct ctl_cmd commands[] = {
 	  cmd_version },
 	{ "ipam", "<show|check|release> [options]", "Show, check and repair IP address management.",
 	  NULL, NULL, NULL, ctl_ipam_cmds },
+	{ "policy", "trace --from SRC --to DST [options]",
+	  "Explain what policy does to a flow.", NULL, NULL, NULL, ctl_policy_cmds },
 	{ "datastore", "migrate <export|import> [options]",
 	  "Move the cluster's data from one datastore to another.", NULL, NULL, NULL,
 	  ctl_datastore_cmds },

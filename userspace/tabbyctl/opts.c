@@ -41,6 +41,13 @@ const struct ctl_opt opt_show_blocks = { "show-blocks", 0, CTL_BOOL, OFF(show_bl
 					 "also show each allocation block" };
 const struct ctl_opt opt_fix = { "fix", 0, CTL_BOOL, OFF(fix), NULL, "repair what is found" };
 const struct ctl_opt opt_ip = { "ip", 0, CTL_STRING, OFF(ip), "ADDR", "the address" };
+const struct ctl_opt opt_from = { "from", 0, CTL_STRING, OFF(from), "SRC",
+				  "where the flow comes from: namespace/pod, endpoint or address" };
+const struct ctl_opt opt_to = { "to", 0, CTL_STRING, OFF(to), "DST", "where it goes" };
+const struct ctl_opt opt_protocol = { "protocol", 0, CTL_STRING, OFF(protocol), "PROTO",
+				      "tcp (default), udp, icmp, icmpv6, sctp, udplite or a number" };
+const struct ctl_opt opt_port = { "port", 0, CTL_STRING, OFF(port), "N",
+				  "destination port (default 80), or ICMP type" };
 const struct ctl_opt opt_help = { "help", 'h', CTL_BOOL, OFF(help), NULL, "show this help" };
 const struct ctl_opt opt_ds_type = { "datastore-type", 0, CTL_STRING, OFF(ds.type), "TYPE",
 				     "local or etcdv3 (env DATASTORE_TYPE)" };
