@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "policy_maps_int.h"
 
 /* The set's rule id range, from the rule words at the start of its bits array. */
@@ -113,6 +114,17 @@ int tb_pol_maps_adopt(struct tb_pol_maps *m)
 			continue;
 		m->sets[s].used = 1;
 		err = adopt_rule_ids(m, s, &m->sets[s]);
+		if (err == -ENOENT) {
+			/*
+			 * Half written: the last agent died between the two outer map updates of
+			 * a publish (or an unpublish). Endpoints are pointed at a slot only once
+			 * it is whole, so nothing uses it: free it rather than refuse to start.
+			 */
+			tb_warn("policy maps: slot %u was left half written; cleared", s);
+			tb_pol_sets_unpublish(&m->fds, &s, 1);
+			m->sets[s] = (struct pset){ 0 };
+			err = 0;
+		}
 	}
 	if (!err)
 		err = adopt_endpoints(m);

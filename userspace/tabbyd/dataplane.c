@@ -49,8 +49,11 @@ int agent_dataplane_open(struct agent *a)
 		return r;
 	}
 	r = tb_pol_maps_new(&fds, &a->pol);
-	if (r)
+	if (r) {
+		tb_err("cannot read the pinned policy maps back (under %s): %s", a->pin_root,
+		       strerror(-r));
 		return r;
+	}
 	tb_ct_timeouts_default(&a->ct_timeouts);
 	a->dataplane_ok = true;
 	return 0;
