@@ -76,7 +76,7 @@ idle_cpu() { # seconds: CPU of tabbyd over that long, in % of one CPU
 	t0=$(cpu_ticks)
 	sleep "$1"
 	t1=$(cpu_ticks)
-	echo "scale=3; ($t1 - $t0) * 100 / $hz / $1" | bc
+	awk -v d="$((t1 - t0))" -v hz="$hz" -v s="$1" 'BEGIN { printf "%.2f\n", d * 100 / hz / s }'
 }
 
 metrics_line() {
@@ -95,10 +95,11 @@ resources() { # tag
 	cpu=$(idle_cpu 10)
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$TABBYD_PID/status")
 	bytes=$(map_budget)
-	row "tabbyd.rss.$1" "$(echo "scale=2; $rss / 1024" | bc)" MiB \
+	row "tabbyd.rss.$1" "$(awk -v k="$rss" 'BEGIN { printf "%.2f", k / 1024 }')" MiB \
 		"$([ "$1" = e1000.p1000 ] && echo "<= 50 MiB")"
 	row "tabbyd.idle_cpu.$1" "$cpu" "% of a CPU" ""
-	row "tabbyd.bpf_maps.$1" "$(echo "scale=1; $bytes / 1048576" | bc)" MiB ""
+	row "tabbyd.bpf_maps.$1" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')" \
+		MiB ""
 	echo "# $1: VmRSS $rss kB, CPU $cpu %, maps $bytes bytes, $n conntrack entries" \
 		"flushed; $(metrics_line)" >&2
 }
