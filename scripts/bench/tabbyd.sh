@@ -16,6 +16,9 @@
 #                                  map changing, polled every 100 us) to the last packet
 #   tabbyd.agent.*.p50             ms from the commit to that map write (calc + compile + maps)
 #   tabbyd.resume.*.p50            ms from the commit that lifts the deny to the first packet
+#   tabbyd.dataplane_update_mean.*, tabbyd.calc_batch_mean.*   tabbyd's own histograms over the
+#                                  flips (tabby_dataplane_update_duration_seconds, one endpoint
+#                                  direction programmed; tabby_calc_duration_seconds, one batch)
 #   tabbyd.rss.e<N>.p<N>, tabbyd.idle_cpu.e<N>.p<N>, tabbyd.bpf_maps.e<N>.p<N>
 #       VmRSS, CPU (utime+stime) over 10 s idle, and the memlock of every BPF map tabbyd
 #       holds (its fds, plus the inner tables of the pinned map-in-maps), at 0, 1,000 and
@@ -260,15 +263,36 @@ C_PIDS+=($SENDER)
 sleep 0.5
 grep -q '^start' "$W/events" || { echo "# the flow does not reach the sink" >&2; exit 1; }
 
+# "sum count" of one of tabbyd's histograms.
+hist() {
+	ip netns exec "$NODE" curl -sf http://127.0.0.1:9091/metrics |
+		awk -v m="$1" '$1 == m "_sum" { s = $2 } $1 == m "_count" { c = $2 }
+			END { print s + 0, c + 0 }'
+}
+
+# The mean of a histogram between two readings, in ms: tabbyd's own view of the flips.
+hist_row() { # name before after
+	local row_v
+	row_v=$(awk -v a="$2" -v b="$3" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		n = y[2] - x[2]; printf "%.3f", (n > 0 ? (y[1] - x[1]) * 1000 / n : 0) }')
+	row "$1" "$row_v" ms ""
+}
+
 # Each configuration starts from an empty conntrack table (the flow adds 4,000 entries a
 # second, about 50,000 by its end), so they differ only in endpoints and policies.
 flips() { # tag [keep-ct]
-	local n=
+	local n= dp0 dp1 calc0 calc1
 	[ -n "${2:-}" ] || n=$("$BUILD/tools/udpflow" flush "$C_BPF/node1/tb_ct_v1")
 	echo "# ${SECONDS}s: flips $1 (${n:-no} conntrack entries flushed)" >&2
+	dp0=$(hist tabby_dataplane_update_duration_seconds)
+	calc0=$(hist tabby_calc_duration_seconds)
 	python3 scripts/bench/tabbyd_flips.py --events "$W/events" --ctl "$BUILD/bin/tabbyctl" \
 		--deny "$W/deny.yaml" --pod bench/sink --nft-ns "$NFT_NS" --nft-add "$W/add.nft" \
 		--flips "$FLIPS" --gap-ms "$GAP_MS" --tag "$1"
+	dp1=$(hist tabby_dataplane_update_duration_seconds)
+	calc1=$(hist tabby_calc_duration_seconds)
+	hist_row "tabbyd.dataplane_update_mean.$1" "$dp0" "$dp1"
+	hist_row "tabbyd.calc_batch_mean.$1" "$calc0" "$calc1"
 }
 
 # A snake through the grid, so each step changes one dimension.
