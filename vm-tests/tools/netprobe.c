@@ -3,9 +3,13 @@
  * netprobe: real traffic for the reachability tests.
  *
  *   netprobe serve PORT...         TCP and UDP echo on each port (IPv4 and IPv6), until killed
- *   netprobe matrix TIMEOUT_MS     probes read from stdin, one per line:
+ *   netprobe matrix TIMEOUT_MS [connect]
+ *                                  probes read from stdin, one per line:
  *                                    <netns> <address> <port> tcp|udp|icmp
- *                                  prints each line back with " ok" or " fail", same order
+ *                                  prints each line back with " ok" or " fail", same order;
+ *                                  a TCP probe is ok once its echo is back, or with "connect"
+ *                                  once connected (the verdict on its first packet alone,
+ *                                  however slow the server)
  *   netprobe stream NETNS ADDR PORT INTERVAL_MS
  *                                  one TCP connection to an echo server, a numbered message
  *                                  every INTERVAL_MS until SIGTERM; prints "connected", and at
@@ -149,6 +153,7 @@ struct probe {
 
 static struct probe probes[MAX_PROBES];
 static int nprobes;
+static int connect_only;	/* TCP: the handshake's verdict, no echo awaited */
 
 /* Namespaces by name, each opened once, so switching between them is one setns. */
 static struct {
@@ -247,6 +252,10 @@ static void event(struct probe *p, short revents)
 		}
 		/* Connected: the echo proves data flows both ways, not just the handshake. */
 		p->ack = 1;
+		if (connect_only) {
+			p->state = 1;
+			return;
+		}
 		send(p->fd, "probe", 5, MSG_NOSIGNAL);
 		return;
 	}
@@ -254,14 +263,17 @@ static void event(struct probe *p, short revents)
 		p->state = recv(p->fd, buf, sizeof(buf), 0) > 0 ? 1 : -1;
 }
 
-/* Waits for every pending probe until the deadline. */
+/*
+ * Waits for every pending probe until the deadline. What has arrived by then counts even if
+ * this process was not running at the deadline: a last look does not wait.
+ */
 static void wait_probes(int timeout_ms)
 {
 	static struct pollfd pfd[MAX_PROBES];
 	static int idx[MAX_PROBES];
 	long deadline = now_ms() + timeout_ms;
 
-	for (;;) {
+	for (int last = 0; !last;) {
 		int n = 0, left = deadline - now_ms();
 
 		for (int i = 0; i < nprobes; i++) {
@@ -272,7 +284,8 @@ static void wait_probes(int timeout_ms)
 						POLLOUT : POLLIN;
 			idx[n++] = i;
 		}
-		if (!n || left <= 0 || poll(pfd, n, left) < 0)
+		last = left <= 0;
+		if (!n || poll(pfd, n, last ? 0 : left) < 0)
 			break;
 		for (int j = 0; j < n; j++)
 			if (pfd[j].revents)
@@ -664,13 +677,17 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "serve"))
 		return serve(argc - 2, argv + 2);
-	if (argc == 3 && !strcmp(argv[1], "matrix"))
+	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "connect"))) &&
+	    !strcmp(argv[1], "matrix")) {
+		connect_only = argc == 4;
 		return matrix(atoi(argv[2]));
+	}
 	if (argc == 6 && !strcmp(argv[1], "stream"))
 		return stream(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 7 && !strcmp(argv[1], "xfer"))
 		return xfer(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
-	fprintf(stderr, "usage: netprobe serve PORT... | netprobe matrix TIMEOUT_MS < probes\n"
+	fprintf(stderr, "usage: netprobe serve PORT...\n"
+			"       netprobe matrix TIMEOUT_MS [connect] < probes\n"
 			"       netprobe stream NETNS ADDR PORT INTERVAL_MS\n"
 			"       netprobe xfer NETNS ADDR PORT MBYTES SECONDS\n");
 	return 2;
