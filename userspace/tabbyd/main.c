@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "felix_settings.h"
+#include "libbpf_log.h"
 #include "hostside.h"
 
 #define HOUSEKEEPING_MS 1000
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
 	}
 	if (setup_logging())
 		return 2;
+	tb_libbpf_log_setup();
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
