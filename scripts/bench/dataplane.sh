@@ -3,8 +3,9 @@
 # The live dataplane benchmark: real traffic between two pods on two nodes, side by side under
 # four dataplanes, in one run (docs/perf.md, "Live dataplane"):
 #
-#   pod A ns                node A ns                       node B ns              pod B ns
-#   eth0 172.31.1.2 --veth-- tabA .1.1   wire0 172.31.0.1 ==veth== wire1 .0.2   tabB .2.1 --veth-- eth0 172.31.2.2
+#   pod A ns              node A ns                        node B ns                 pod B ns
+#   eth0 .1.2 --veth-- tabA .1.1  wire0 .0.1 ==veth== wire1 .0.2  tabB .2.1 --veth-- eth0 .2.2
+#   (addresses in 172.31.0.0/16)
 #
 # Variants (only one applied at a time, on both nodes, on the traffic towards each node's pod):
 #   bare     routing only
@@ -16,10 +17,10 @@
 # Metrics (pod A to pod B): udp (ns per packet at the sink: a sendmmsg blaster whose every
 # packet is a new flow, a recvmmsg sink), rr and crr (transactions/s, vm-tests/tools/tcprr),
 # tcp (single-stream iperf3, Gbit/s).
-# Each round applies the variants in shuffled order and runs the metrics in shuffled order
-# under each; rows are medians over ROUNDS (default 3) rounds, ratios between medians of the
-# same rounds. Everything lives in namespaces made here and is removed on exit, processes by
-# PID.
+# Each round takes the metrics in shuffled order and, for each, applies and measures the
+# variants in shuffled order; rows are medians over ROUNDS (default 5) rounds, ratios between
+# medians of the same rounds. Everything lives in namespaces made here and is removed on
+# exit, processes by PID.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=${BUILD:-build}
@@ -51,7 +52,9 @@ fail() { echo "dataplane bench: $*" >&2; exit 1; }
 
 topology() {
 	local n
-	for n in $PA $NA $NB $PB; do ip netns add "$n" && ip -n "$n" link set lo up || return 1; done
+	for n in $PA $NA $NB $PB; do
+		ip netns add "$n" && ip -n "$n" link set lo up || return 1
+	done
 	ip link add tabA netns $NA type veth peer name eth0 netns $PA &&
 	ip link add wire0 netns $NA type veth peer name wire1 netns $NB &&
 	ip link add tabB netns $NB type veth peer name eth0 netns $PB || return 1
@@ -76,8 +79,8 @@ topology() {
 		net.ipv4.ip_local_port_range="1024 65535"
 }
 
-# bg_ready FILE CMD...: CMD in the background, logged to FILE, once it has printed "ready"
-# (or at once when it never does: iperf3).
+# bg FILE CMD...: CMD in the background, logged to FILE; returns once it has printed "ready"
+# (LAST_PID is its PID).
 bg() {
 	local out=$1 i
 	shift
@@ -154,9 +157,10 @@ m_tcp() {
 # prog_stats: "run_time_ns run_cnt" of tabby's tc egress program on tabB (pod B's ingress
 # policy: the 10,000-rule decision), from the kernel's BPF run-time statistics.
 prog_stats() {
-	local id
-	id=$(tc -n $NB filter show dev tabB egress | sed -n 's/.* id \([0-9]*\) name tb_wl_egress.*/\1/p')
-	[ -n "$id" ] && bpftool -j prog show id "$id" | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
+	local id re='s/.* id \([0-9]*\) name tb_wl_egress.*/\1/p'
+	id=$(tc -n $NB filter show dev tabB egress | sed -n "$re")
+	[ -n "$id" ] && bpftool -j prog show id "$id" |
+		jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
 
 # m_udp under tabby, with the kernel's BPF statistics on (a global switch: restored after)
@@ -174,26 +178,35 @@ m_udp_tabby() {
 	echo "$val"
 }
 
+# measure V M: one value of metric M under variant V, recorded in RES.
+measure() {
+	local v=$1 m=$2 val
+	if [ $v.$m = tabby.udp ]; then
+		val=$(m_udp_tabby) && [ -s "$W/prog_ns" ] && RES[tabby.prog]+="$(cat "$W/prog_ns") "
+	else
+		val=$(m_$m)
+	fi
+	[ -n "$val" ] || return 1
+	echo "round $ROUND $v $m $val" >&2
+	RES[$v.$m]+="$val "
+}
+
+# One round: for each metric (shuffled), every variant (shuffled) is applied, measured and
+# removed, so the four values of a metric are taken within seconds of each other. A variant's
+# first application is checked to enforce its policy.
+declare -A CHECKED
 round() {
-	local v m val
-	for v in $(printf '%s\n' bare tabby nftset calico | shuf); do
-		apply_$v || { clear_$v 2>/dev/null; fail "applying $v"; }
-		if [ $v != bare ] && ! enforced; then
-			clear_$v
-			fail "$v does not enforce its policy"
-		fi
-		for m in $(printf '%s\n' udp rr crr tcp | shuf); do
-			if [ $v.$m = tabby.udp ]; then
-				val=$(m_udp_tabby) && [ -s "$W/prog_ns" ] &&
-					RES[tabby.prog]+="$(cat "$W/prog_ns") "
-			else
-				val=$(m_$m)
+	local v m
+	for m in $(printf '%s\n' udp rr crr tcp | shuf); do
+		for v in $(printf '%s\n' bare tabby nftset calico | shuf); do
+			apply_$v || { clear_$v 2>/dev/null; fail "applying $v"; }
+			if [ $v != bare ] && [ -z "${CHECKED[$v]:-}" ]; then
+				enforced || { clear_$v; fail "$v does not enforce its policy"; }
+				CHECKED[$v]=1
 			fi
-			[ -n "$val" ] || { clear_$v; fail "$m under $v"; }
-			echo "round $1 $v $m $val" >&2
-			RES[$v.$m]+="$val "
+			measure $v $m || { clear_$v; fail "$m under $v"; }
+			clear_$v 2>/dev/null
 		done
-		clear_$v 2>/dev/null
 	done
 }
 
@@ -230,7 +243,7 @@ for t in dpload udpblast tcprr; do [ -x "$T/$t" ] || fail "$T/$t missing (make a
 command -v iperf3 >/dev/null || fail "iperf3 missing (make deps)"
 topology || fail "topology setup"
 servers || fail "servers in pod B"
-for r in $(seq "$ROUNDS"); do round "$r"; done
+for ROUND in $(seq "$ROUNDS"); do round; done
 rows udp ns/packet "<= 1.3" "<= 1.0" "<= 0.2"
 rows rr trans/s ">= 0.9" ">= 1.0" ""
 rows crr conn/s ">= 0.9" ">= 1.0" ">= 1.4"

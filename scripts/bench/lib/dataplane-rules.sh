@@ -43,13 +43,15 @@ nft_calico() {
 	awk -v n="$n" -v c="$c" 'BEGIN {
 		for (h = 10; h < 250; h++)
 			client = client sprintf(", %s.%d", c, h)
-		for (i = 0; i < n; i++)
-			printf "  set s%d { type ipv4_addr; elements = { %s } }\n", i,
-				(i < n - 2 ? sprintf("10.%d.%d.1", int(i / 256), i % 256) : c ".2" client)
+		for (i = 0; i < n; i++) {
+			m = i < n - 2 ? sprintf("10.%d.%d.1", int(i / 256), i % 256) : c ".2" client
+			printf "  set s%d { type ipv4_addr; elements = { %s } }\n", i, m
+		}
 		print "  chain pi {"
 		for (i = 0; i < n - 2; i++) {
 			p = i % 2 ? "udp" : "tcp"
-			printf "    meta l4proto %s ip saddr @s%d %s dport %d", p, i, p, 1000 + i % 4000
+			printf "    meta l4proto %s ip saddr @s%d", p, i
+			printf " %s dport %d", p, 1000 + i % 4000
 			print " meta mark set meta mark | 0x10000 return"
 		}
 		printf "    meta l4proto tcp ip saddr @s%d tcp dport { 5201, 7000-7001 }", n - 2
