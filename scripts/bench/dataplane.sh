@@ -38,12 +38,14 @@ DST=172.31.2.2
 W=$(mktemp -d)
 PIDS=()
 declare -A RES
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
 
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	for p in $PA $NA $NB $PB; do ip netns del "$p" 2>/dev/null; done
+	sysctl -qw kernel.bpf_stats_enabled="$STATS0"
 	rm -rf "$W"
 }
 [ "${BASH_SOURCE[0]}" = "$0" ] && trap cleanup EXIT
