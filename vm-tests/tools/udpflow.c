@@ -14,12 +14,10 @@
  *                                                             GAP_MS (printed once it is seen)
  *                                  start SEQ RECV_NS SEND_NS  the first packet after a gap
  *                                  TAG NS                     a WATCH fired
- *                                WATCH is modify:TAG:FILE (the file was written),
- *                                moved:TAG:DIR/NAME (NAME was renamed into DIR) or
+ *                                WATCH is modify:TAG:FILE (the file was written) or
  *                                map:TAG:PIN:IFINDEX:DIR (the 8-byte value under the key
  *                                {ifindex, dir} of a pinned BPF hash changed: the moment an
  *                                agent flips an endpoint's policy; read every 100 us)
- *   udpflow now                  prints CLOCK_MONOTONIC in ns
  *   udpflow flush PIN            deletes every entry of a pinned BPF hash (a benchmark starts
  *                                an idle measurement from an empty conntrack table)
  *
@@ -58,11 +56,10 @@ struct payload {
 	uint64_t send_ns;
 };
 
+/* A file whose writes are events (inotify IN_MODIFY). */
 struct watch {
 	int wd;
-	int moved;		/* 1: IN_MOVED_TO of name in a directory; 0: IN_MODIFY of a file */
 	char tag[32];
-	char name[256];
 };
 
 /* A value in a pinned BPF map, read by polling: BPF maps raise no events. */
@@ -160,31 +157,19 @@ static int open_sink(const char *ifname)
 	return fd;
 }
 
+/* modify:TAG:FILE */
 static int add_watch(int ifd, const char *spec, struct watch *w)
 {
-	char buf[512], *tag, *path, *slash;
+	char buf[512], *tag, *path;
 
 	snprintf(buf, sizeof(buf), "%s", spec);
 	tag = strchr(buf, ':');
 	path = tag ? strchr(tag + 1, ':') : NULL;
-	if (!path)
+	if (!path || strncmp(buf, "modify:", 7))
 		return -1;
-	*tag++ = '\0';
 	*path++ = '\0';
-	snprintf(w->tag, sizeof(w->tag), "%s", tag);
-	w->moved = !strcmp(buf, "moved");
-	if (w->moved) {
-		slash = strrchr(path, '/');
-		if (!slash)
-			return -1;
-		*slash = '\0';
-		snprintf(w->name, sizeof(w->name), "%s", slash + 1);
-		w->wd = inotify_add_watch(ifd, path, IN_MOVED_TO);
-	} else if (!strcmp(buf, "modify")) {
-		w->wd = inotify_add_watch(ifd, path, IN_MODIFY);
-	} else {
-		return -1;
-	}
+	snprintf(w->tag, sizeof(w->tag), "%s", tag + 1);
+	w->wd = inotify_add_watch(ifd, path, IN_MODIFY);
 	return w->wd < 0 ? -1 : 0;
 }
 
@@ -198,9 +183,8 @@ static void read_watches(int ifd, const struct watch *ws, int nw)
 		struct inotify_event *ev = (struct inotify_event *)p;
 
 		for (int i = 0; i < nw; i++) {
-			if (ws[i].wd != ev->wd || (ws[i].moved && strcmp(ev->name, ws[i].name)))
-				continue;
-			printf("%s %llu\n", ws[i].tag, (unsigned long long)t);
+			if (ws[i].wd == ev->wd)
+				printf("%s %llu\n", ws[i].tag, (unsigned long long)t);
 		}
 		p += sizeof(*ev) + ev->len;
 	}
@@ -408,17 +392,12 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (argc == 2 && !strcmp(argv[1], "now")) {
-		printf("%llu\n", (unsigned long long)now_ns());
-		return 0;
-	}
 	if (argc == 3 && !strcmp(argv[1], "flush"))
 		return do_flush(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atol(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "sink"))
 		return do_sink(argv[2], atol(argv[3]), argv + 4, argc - 4);
-	fprintf(stderr, "usage: udpflow send ADDR PPS | sink IFACE GAP_MS [WATCH]... | now | "
-			"flush PIN\n");
+	fprintf(stderr, "usage: udpflow send ADDR PPS | sink IFACE GAP_MS [WATCH]... | flush PIN\n");
 	return 2;
 }
