@@ -312,6 +312,8 @@ for e in ${ENDPOINTS:-10 100 1000}; do
 	done
 done
 [ "${RESOURCES:-1}" = 1 ] || { kill "$SENDER"; exit 0; }
+endpoints 1000
+policies 1000
 
 # A busy node's conntrack table is full, and the agent walks it every second: the same flips
 # once it is (a second sender at a high rate fills it in seconds), then the idle CPU.
@@ -325,8 +327,6 @@ kill "$SENDER"
 sleep 1
 echo "# ${SECONDS}s: idle with a full conntrack table: $(metrics_line)" >&2
 row tabbyd.idle_cpu_ct_full.e1000.p1000 "$(idle_cpu 10)" "% of a CPU" ""
-endpoints 1000
-policies 1000
 resources e1000.p1000
 gen_weps 1000 10000 node2 >"$W/weps.json"
 ctl apply -f "$W/weps.json" >/dev/null
