@@ -53,6 +53,7 @@ int tb_calc_new(const char *nodename, const struct tb_calc_ops *ops, void *ctx,
 	tb_hmap_init(&c->tiers);
 	tb_hmap_init(&c->sets);
 	tb_hmap_init(&c->sets_by_id);
+	tb_hmap_init(&c->irs);
 	tb_pol_sets_init(&c->ir_sets);
 	*out = c;
 	return 0;
@@ -78,8 +79,10 @@ void tb_calc_free(struct tb_calc *c)
 		calc_policy_free(c, v);
 	for (i = 0; tb_hmap_next(&c->profiles, &i, &k, &v);)
 		calc_profile_free(c, v);
-	for (i = 0; tb_hmap_next(&c->eps, &i, &k, &v);)
+	for (i = 0; tb_hmap_next(&c->eps, &i, &k, &v);) {
+		calc_ep_release_lists(c, v);
 		calc_ep_free(v);
+	}
 	for (i = 0; tb_hmap_next(&c->tiers, &i, &k, &v);)
 		free_tier(v);
 	tb_hmap_free(&c->policies);
@@ -88,6 +91,7 @@ void tb_calc_free(struct tb_calc *c)
 	tb_hmap_free(&c->tiers);
 	tb_hmap_free(&c->sets);
 	tb_hmap_free(&c->sets_by_id);
+	tb_hmap_free(&c->irs);
 	tb_pol_sets_free(&c->ir_sets);
 	free(c->node);
 	free(c);
@@ -165,6 +169,8 @@ static void ep_update(struct tb_calc *c, const char *key, json_t *doc, int64_t r
 	if (old && old->local && !ep->local && c->ops.endpoint_remove)
 		c->ops.endpoint_remove(c->ctx, key, old->iface);
 	tb_hmap_put(&c->eps, key, ep, NULL);
+	if (old)
+		calc_ep_release_lists(c, old);
 	calc_ep_free(old);
 	ep->dirty = ep->local;
 	ep->ep_changed = ep->local;
@@ -180,6 +186,7 @@ static void ep_remove(struct tb_calc *c, const char *key)
 	calc_sets_refresh(c, key, NULL);
 	if (ep->local && ep->reported && c->ops.endpoint_remove)
 		c->ops.endpoint_remove(c->ctx, key, ep->iface);
+	calc_ep_release_lists(c, ep);
 	calc_ep_free(ep);
 }
 
@@ -368,6 +375,48 @@ void tb_calc_remove(struct tb_calc *c, const char *key, int64_t rev)
 	}
 }
 
+/* The IR of key, shared: an equal list's IR if there is one (then ir is freed), else ir. */
+static struct tb_ir *share_ir(struct tb_calc *c, const char *key, struct tb_ir *ir)
+{
+	struct calc_shared_ir *s = tb_hmap_get(&c->irs, key);
+
+	if (s) {
+		tb_ir_free(ir);
+		s->refs++;
+		return s->ir;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || tb_hmap_put(&c->irs, key, s, NULL)) {
+		/* Out of memory: the endpoint keeps an unshared IR nothing will free. */
+		free(s);
+		return ir;
+	}
+	s->ir = ir;
+	s->refs = 1;
+	return ir;
+}
+
+/* Drops an endpoint's hold on its list in direction d. */
+static void release_list(struct tb_calc *c, struct calc_ep *ep, int d)
+{
+	struct calc_shared_ir *s = ep->list_key[d] ? tb_hmap_get(&c->irs, ep->list_key[d]) : NULL;
+
+	if (s && !--s->refs) {
+		tb_hmap_del(&c->irs, ep->list_key[d]);
+		tb_ir_free(s->ir);
+		free(s);
+	}
+	free(ep->list_key[d]);
+	ep->list_key[d] = NULL;
+	ep->ir[d] = NULL;
+}
+
+void calc_ep_release_lists(struct tb_calc *c, struct calc_ep *ep)
+{
+	for (int d = 0; d < 2; d++)
+		release_list(c, ep, d);
+}
+
 static void report(struct tb_calc *c, struct calc_ep *ep)
 {
 	struct tb_calc_ep out = {
@@ -395,10 +444,10 @@ static void report(struct tb_calc *c, struct calc_ep *ep)
 			free(key);
 			continue;
 		}
+		ir = share_ir(c, key, ir);
 		if (c->ops.policy_update)
 			c->ops.policy_update(c->ctx, &out, d, key, ir, &c->ir_sets);
-		free(ep->list_key[d]);
-		tb_ir_free(ep->ir[d]);
+		release_list(c, ep, d);
 		ep->list_key[d] = key;
 		ep->ir[d] = ir;
 	}
@@ -433,10 +482,7 @@ void tb_calc_resend(struct tb_calc *c, const char *key)
 
 	if (!ep || !ep->local)
 		return;
-	for (int d = 0; d < 2; d++) {
-		free(ep->list_key[d]);
-		ep->list_key[d] = NULL;
-	}
+	calc_ep_release_lists(c, ep);
 	ep->dirty = ep->ep_changed = true;
 }
 

@@ -39,7 +39,7 @@ struct calc_ep {
 	bool ep_changed;		/* its addresses/interface need reporting */
 	bool reported;
 	char *list_key[2];
-	struct tb_ir *ir[2];
+	struct tb_ir *ir[2];		/* borrowed from tb_calc.irs under list_key */
 	uint32_t *used_sets;		/* sets the current IR refers to */
 	size_t n_used_sets;
 };
@@ -109,6 +109,12 @@ struct calc_tier {
 	enum tb_ir_action default_action;
 };
 
+/* Endpoints with the same list share one IR (memory grows with lists, not endpoints). */
+struct calc_shared_ir {
+	struct tb_ir *ir;
+	unsigned refs;
+};
+
 struct tb_calc {
 	char *node;
 	struct tb_calc_ops ops;
@@ -119,6 +125,7 @@ struct tb_calc {
 	struct tb_hmap tiers;		/* name -> calc_tier */
 	struct tb_hmap sets;		/* skey -> calc_set */
 	struct tb_hmap sets_by_id;	/* "id" -> calc_set */
+	struct tb_hmap irs;		/* list key -> struct calc_shared_ir: one IR per list */
 	struct tb_pol_sets ir_sets;
 	uint32_t next_set_id;
 };
@@ -148,7 +155,9 @@ void calc_rules_free(struct tb_calc *c, struct calc_rules *r);
 
 /* Documents to model objects. */
 struct calc_ep *calc_ep_parse(const char *key, json_t *doc, const char *node, int64_t rev);
+/* Frees the endpoint; its lists must have been released (calc_ep_release_lists). */
 void calc_ep_free(struct calc_ep *ep);
+void calc_ep_release_lists(struct tb_calc *c, struct calc_ep *ep);
 struct calc_policy *calc_policy_parse(struct tb_calc *c, const char *key, json_t *doc, int64_t rev);
 void calc_policy_free(struct tb_calc *c, struct calc_policy *p);
 struct calc_profile *calc_profile_parse(struct tb_calc *c, const char *key, json_t *doc,

@@ -172,7 +172,6 @@ void calc_ep_free(struct calc_ep *ep)
 	free(ep->ports);
 	for (int d = 0; d < 2; d++) {
 		free(ep->list_key[d]);
-		tb_ir_free(ep->ir[d]);
 	}
 	free(ep->used_sets);
 	free(ep);

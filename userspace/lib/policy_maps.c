@@ -11,7 +11,12 @@
 #include "policy_maps_int.h"
 
 /* Longer than any program run between reading an endpoint's slot and its last lookup. */
-#define GRACE_NS 100000000ull
+/*
+ * How long an unreferenced set stays installed: long enough for packets that read its slot
+ * just before a flip, and for a list that comes back soon (a label or policy flipped back) to
+ * find its tables instead of paying a compile and an install again.
+ */
+#define GRACE_NS 10000000000ull
 
 uint64_t tb_pol_now_ns(void)
 {
@@ -185,10 +190,10 @@ int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *keys,
 	int err = mk && mc && ms ? 0 : -ENOMEM;
 
 	/*
-	 * Collect first: a set found below must still exist when it is referenced, and a
-	 * collection between the lookup and the reference would free an unreferenced one.
+	 * No collection here: a set found below must still exist when it is referenced, and
+	 * removing dead sets waits for RCU grace periods that an update should not pay. The
+	 * owner collects from its housekeeping (tb_pol_maps_gc).
 	 */
-	tb_pol_maps_gc(m, 0);
 	/* the keys not installed yet, once each */
 	for (uint32_t i = 0; i < n && !err; i++) {
 		int dup = 0;
@@ -274,7 +279,7 @@ int tb_pol_maps_replace_many(struct tb_pol_maps *m, const char *const *keys,
 	uint32_t *old = calloc(2 * (size_t)n + 1, sizeof(*old)), *slots = old + n;
 	int err = old ? 0 : -ENOMEM;
 
-	tb_pol_maps_gc(m, 0); /* before the lookups below, as in tb_pol_maps_get_many */
+	/* no collection here, as in tb_pol_maps_get_many */
 	for (uint32_t i = 0; i < n && !err; i++) {
 		struct pset *p = find_key(m, keys[i], &old[i]);
 

@@ -187,21 +187,16 @@ int tb_pol_sets_publish(const struct tb_pol_map_fds *fds, const uint32_t *slots,
 	return 0;
 }
 
-/* Takes n sets out of their slots (one batch per outer map, so one grace period each). */
+/*
+ * Takes n sets out of their slots. Arrays of maps have no batch delete (the kernel answers
+ * ENOTSUPP, after a grace period): delete one by one, from housekeeping, not from updates.
+ */
 void tb_pol_sets_unpublish(const struct tb_pol_map_fds *fds, const uint32_t *slots, uint32_t n)
 {
-	uint32_t cnt = n;
-
-	if (!n)
-		return;
-	/* a batch stops at the first absent slot: fall back to single deletes then */
-	if (bpf_map_delete_batch(fds->keys, slots, &cnt, NULL))
-		for (uint32_t i = 0; i < n; i++)
-			bpf_map_delete_elem(fds->keys, &slots[i]);
-	cnt = n;
-	if (bpf_map_delete_batch(fds->bits, slots, &cnt, NULL))
-		for (uint32_t i = 0; i < n; i++)
-			bpf_map_delete_elem(fds->bits, &slots[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		bpf_map_delete_elem(fds->keys, &slots[i]);
+		bpf_map_delete_elem(fds->bits, &slots[i]);
+	}
 }
 
 void tb_pol_set_unhash(const struct tb_pol_map_fds *fds, const struct tb_pol_hkey *hkeys,
