@@ -4,11 +4,11 @@
  * JSON mapping), key-values with their create and mod revisions.
  */
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "datastore_etcd.h"
 
 char *tb_etcd_b64(const char *s)
@@ -22,15 +22,15 @@ char *tb_etcd_b64n(const char *s, size_t len)
 
 	if (!out)
 		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
+	tb_base64_encode((const unsigned char *)s, len, out, false);
 	return out;
 }
 
 char *tb_etcd_unb64(const char *s)
 {
-	size_t len = strlen(s), pad = 0;
+	size_t len = strlen(s);
 	char *out;
-	int n;
+	long n;
 
 	if (len % 4) {
 		errno = EINVAL;
@@ -39,17 +39,14 @@ char *tb_etcd_unb64(const char *s)
 	out = malloc(len / 4 * 3 + 1);
 	if (!out)
 		return NULL;
-	n = len ? EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len) : 0;
+	n = tb_base64_decode(s, len, (unsigned char *)out);
 	if (n < 0) {
 		free(out);
 		errno = EINVAL;
 		return NULL;
 	}
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	while (pad < 2 && len > pad && s[len - 1 - pad] == '=')
-		pad++;
-	out[n - pad] = '\0';
-	if (memchr(out, '\0', n - pad)) {
+	out[n] = '\0';
+	if (memchr(out, '\0', n)) {
 		/* tabby's keys and values are text: a NUL inside would silently cut them. */
 		free(out);
 		errno = EINVAL;

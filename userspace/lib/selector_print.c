@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 
 #include "selector_int.h"
 
@@ -153,56 +152,3 @@ char *tb_selector_canonical(const struct tb_selector *s)
 	return tb_selector_canonical_prefixed(s, NULL);
 }
 
-/* RFC 4648 base64url without padding, as Go's base64.RawURLEncoding. */
-static void base64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char abc[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t i;
-	uint32_t v;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = in[i] << 16 | in[i + 1] << 8 | in[i + 2];
-		*out++ = abc[v >> 18 & 63];
-		*out++ = abc[v >> 12 & 63];
-		*out++ = abc[v >> 6 & 63];
-		*out++ = abc[v & 63];
-	}
-	if (n - i == 1) {
-		v = in[i] << 16;
-		*out++ = abc[v >> 18 & 63];
-		*out++ = abc[v >> 12 & 63];
-	} else if (n - i == 2) {
-		v = in[i] << 16 | in[i + 1] << 8;
-		*out++ = abc[v >> 18 & 63];
-		*out++ = abc[v >> 12 & 63];
-		*out++ = abc[v >> 6 & 63];
-	}
-	*out = '\0';
-}
-
-int tb_selector_uid(const struct tb_selector *s, char *buf, size_t len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	struct sbuf b = { 0 };
-	int ret = 0;
-
-	if (len < TB_SELECTOR_UID_LEN)
-		return -ENOSPC;
-	puts_(&b, "s:");
-	print_node(&b, s, s->root, NULL);
-	if (b.err) {
-		ret = b.err;
-		goto out;
-	}
-	if (!EVP_Digest(b.p, b.len, md, &mdlen, EVP_sha224(), NULL) || mdlen != 28) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	memcpy(buf, "s:", 2);
-	base64url(md, mdlen, buf + 2);
-out:
-	free(b.p);
-	return ret;
-}
