@@ -34,6 +34,7 @@ int tb_pol_maps_new(const struct tb_pol_map_fds *fds, struct tb_pol_maps **out)
 	if (!m)
 		return -ENOMEM;
 	m->fds = *fds;
+	tb_pol_pool_init(m);
 	err = tb_pol_maps_adopt(m);
 	if (err) {
 		tb_pol_maps_free(m);
@@ -51,6 +52,7 @@ void tb_pol_maps_free(struct tb_pol_maps *m)
 		free(m->sets[s].key);
 		free(m->sets[s].hkeys);
 	}
+	tb_pol_pool_free_all(m);
 	free(m->eps);
 	free(m);
 }
@@ -85,7 +87,7 @@ static int alloc_slot(struct tb_pol_maps *m, uint32_t *slot)
 	for (unsigned i = 0; i < TB_POL_MAX_SETS; i++) {
 		uint32_t s = (m->next_slot + i) % TB_POL_MAX_SETS;
 
-		if (!m->sets[s].used) {
+		if (!m->sets[s].used && !m->pool[s].has) {
 			m->next_slot = (s + 1) % TB_POL_MAX_SETS;
 			*slot = s;
 			return 0;
@@ -94,8 +96,7 @@ static int alloc_slot(struct tb_pol_maps *m, uint32_t *slot)
 	return -ENOSPC;
 }
 
-/* Undoes the bookkeeping and hash entries of sets prepared but not (all) published. */
-static void drop_pending(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n)
+void tb_pol_sets_drop(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		struct pset *p = &m->sets[slots[i]];
@@ -104,8 +105,12 @@ static void drop_pending(struct tb_pol_maps *m, const uint32_t *slots, uint32_t 
 		free(p->key);
 		free(p->hkeys);
 		memset(p, 0, sizeof(*p));
+		/* a pooled slot stays published, emptied, unless the pool is full */
+		if (tb_pol_pool_release(m, slots[i]) == 1)
+			continue;
+		tb_pol_sets_unpublish(&m->fds, &slots[i], 1);
+		tb_pol_pool_forget(m, slots[i]);
 	}
-	tb_pol_sets_unpublish(&m->fds, slots, n);
 }
 
 /* Claims a slot and a rule id range for one set and writes its tables aside. */
@@ -116,16 +121,21 @@ static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_p
 	uint32_t base;
 	int err;
 
+	int pooled, pkfd, pbfd;
+
 	*kfd = *bfd = -1;
-	err = alloc_slot(m, slot);
+	err = alloc_rule_ids(m, c->n_rule_ids, &base);
 	if (err)
 		return err;
-	err = alloc_rule_ids(m, c->n_rule_ids, &base);
+	/* a pooled slot is already published: filling it pays no grace period */
+	pooled = c->n_bits <= UINT32_MAX &&
+		 !tb_pol_pool_take(m, (uint32_t)c->n_bits, tb_pol_set_n_lpm(c), slot, &pkfd, &pbfd);
+	err = pooled ? 0 : alloc_slot(m, slot);
 	if (err)
 		return err;
 	p = &m->sets[*slot];
 	memset(p, 0, sizeof(*p));
-	p->used = 1; /* from here on drop_pending undoes it */
+	p->used = 1; /* from here on tb_pol_sets_drop undoes it */
 	p->refs = 1;
 	p->rule_base = base;
 	p->n_rules = c->n_rule_ids;
@@ -134,16 +144,44 @@ static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_p
 	if (!p->key || !p->hkeys)
 		return -ENOMEM;
 	err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
-	return err ? err : tb_pol_set_prepare(&m->fds, *slot, c, base, kfd, bfd);
+	if (err)
+		return err;
+	if (pooled)
+		return tb_pol_set_fill(&m->fds, *slot, c, base, pkfd, pbfd);
+	return tb_pol_set_prepare(&m->fds, *slot, c, base, kfd, bfd);
 }
 
-/* Installs n sets, each with one reference, publishing them together. */
+/* Publishes the prepared sets that have new inner maps (kfd set), in one batch. */
+static int publish_new(struct tb_pol_maps *m, const uint32_t *slots, const int *fds, uint32_t n)
+{
+	uint32_t *ps = calloc((size_t)n + 1, sizeof(*ps)), np = 0;
+	int *pf = calloc(2 * (size_t)n + 1, sizeof(*pf));
+	int err = ps && pf ? 0 : -ENOMEM;
+
+	for (uint32_t i = 0; i < n && !err; i++) {
+		if (fds[i] < 0)
+			continue;
+		ps[np] = slots[i];
+		pf[np] = fds[i];
+		pf[n + np++] = fds[n + i];
+	}
+	if (!err)
+		err = tb_pol_sets_publish(&m->fds, ps, pf, pf + n, np);
+	free(pf);
+	free(ps);
+	return err;
+}
+
+/* Installs n sets, each with one reference, publishing the new inner maps together. */
 static int install_many(struct tb_pol_maps *m, const char *const *keys,
 			const struct tb_pol_compiled *const *cs, uint32_t n, uint32_t *slots)
 {
 	int *fds = calloc(2 * (size_t)n + 1, sizeof(*fds));
 	uint32_t done = 0;
 	int err = fds ? 0 : -ENOMEM;
+
+	for (uint32_t i = 0; fds && i < 2 * n; i++)
+		fds[i] = -1;
 
 	while (done < n && !err) {
 		slots[done] = UINT32_MAX;
@@ -154,12 +192,12 @@ static int install_many(struct tb_pol_maps *m, const char *const *keys,
 			done++;
 	}
 	if (!err)
-		err = tb_pol_sets_publish(&m->fds, slots, fds, fds + n, n);
+		err = publish_new(m, slots, fds, n);
 	for (uint32_t i = 0; fds && i < 2 * n; i++)
-		if (fds[i] > 0)
+		if (fds[i] >= 0)
 			close(fds[i]);
 	if (err)
-		drop_pending(m, slots, done);
+		tb_pol_sets_drop(m, slots, done);
 	free(fds);
 	return err;
 }
@@ -245,7 +283,7 @@ int tb_pol_maps_gc(struct tb_pol_maps *m, int force)
 		if (p->used && !p->refs && (force || now - p->dead_since >= GRACE_NS))
 			dead[n++] = s;
 	}
-	drop_pending(m, dead, n);
+	tb_pol_sets_drop(m, dead, n);
 	return (int)n;
 }
 

@@ -2,12 +2,12 @@
 /*
  * Writing compiled classifier tables into the BPF maps of bpf/lib/classifier_maps.h.
  *
- * A table set is installed aside into a free slot (two inner maps created and filled, header
- * written, slot put into the outer arrays); endpoints then point at it with one update of
- * their tb_pol_ep_v1 entry. Endpoints with the same ordered policy list (the same list key)
- * share one set, reference-counted. A set nobody references is removed after a grace period
- * (packets that read the old slot just before a flip still find its tables), by
- * tb_pol_maps_gc().
+ * A table set is installed aside into a free slot (two inner maps filled, header written; the
+ * maps come from the slot pool, or are created and put into the outer arrays); endpoints then
+ * point at it with one update of their tb_pol_ep_v1 entry. Endpoints with the same ordered
+ * policy list (the same list key) share one set, reference-counted. A set nobody references
+ * is removed after a grace period (packets that read the old slot just before a flip still
+ * find its tables), by tb_pol_maps_gc(); a pooled slot is then emptied and kept.
  */
 #ifndef TABBY_POLICY_MAPS_H
 #define TABBY_POLICY_MAPS_H
@@ -71,6 +71,36 @@ int tb_pol_maps_replace_many(struct tb_pol_maps *m, const char *const *list_keys
 
 /* Removes sets unreferenced for longer than the grace period (all of them when force). */
 int tb_pol_maps_gc(struct tb_pol_maps *m, int force);
+
+/*
+ * The slot pool (policy_maps_pool.c): free slots whose inner maps are created and already in
+ * the outer arrays, so that an install fills them without an outer-map update and its RCU
+ * grace period. A set that does not fit a pooled slot, or finds the pool empty, is installed
+ * the old way. Without a call to tb_pol_maps_refill there is no pool.
+ */
+#define TB_POL_POOL_FREE 8	 /* free slots a refill tops up to */
+#define TB_POL_POOL_MAX 32	 /* slots with pooled maps, free or in use */
+#define TB_POL_POOL_WORDS 16384 /* bits words per pooled slot: 128 KiB, preallocated */
+#define TB_POL_POOL_KEYS 65536	 /* trie entries per pooled slot (allocated when filled) */
+
+struct tb_pol_pool_conf {
+	uint32_t free_target, max_pooled, words, keys;
+};
+
+struct tb_pol_pool_stats {
+	unsigned free, pooled;
+	/* installs from the pool, installs that fell back, slots created, slots given back */
+	uint64_t takes, fallbacks, created, returned;
+};
+
+/* Changes the sizes above for later refills (slots already pooled keep theirs). */
+int tb_pol_maps_pool_conf(struct tb_pol_maps *m, const struct tb_pol_pool_conf *conf);
+/*
+ * Tops the pool up to free_target free slots, publishing the new ones in one batch (this pays
+ * the grace periods, so call it from housekeeping, not from updates). Slots created, or -errno.
+ */
+int tb_pol_maps_refill(struct tb_pol_maps *m);
+void tb_pol_maps_pool_stats(const struct tb_pol_maps *m, struct tb_pol_pool_stats *st);
 
 /* Global rule id (counter index) of the set's local rule id, and back. */
 int tb_pol_maps_rule_id(const struct tb_pol_maps *m, uint32_t slot, uint32_t local,

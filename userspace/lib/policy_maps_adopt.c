@@ -4,6 +4,8 @@
  * reuse a slot endpoints still point at nor lose track of what to delete. Every occupied slot
  * becomes an adopted set (no list key, so never shared), referenced by the endpoints that
  * point at it; when the agent points them at its own sets, the adopted ones are collected.
+ * Slots holding pooled maps (policy_maps_pool.c) are recognised by their maps' names and kept
+ * in the pool.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -124,14 +126,25 @@ int tb_pol_maps_adopt(struct tb_pol_maps *m)
 			tb_pol_sets_unpublish(&m->fds, &s, 1);
 			m->sets[s] = (struct pset){ 0 };
 			err = 0;
+		} else if (!err) {
+			err = tb_pol_pool_adopt(m, s);
+			err = err > 0 ? 0 : err;
 		}
 	}
 	if (!err)
 		err = adopt_endpoints(m);
 	if (!err)
 		err = adopt_hash_keys(m);
-	for (uint32_t s = 0; s < TB_POL_MAX_SETS && !err; s++)
-		if (m->sets[s].used && !m->sets[s].refs)
-			m->sets[s].dead_since = now;
+	for (uint32_t s = 0; s < TB_POL_MAX_SETS && !err; s++) {
+		if (!m->sets[s].used || m->sets[s].refs)
+			continue;
+		m->sets[s].dead_since = now;
+		/*
+		 * Pooled maps nobody points at (free pool slots, or a set the last agent installed
+		 * but never flipped to) go straight back to the pool, emptied.
+		 */
+		if (m->pool[s].has && m->n_pool_free < m->pool_conf.free_target)
+			tb_pol_sets_drop(m, &s, 1);
+	}
 	return err;
 }

@@ -139,6 +139,30 @@ static void set_hdr(const struct tb_pol_compiled *c, struct tb_pol_hdr *hdr)
 	memcpy(hdr->lens, c->lens, sizeof(hdr->lens));
 }
 
+uint32_t tb_pol_set_n_lpm(const struct tb_pol_compiled *c)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < c->n_entries; i++)
+		n += !is_hashed(c, &c->entries[i]);
+	return n;
+}
+
+int tb_pol_set_fill(const struct tb_pol_map_fds *fds, uint32_t slot,
+		    const struct tb_pol_compiled *c, uint32_t rule_base, int kfd, int bfd)
+{
+	struct tb_pol_hdr hdr;
+	int err;
+
+	set_hdr(c, &hdr);
+	err = fill_keys(kfd, fds->hash, slot, c);
+	if (!err)
+		err = fill_bits(bfd, c, rule_base);
+	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
+		err = -errno;
+	return err;
+}
+
 /*
  * Creates and fills a set's two inner maps (fds returned for tb_pol_sets_publish), its
  * entries in the shared hash and its header. Nothing points at the slot yet.
@@ -146,26 +170,14 @@ static void set_hdr(const struct tb_pol_compiled *c, struct tb_pol_hdr *hdr)
 int tb_pol_set_prepare(const struct tb_pol_map_fds *fds, uint32_t slot,
 		       const struct tb_pol_compiled *c, uint32_t rule_base, int *kfd, int *bfd)
 {
-	struct tb_pol_hdr hdr;
-	size_t n_lpm = 0;
-	int err;
-
-	set_hdr(c, &hdr);
-	for (size_t i = 0; i < c->n_entries; i++)
-		n_lpm += !is_hashed(c, &c->entries[i]);
 	*bfd = -1;
 	*kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
-			    sizeof(struct tb_pol_class), (uint32_t)n_lpm, BPF_F_NO_PREALLOC);
+			    sizeof(struct tb_pol_class), tb_pol_set_n_lpm(c), BPF_F_NO_PREALLOC);
 	if (*kfd < 0)
 		return *kfd;
 	*bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
 			    BPF_F_INNER_MAP);
-	err = *bfd < 0 ? *bfd : fill_keys(*kfd, fds->hash, slot, c);
-	if (!err)
-		err = fill_bits(*bfd, c, rule_base);
-	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
-		err = -errno;
-	return err;
+	return *bfd < 0 ? *bfd : tb_pol_set_fill(fds, slot, c, rule_base, *kfd, *bfd);
 }
 
 /*

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A pool of free slots whose inner maps are created and published ahead of need. Every update
+ * of an outer array of maps waits for an RCU grace period (10-16 ms here); installing into a
+ * pooled slot only fills inner maps through the fds kept from creation and writes the header,
+ * which are plain map updates. That is safe because no endpoint points at a free slot, so no
+ * program reads it. Housekeeping refills the pool (tb_pol_maps_refill) and collected sets give
+ * their pooled slot back after their trie is emptied.
+ *
+ * Memory: the bits arrays preallocate (words * 8 bytes each), so the number of slots holding
+ * pool-sized maps, free or in use, is capped by max_pooled; free ones beyond free_target are
+ * unpublished when collected. Pooled maps carry their own names ("tb_pol_keys_p",
+ * "tb_pol_bits_p") so that a restarted agent recognises them and takes them back.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "policy_maps_int.h"
+
+#define POOL_KEYS_NAME "tb_pol_keys_p"
+#define POOL_BITS_NAME "tb_pol_bits_p"
+/* Slots created per refill: bounds its stack and the time one housekeeping pass takes. */
+#define REFILL_BATCH 64
+
+void tb_pol_pool_init(struct tb_pol_maps *m)
+{
+	m->pool_conf = (struct tb_pol_pool_conf){
+		.free_target = TB_POL_POOL_FREE,
+		.max_pooled = TB_POL_POOL_MAX,
+		.words = TB_POL_POOL_WORDS,
+		.keys = TB_POL_POOL_KEYS,
+	};
+}
+
+int tb_pol_maps_pool_conf(struct tb_pol_maps *m, const struct tb_pol_pool_conf *conf)
+{
+	if (!conf->words || !conf->keys || conf->free_target > conf->max_pooled)
+		return -EINVAL;
+	m->pool_conf = *conf;
+	return 0;
+}
+
+void tb_pol_maps_pool_stats(const struct tb_pol_maps *m, struct tb_pol_pool_stats *st)
+{
+	*st = m->pool_st;
+	st->free = m->n_pool_free;
+	st->pooled = m->n_pooled;
+}
+
+/* Closes a slot's pooled maps: the slot is (or is about to be) unpublished. */
+void tb_pol_pool_forget(struct tb_pol_maps *m, uint32_t slot)
+{
+	struct tb_pol_pslot *ps = &m->pool[slot];
+
+	if (!ps->has)
+		return;
+	close(ps->kfd);
+	close(ps->bfd);
+	m->n_pooled--;
+	m->n_pool_free -= ps->free;
+	*ps = (struct tb_pol_pslot){ 0 };
+}
+
+void tb_pol_pool_free_all(struct tb_pol_maps *m)
+{
+	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++)
+		tb_pol_pool_forget(m, s);
+}
+
+int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_bits, uint32_t n_lpm, uint32_t *slot,
+		     int *kfd, int *bfd)
+{
+	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
+		struct tb_pol_pslot *ps = &m->pool[s];
+
+		if (!ps->has || !ps->free || ps->words < n_bits || ps->keys < n_lpm)
+			continue;
+		ps->free = 0;
+		m->n_pool_free--;
+		m->pool_st.takes++;
+		*slot = s;
+		*kfd = ps->kfd;
+		*bfd = ps->bfd;
+		return 0;
+	}
+	m->pool_st.fallbacks++;
+	return -ENOSPC;
+}
+
+/* Empties a pooled trie; the bits beyond a set's own words are never read, so they stay. */
+static int clear_trie(int fd)
+{
+	struct tb_pol_key k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		if (bpf_map_delete_elem(fd, &k))
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int tb_pol_pool_release(struct tb_pol_maps *m, uint32_t slot)
+{
+	struct tb_pol_pslot *ps = &m->pool[slot];
+	struct tb_pol_hdr zero = { 0 };
+
+	if (!ps->has || ps->free || m->n_pool_free >= m->pool_conf.free_target)
+		return 0;
+	if (clear_trie(ps->kfd) || bpf_map_update_elem(m->fds.hdr, &slot, &zero, BPF_ANY))
+		return -EIO;
+	ps->free = 1;
+	m->n_pool_free++;
+	m->pool_st.returned++;
+	return 1;
+}
+
+static int create_pooled(const struct tb_pol_pool_conf *conf, int *kfd, int *bfd)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, ko, .map_flags = BPF_F_NO_PREALLOC);
+	LIBBPF_OPTS(bpf_map_create_opts, bo, .map_flags = BPF_F_INNER_MAP);
+
+	*kfd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, POOL_KEYS_NAME, sizeof(struct tb_pol_key),
+			      sizeof(struct tb_pol_class), conf->keys, &ko);
+	if (*kfd < 0)
+		return -errno;
+	*bfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, POOL_BITS_NAME, 4, 8, conf->words, &bo);
+	if (*bfd < 0) {
+		int err = -errno;
+
+		close(*kfd);
+		return err;
+	}
+	return 0;
+}
+
+/* A slot neither used by a set nor pooled, after the round-robin cursor. */
+static int free_slot(struct tb_pol_maps *m, uint32_t from, uint32_t *slot)
+{
+	for (uint32_t i = 0; i < TB_POL_MAX_SETS; i++) {
+		uint32_t s = (from + i) % TB_POL_MAX_SETS;
+
+		if (!m->sets[s].used && !m->pool[s].has) {
+			*slot = s;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int tb_pol_maps_refill(struct tb_pol_maps *m)
+{
+	const struct tb_pol_pool_conf *conf = &m->pool_conf;
+	uint32_t slots[REFILL_BATCH], n = 0, from = m->next_slot;
+	int kfds[REFILL_BATCH], bfds[REFILL_BATCH], err = 0;
+	struct tb_pol_hdr zero = { 0 };
+
+	while (n < REFILL_BATCH && m->n_pool_free + n < conf->free_target &&
+	       m->n_pooled + n < conf->max_pooled) {
+		err = free_slot(m, from, &slots[n]);
+		if (!err)
+			err = create_pooled(conf, &kfds[n], &bfds[n]);
+		if (!err && bpf_map_update_elem(m->fds.hdr, &slots[n], &zero, BPF_ANY)) {
+			err = -errno;
+			close(kfds[n]);
+			close(bfds[n]);
+		}
+		if (err)
+			break;
+		/* reserve it so that the next free_slot looks further */
+		m->pool[slots[n]].has = 1;
+		from = slots[n++] + 1;
+	}
+	/* one batch per outer map: the grace periods are paid once per refill */
+	if (n) {
+		int perr = tb_pol_sets_publish(&m->fds, slots, kfds, bfds, n);
+
+		err = err ? err : perr;
+		for (uint32_t i = 0; i < n; i++) {
+			m->pool[slots[i]] = (struct tb_pol_pslot){
+				.has = 1, .free = 1, .kfd = kfds[i], .bfd = bfds[i],
+				.words = conf->words, .keys = conf->keys,
+			};
+			m->n_pooled++;
+			m->n_pool_free++;
+			if (perr) {
+				tb_pol_sets_unpublish(&m->fds, &slots[i], 1);
+				tb_pol_pool_forget(m, slots[i]);
+			}
+		}
+		if (!perr)
+			m->pool_st.created += n;
+	}
+	if (err)
+		tb_warn("policy maps: refilling the slot pool: %s", strerror(-err));
+	return err ? err : (int)n;
+}
+
+/* The inner map of `outer` at slot as a new fd, with its name and size. */
+static int inner_info(int outer, uint32_t slot, struct bpf_map_info *info)
+{
+	uint32_t id, len = sizeof(*info);
+	int fd;
+
+	if (bpf_map_lookup_elem(outer, &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int tb_pol_pool_adopt(struct tb_pol_maps *m, uint32_t slot)
+{
+	struct bpf_map_info ki, bi;
+	int kfd, bfd;
+
+	if (m->n_pooled >= m->pool_conf.max_pooled)
+		return 0;
+	kfd = inner_info(m->fds.keys, slot, &ki);
+	if (kfd < 0)
+		return kfd;
+	bfd = inner_info(m->fds.bits, slot, &bi);
+	if (bfd < 0) {
+		close(kfd);
+		return bfd;
+	}
+	if (strcmp(ki.name, POOL_KEYS_NAME) || strcmp(bi.name, POOL_BITS_NAME)) {
+		close(kfd);
+		close(bfd);
+		return 0;
+	}
+	m->pool[slot] = (struct tb_pol_pslot){
+		.has = 1, .kfd = kfd, .bfd = bfd, .words = bi.max_entries, .keys = ki.max_entries,
+	};
+	m->n_pooled++;
+	return 1;
+}
