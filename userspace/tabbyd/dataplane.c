@@ -54,6 +54,8 @@ int agent_dataplane_open(struct agent *a)
 		       strerror(-r));
 		return r;
 	}
+	/* free slots published ahead, so that installing a new list waits for no grace period */
+	tb_pol_maps_refill(a->pol);
 	tb_ct_timeouts_default(&a->ct_timeouts);
 	a->dataplane_ok = true;
 	return 0;
@@ -274,6 +276,7 @@ void agent_dataplane_housekeeping(struct agent *a)
 		tb_calc_resend(a->calc, e->key);
 	}
 	tb_pol_maps_gc(a->pol, 0);
+	tb_pol_maps_refill(a->pol);
 	/* Removals need the whole desired state: only once in sync. */
 	if (a->in_sync)
 		hostside_tick(a->hostside);
