@@ -3,7 +3,8 @@
  * The slot pool of policy_maps_pool.c: installs into pooled slots never update the outer
  * arrays (the inner map ids at a slot stay what the refill published), a set larger than the
  * pooled maps falls back to its own maps, refills top up within their bounds, collected sets
- * give their slot back emptied, and a restarted agent takes pooled slots back.
+ * give their slot back emptied, a slot is handed out only once its publish is done, and a
+ * restarted agent takes pooled slots back.
  */
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
@@ -87,6 +88,15 @@ static int conf(struct tb_pbpf *p, uint32_t free_target, uint32_t max, uint32_t 
 	return tb_pol_maps_pool_conf(p->maps, &c);
 }
 
+/* A refill and the end of its publish (which runs on a thread of its own). */
+static int refill(struct tb_pbpf *p)
+{
+	int n = tb_pol_maps_refill(p->maps);
+
+	tb_pol_maps_pool_settle(p->maps);
+	return n;
+}
+
 Test(policy_maps_pool, installs_fill_pooled_slots_without_outer_updates)
 {
 	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC), *udp = compile_spec(UDP_SPEC);
@@ -96,7 +106,7 @@ Test(policy_maps_pool, installs_fill_pooled_slots_without_outer_updates)
 	int ok;
 
 	if (!tcp || !udp || tb_pbpf_open(&p) || conf(&p, 2, 4, 1024) ||
-	    tb_pol_maps_refill(p.maps) != 2)
+	    refill(&p) != 2)
 		cr_assert_fail("setup");
 	for (uint32_t s = 0; s < 8; s++)
 		slot_ids(&p, s, refilled[s]);
@@ -144,7 +154,7 @@ Test(policy_maps_pool, a_set_larger_than_pooled_maps_gets_its_own)
 	int ok;
 
 	/* pooled bits arrays of 2 words: every set has more */
-	if (!tcp || tb_pbpf_open(&p) || conf(&p, 2, 4, 2) || tb_pol_maps_refill(p.maps) != 2 ||
+	if (!tcp || tb_pbpf_open(&p) || conf(&p, 2, 4, 2) || refill(&p) != 2 ||
 	    tcp->n_bits <= 2)
 		cr_assert_fail("setup");
 	ok = !tb_pbpf_install(&p, tcp, "L", 1, 0, &s) && allows(&p, 1, TCP_FLOW) == 1;
@@ -180,13 +190,13 @@ Test(policy_maps_pool, refills_top_up_within_their_bounds)
 	tb_pol_maps_put(p.maps, slots[0]);
 	tb_pol_maps_pool_stats(p.maps, &st);
 	ok = ok && st.fallbacks == 1 && st.pooled == 0;
-	ok = ok && tb_pol_maps_refill(p.maps) == 2 && tb_pol_maps_refill(p.maps) == 0;
+	ok = ok && refill(&p) == 2 && refill(&p) == 0;
 	/* three new lists in one batch: two from the pool, one published */
 	ok = ok && !tb_pol_maps_get_many(p.maps, keys, cs, 3, slots);
 	tb_pol_maps_pool_stats(p.maps, &st);
 	ok = ok && st.takes == 2 && st.fallbacks == 2 && st.free == 0;
 	/* max_pooled 3: one more, not two */
-	ok = ok && tb_pol_maps_refill(p.maps) == 1;
+	ok = ok && refill(&p) == 1;
 	tb_pol_maps_pool_stats(p.maps, &st);
 	ok = ok && st.free == 1 && st.pooled == 3;
 	/* collected with the pool below its target: back into it; above: unpublished */
@@ -215,7 +225,7 @@ Test(policy_maps_pool, a_restarted_agent_takes_pooled_slots_back)
 	int ok;
 
 	if (!tcp || !udp || tb_pbpf_open(&p) || conf(&p, 3, 4, 1024) ||
-	    tb_pol_maps_refill(p.maps) != 3 || tb_pbpf_install(&p, tcp, "L", 30, 0, &s1) ||
+	    refill(&p) != 3 || tb_pbpf_install(&p, tcp, "L", 30, 0, &s1) ||
 	    tb_pol_maps_get(p.maps, "X", udp, &sx))
 		cr_assert_fail("setup");
 	/* "X" was installed into a pooled slot but no endpoint ever pointed at it */
@@ -240,4 +250,31 @@ Test(policy_maps_pool, a_restarted_agent_takes_pooled_slots_back)
 	tb_pbpf_close(&p);
 	tb_pol_compiled_free(tcp);
 	tb_pol_compiled_free(udp);
+}
+
+Test(policy_maps_pool, slots_are_handed_out_only_once_published)
+{
+	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC);
+	struct tb_pol_pool_stats st;
+	uint32_t s, ids[2];
+	struct tb_pbpf p;
+	int ok, n;
+
+	if (!tcp || tb_pbpf_open(&p) || conf(&p, 2, 4, 1024))
+		cr_assert_fail("setup");
+	n = tb_pol_maps_refill(p.maps);
+	/* while the publish may be in flight, a second refill starts nothing */
+	ok = n == 2 && tb_pol_maps_refill(p.maps) == 0;
+	ok = ok && !tb_pbpf_install(&p, tcp, "L", 1, 0, &s) && allows(&p, 1, TCP_FLOW) == 1;
+	slot_ids(&p, s, ids);
+	tb_pol_maps_pool_stats(p.maps, &st);
+	/* either way the slot the endpoint uses is whole */
+	ok = ok && ids[0] && ids[1] && st.takes + st.fallbacks == 1;
+	tb_pol_maps_pool_settle(p.maps);
+	tb_pol_maps_pool_stats(p.maps, &st);
+	ok = ok && st.pooled == 2 && st.created == 2 && st.free + st.takes == 2;
+	if (!ok)
+		cr_assert_fail("pending: free %u takes %lu", st.free, (unsigned long)st.takes);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(tcp);
 }

@@ -96,10 +96,14 @@ struct tb_pol_pool_stats {
 /* Changes the sizes above for later refills (slots already pooled keep theirs). */
 int tb_pol_maps_pool_conf(struct tb_pol_maps *m, const struct tb_pol_pool_conf *conf);
 /*
- * Tops the pool up to free_target free slots, publishing the new ones in one batch (this pays
- * the grace periods, so call it from housekeeping, not from updates). Slots created, or -errno.
+ * Tops the pool up towards free_target free slots: creates their maps and publishes them in
+ * one batch on a thread of its own (the publish waits for grace periods); the slots are handed
+ * out once a later refill or install sees the publish done. Call it from housekeeping. Slots
+ * being published (0 while an earlier publish is still in flight), or -errno.
  */
 int tb_pol_maps_refill(struct tb_pol_maps *m);
+/* Waits for a publish in flight and makes its slots free (tests, shutdown). */
+void tb_pol_maps_pool_settle(struct tb_pol_maps *m);
 void tb_pol_maps_pool_stats(const struct tb_pol_maps *m, struct tb_pol_pool_stats *st);
 
 /* Global rule id (counter index) of the set's local rule id, and back. */

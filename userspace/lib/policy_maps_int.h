@@ -3,6 +3,9 @@
 #ifndef TABBY_POLICY_MAPS_INT_H
 #define TABBY_POLICY_MAPS_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "policy_maps.h"
 
 struct pset {
@@ -23,12 +26,28 @@ struct pep {
 /* A slot whose inner maps are pooled ones: published, their fds kept (policy_maps_pool.c). */
 struct tb_pol_pslot {
 	int has, free; /* pooled maps; no set in it */
+	int pending;   /* being published by the refill's thread */
 	int kfd, bfd;
 	uint32_t words, keys; /* their capacity */
 };
 
+/* Slots a refill publishes at once: bounds the job and one housekeeping pass. */
+#define TB_POL_POOL_BATCH 64
+
+/* A refill's publish, run on a thread (the only state it touches). */
+struct tb_pol_pool_job {
+	pthread_t thr;
+	int running, threaded;
+	atomic_int done;
+	int err;
+	struct tb_pol_map_fds fds;
+	uint32_t n, slots[TB_POL_POOL_BATCH];
+	int kfds[TB_POL_POOL_BATCH], bfds[TB_POL_POOL_BATCH];
+};
+
 struct tb_pol_maps {
 	struct tb_pol_map_fds fds;
+	struct tb_pol_pool_job job;
 	struct pset sets[TB_POL_MAX_SETS];
 	struct tb_pol_pslot pool[TB_POL_MAX_SETS];
 	unsigned n_pooled, n_pool_free;

@@ -14,6 +14,8 @@
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,8 +25,8 @@
 
 #define POOL_KEYS_NAME "tb_pol_keys_p"
 #define POOL_BITS_NAME "tb_pol_bits_p"
-/* Slots created per refill: bounds its stack and the time one housekeeping pass takes. */
-#define REFILL_BATCH 64
+
+static void harvest(struct tb_pol_maps *m, int wait);
 
 void tb_pol_pool_init(struct tb_pol_maps *m)
 {
@@ -67,6 +69,7 @@ void tb_pol_pool_forget(struct tb_pol_maps *m, uint32_t slot)
 
 void tb_pol_pool_free_all(struct tb_pol_maps *m)
 {
+	harvest(m, 1);
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++)
 		tb_pol_pool_forget(m, s);
 }
@@ -74,6 +77,7 @@ void tb_pol_pool_free_all(struct tb_pol_maps *m)
 int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_bits, uint32_t n_lpm, uint32_t *slot,
 		     int *kfd, int *bfd)
 {
+	harvest(m, 0);
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
 		struct tb_pol_pslot *ps = &m->pool[s];
 
@@ -150,52 +154,109 @@ static int free_slot(struct tb_pol_maps *m, uint32_t from, uint32_t *slot)
 	return -ENOSPC;
 }
 
-int tb_pol_maps_refill(struct tb_pol_maps *m)
+/* The worker: only the two batch updates, which wait for grace periods; no bookkeeping. */
+static void *publish_job(void *arg)
+{
+	struct tb_pol_pool_job *job = arg;
+
+	job->err = tb_pol_sets_publish(&job->fds, job->slots, job->kfds, job->bfds, job->n);
+	atomic_store(&job->done, 1);
+	return NULL;
+}
+
+/* Takes the result of a publish in flight (waiting for it when `wait`): its slots turn free. */
+static void harvest(struct tb_pol_maps *m, int wait)
+{
+	struct tb_pol_pool_job *job = &m->job;
+
+	if (!job->running || (!wait && !atomic_load(&job->done)))
+		return;
+	if (job->threaded)
+		pthread_join(job->thr, NULL);
+	job->running = 0;
+	for (uint32_t i = 0; i < job->n; i++) {
+		struct tb_pol_pslot *ps = &m->pool[job->slots[i]];
+
+		ps->pending = 0;
+		if (job->err) {
+			tb_pol_sets_unpublish(&m->fds, &job->slots[i], 1);
+			tb_pol_pool_forget(m, job->slots[i]);
+			continue;
+		}
+		ps->free = 1;
+		m->n_pool_free++;
+	}
+	if (job->err)
+		tb_warn("policy maps: publishing pooled slots: %s", strerror(-job->err));
+	else
+		m->pool_st.created += job->n;
+}
+
+void tb_pol_maps_pool_settle(struct tb_pol_maps *m)
+{
+	harvest(m, 1);
+}
+
+/* New pooled maps for up to a batch of slots, reserved as pending. */
+static int create_batch(struct tb_pol_maps *m, struct tb_pol_pool_job *job)
 {
 	const struct tb_pol_pool_conf *conf = &m->pool_conf;
-	uint32_t slots[REFILL_BATCH], n = 0, from = m->next_slot;
-	int kfds[REFILL_BATCH], bfds[REFILL_BATCH], err = 0;
 	struct tb_pol_hdr zero = { 0 };
+	uint32_t from = m->next_slot, s;
+	int err = 0, kfd = -1, bfd = -1;
 
-	while (n < REFILL_BATCH && m->n_pool_free + n < conf->free_target &&
-	       m->n_pooled + n < conf->max_pooled) {
-		err = free_slot(m, from, &slots[n]);
+	job->n = 0;
+	while (job->n < TB_POL_POOL_BATCH && m->n_pool_free + job->n < conf->free_target &&
+	       m->n_pooled < conf->max_pooled) {
+		err = free_slot(m, from, &s);
 		if (!err)
-			err = create_pooled(conf, &kfds[n], &bfds[n]);
-		if (!err && bpf_map_update_elem(m->fds.hdr, &slots[n], &zero, BPF_ANY)) {
-			err = -errno;
-			close(kfds[n]);
-			close(bfds[n]);
-		}
+			err = create_pooled(conf, &kfd, &bfd);
 		if (err)
 			break;
-		/* reserve it so that the next free_slot looks further */
-		m->pool[slots[n]].has = 1;
-		from = slots[n++] + 1;
-	}
-	/* one batch per outer map: the grace periods are paid once per refill */
-	if (n) {
-		int perr = tb_pol_sets_publish(&m->fds, slots, kfds, bfds, n);
-
-		err = err ? err : perr;
-		for (uint32_t i = 0; i < n; i++) {
-			m->pool[slots[i]] = (struct tb_pol_pslot){
-				.has = 1, .free = 1, .kfd = kfds[i], .bfd = bfds[i],
-				.words = conf->words, .keys = conf->keys,
-			};
-			m->n_pooled++;
-			m->n_pool_free++;
-			if (perr) {
-				tb_pol_sets_unpublish(&m->fds, &slots[i], 1);
-				tb_pol_pool_forget(m, slots[i]);
-			}
+		if (bpf_map_update_elem(m->fds.hdr, &s, &zero, BPF_ANY)) {
+			err = -errno;
+			close(kfd);
+			close(bfd);
+			break;
 		}
-		if (!perr)
-			m->pool_st.created += n;
+		m->pool[s] = (struct tb_pol_pslot){
+			.has = 1, .pending = 1, .kfd = kfd, .bfd = bfd,
+			.words = conf->words, .keys = conf->keys,
+		};
+		m->n_pooled++;
+		job->slots[job->n] = s;
+		job->kfds[job->n] = kfd;
+		job->bfds[job->n++] = bfd;
+		from = s + 1;
 	}
+	return err;
+}
+
+int tb_pol_maps_refill(struct tb_pol_maps *m)
+{
+	struct tb_pol_pool_job *job = &m->job;
+	int err;
+
+	harvest(m, 0);
+	if (job->running)
+		return 0; /* one publish at a time */
+	err = create_batch(m, job);
 	if (err)
-		tb_warn("policy maps: refilling the slot pool: %s", strerror(-err));
-	return err ? err : (int)n;
+		tb_warn("policy maps: creating pooled slots: %s", strerror(-err));
+	if (!job->n)
+		return err;
+	/*
+	 * Publishing waits for two RCU grace periods: on a thread of its own, so that the
+	 * agent's loop (and the updates it serves) does not wait with it. Its slots are pending
+	 * (never handed out) until harvested.
+	 */
+	job->fds = m->fds;
+	job->running = 1;
+	atomic_store(&job->done, 0);
+	job->threaded = !pthread_create(&job->thr, NULL, publish_job, job);
+	if (!job->threaded)
+		publish_job(job);
+	return (int)job->n;
 }
 
 /* The inner map of `outer` at slot as a new fd, with its name and size. */
