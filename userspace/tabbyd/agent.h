@@ -64,6 +64,7 @@ struct agent {
 	struct tb_dp *dp;
 	struct tb_pol_maps *pol;
 	struct tb_ct_timeouts ct_timeouts;
+	struct ct_gc_thread *ct_gc;	/* conntrack expiry, on its own thread */
 	struct tb_hmap eps;		/* key -> struct agent_ep */
 	struct hostside *hostside;	/* host-side reconciler (hostside.h); NULL if it failed */
 	struct tb_http health, metrics_http;

@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "bpf_loader.h"
+#include "ct_gc_thread.h"
 #include "hostside.h"
 #include "workload.skel.h"
 #include "tabby/conntrack.h"
@@ -57,6 +58,12 @@ int agent_dataplane_open(struct agent *a)
 	/* free slots published ahead, so that installing a new list waits for no grace period */
 	tb_pol_maps_refill(a->pol);
 	tb_ct_timeouts_default(&a->ct_timeouts);
+	/* Expiry off the agent's loop: a full table's pass must not delay policy updates. */
+	r = ct_gc_thread_start(tb_dp_map_fd(a->dp, TB_CT_MAP_NAME), &a->ct_timeouts, 1000,
+			       &a->ct_gc);
+	if (r)
+		tb_warn("conntrack expiry thread not started (%s): idle entries stay until evicted",
+			strerror(-r));
 	a->dataplane_ok = true;
 	return 0;
 }
@@ -83,6 +90,8 @@ void agent_dataplane_close(struct agent *a)
 	while (tb_hmap_next(&a->eps, &i, &k, &v))
 		free_ep(v);
 	tb_hmap_free(&a->eps);
+	ct_gc_thread_stop(a->ct_gc);
+	a->ct_gc = NULL;
 	agent_rule_labels_free(a);
 	tb_pol_maps_free(a->pol);
 	tb_dp_destroy(a->dp);
@@ -254,11 +263,9 @@ const struct tb_calc_ops agent_calc_ops = {
  */
 void agent_dataplane_housekeeping(struct agent *a)
 {
-	struct tb_ct_gc_stats st;
 	size_t i = 0;
 	const char *k;
 	void *v;
-	int ct = tb_dp_map_fd(a->dp, TB_CT_MAP_NAME);
 
 	while (tb_hmap_next(&a->eps, &i, &k, &v)) {
 		struct agent_ep *e = v;
@@ -280,6 +287,5 @@ void agent_dataplane_housekeeping(struct agent *a)
 	/* Removals need the whole desired state: only once in sync. */
 	if (a->in_sync)
 		hostside_tick(a->hostside);
-	if (ct >= 0 && !tb_ct_gc(ct, &a->ct_timeouts, tb_ct_now_ns(), &st))
-		a->m.ct_live = st.live;
+	a->m.ct_live = ct_gc_thread_live(a->ct_gc);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "ct_gc_thread.h"
 #include "felix_settings.h"
 #include "resource.h"
 #include "validators.h"
@@ -59,6 +60,7 @@ static void apply(struct agent *a)
 		else
 			tb_warn("FelixConfiguration bpfConntrackTimeouts.%s: not a duration", name);
 	}
+	ct_gc_thread_set_timeouts(a->ct_gc, &a->ct_timeouts);
 }
 
 void agent_felix_update(struct agent *a, const char *key, json_t *doc)
