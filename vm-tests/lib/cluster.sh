@@ -57,14 +57,16 @@ etcd_up() {
 }
 
 cluster_down() {
+	# Every step runs whatever the ones before did: callers may have set -e.
 	local p
-	for p in "${C_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${C_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for p in "${C_NS[@]}"; do ip netns del "$p" 2>/dev/null; done
-	ip netns del "$NODE" 2>/dev/null
-	umount "$C_BPF" 2>/dev/null
+	for p in "${C_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${C_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${C_NS[@]}"; do ip netns del "$p" 2>/dev/null || true; done
+	ip netns del "$NODE" 2>/dev/null || true
+	umount "$C_BPF" 2>/dev/null || true
 	[ -n "${KEEP_LOGS:-}" ] && cp "$C_DIR/tabbyd.log" "$KEEP_LOGS" 2>/dev/null
 	rm -rf "/run/tabby-$C_ID" "$C_DIR"
+	return 0
 }
 
 # Starts tabbyd in the node namespace and waits until it is ready.
