@@ -107,28 +107,37 @@ static int list_into(struct tb_client *c, const struct tb_kind *k, const char *n
 	return r;
 }
 
+/* Items with their sort keys read once: a comparison must not walk JSON (100,000 items). */
+struct sortable {
+	const char *ns;
+	const char *name;
+	json_t *doc;
+};
+
 static int by_namespace_then_name(const void *a, const void *b)
 {
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *nx = tb_res_namespace(x), *ny = tb_res_namespace(y);
-	int d = strcmp(nx ? nx : "", ny ? ny : "");
+	const struct sortable *x = a, *y = b;
+	int d = strcmp(x->ns, y->ns);
 
-	return d ? d : strcmp(tb_res_name(x), tb_res_name(y));
+	return d ? d : strcmp(x->name, y->name);
 }
 
 static void sort_items(json_t *items)
 {
 	size_t n = json_array_size(items);
-	json_t **v = calloc(n ? n : 1, sizeof(*v));
+	struct sortable *v = calloc(n ? n : 1, sizeof(*v));
 
 	if (!v)
 		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(items, i));
+	for (size_t i = 0; i < n; i++) {
+		json_t *doc = json_incref(json_array_get(items, i));
+
+		v[i] = (struct sortable){ tb_res_namespace(doc) ?: "", tb_res_name(doc) ?: "", doc };
+	}
 	qsort(v, n, sizeof(*v), by_namespace_then_name);
 	json_array_clear(items);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, v[i]);
+		json_array_append_new(items, v[i].doc);
 	free(v);
 }
 
