@@ -79,8 +79,8 @@ int tb_pol_maps_gc(struct tb_pol_maps *m, int force);
  * the old way. Without a call to tb_pol_maps_refill there is no pool.
  */
 #define TB_POL_POOL_FREE 8	 /* free slots a refill tops up to */
-#define TB_POL_POOL_MAX 32	 /* slots with pooled maps, free or in use */
-#define TB_POL_POOL_WORDS 16384 /* bits words per pooled slot: 128 KiB, preallocated */
+#define TB_POL_POOL_MAX 512	 /* slots with pooled maps, free or in use */
+#define TB_POL_POOL_WORDS 2048 /* bits words per pooled slot: 16 KiB, preallocated */
 #define TB_POL_POOL_KEYS 65536	 /* trie entries per pooled slot (allocated when filled) */
 
 struct tb_pol_pool_conf {
