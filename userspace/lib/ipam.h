@@ -110,6 +110,8 @@ int tb_ipam_handle_ips(struct tb_ds *ds, const char *handle, struct tb_ip **ips,
 void tb_ipam_block_key(const struct tb_cidr *c, char *buf, size_t len);
 void tb_ipam_affinity_key(const char *node, const struct tb_cidr *c, char *buf, size_t len);
 void tb_ipam_handle_key(const char *handle, char *buf, size_t len);
+/* Every stored block of one family (AF_INET or AF_INET6), in key order. */
+int tb_ipam_blocks_list(struct tb_ds *ds, int family, struct tb_kv_list *out);
 /* Parses a block key back into its CIDR. */
 int tb_ipam_block_key_parse(const char *key, struct tb_cidr *out);
 

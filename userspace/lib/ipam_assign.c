@@ -229,7 +229,6 @@ static int borrow(struct assign_ctx *c, const struct tb_kv_list *blocks,
 static int attempt(struct assign_ctx *c, struct tb_ipam_assignment *out)
 {
 	struct tb_kv_list blocks;
-	char prefix[128];
 	int n_affine = 0, r;
 
 	/* Read before the affinities: a claim by this node after this point fails ours. */
@@ -239,9 +238,7 @@ static int attempt(struct assign_ctx *c, struct tb_ipam_assignment *out)
 	r = from_affine(c, out, &n_affine);
 	if (r)
 		return r;
-	snprintf(prefix, sizeof(prefix), TB_IPAM_PREFIX "assignment/ipv%c/block/",
-		 c->req->family == AF_INET ? '4' : '6');
-	r = tb_ds_list(c->ds, prefix, &blocks);
+	r = tb_ipam_blocks_list(c->ds, c->req->family, &blocks);
 	if (r)
 		return r;
 	if (c->cfg.auto_allocate_blocks &&

@@ -121,14 +121,12 @@ static void scan_block(struct check_ctx *c, const struct tb_ipam_block *b)
 	}
 }
 
-static int scan_blocks(struct check_ctx *c, char family)
+static int scan_blocks(struct check_ctx *c, int family)
 {
-	char prefix[128];
 	struct tb_kv_list l;
 	int r;
 
-	snprintf(prefix, sizeof(prefix), TB_IPAM_PREFIX "assignment/ipv%c/block/", family);
-	r = tb_ds_list(c->ds, prefix, &l);
+	r = tb_ipam_blocks_list(c->ds, family, &l);
 	if (r)
 		return r;
 	for (size_t i = 0; i < l.n; i++) {
@@ -255,16 +253,16 @@ int tb_ipam_cmd_check(struct tb_ds *ds, bool fix, FILE *out, unsigned *problems)
 		goto out;
 	r = load_wep_ips(&c);
 	if (!r)
-		r = scan_blocks(&c, '4');
+		r = scan_blocks(&c, AF_INET);
 	if (!r)
-		r = scan_blocks(&c, '6');
+		r = scan_blocks(&c, AF_INET6);
 	/* Releases above moved handle counts: count the blocks again before judging handles. */
 	if (!r && fix && c.problems) {
 		json_object_clear(c.counts);
 		c.count_only = true;
-		r = scan_blocks(&c, '4');
+		r = scan_blocks(&c, AF_INET);
 		if (!r)
-			r = scan_blocks(&c, '6');
+			r = scan_blocks(&c, AF_INET6);
 		c.count_only = false;
 	}
 	if (!r)

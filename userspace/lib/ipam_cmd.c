@@ -17,13 +17,11 @@ struct usage {
 static int pool_usage(struct tb_ds *ds, const struct tb_ipam_pool *p, bool rows, FILE *out,
 		      struct usage *u)
 {
-	char prefix[128], cidr[TB_CIDR_STRLEN];
+	char cidr[TB_CIDR_STRLEN];
 	struct tb_kv_list l;
 	int r;
 
-	snprintf(prefix, sizeof(prefix), TB_IPAM_PREFIX "assignment/ipv%c/block/",
-		 p->cidr.ip.family == AF_INET ? '4' : '6');
-	r = tb_ds_list(ds, prefix, &l);
+	r = tb_ipam_blocks_list(ds, p->cidr.ip.family, &l);
 	if (r)
 		return r;
 	for (size_t i = 0; i < l.n; i++) {

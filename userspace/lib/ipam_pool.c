@@ -7,13 +7,29 @@
 
 #include "ipam.h"
 
+/* Where a family's blocks live: ".../assignment/ipv4/block/". */
+static void block_prefix(int family, char *buf, size_t len)
+{
+	snprintf(buf, len, TB_IPAM_PREFIX "assignment/ipv%c/block/", family == AF_INET ? '4' : '6');
+}
+
 void tb_ipam_block_key(const struct tb_cidr *c, char *buf, size_t len)
 {
 	char k[TB_CIDR_STRLEN];
+	size_t n;
 
+	block_prefix(c->ip.family, buf, len);
+	n = strlen(buf);
 	tb_cidr_format_key(c, k, sizeof(k));
-	snprintf(buf, len, TB_IPAM_PREFIX "assignment/ipv%c/block/%s",
-		 c->ip.family == AF_INET ? '4' : '6', k);
+	snprintf(buf + n, len - n, "%s", k);
+}
+
+int tb_ipam_blocks_list(struct tb_ds *ds, int family, struct tb_kv_list *out)
+{
+	char prefix[128];
+
+	block_prefix(family, prefix, sizeof(prefix));
+	return tb_ds_list(ds, prefix, out);
 }
 
 void tb_ipam_affinity_key(const char *node, const struct tb_cidr *c, char *buf, size_t len)

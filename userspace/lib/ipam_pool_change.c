@@ -22,13 +22,10 @@ struct in_use {
 static int scan(struct tb_ds *ds, const struct tb_ipam_pool *old, const struct tb_ipam_pool *nw,
 		struct in_use *u)
 {
-	char prefix[128];
 	struct tb_kv_list l;
 	int r;
 
-	snprintf(prefix, sizeof(prefix), TB_IPAM_PREFIX "assignment/ipv%c/block/",
-		 old->cidr.ip.family == AF_INET ? '4' : '6');
-	r = tb_ds_list(ds, prefix, &l);
+	r = tb_ipam_blocks_list(ds, old->cidr.ip.family, &l);
 	if (r)
 		return r;
 	for (size_t i = 0; i < l.n; i++) {

@@ -98,13 +98,10 @@ int tb_ipam_release_handle(struct tb_ds *ds, const char *handle, unsigned *relea
 /* Finds the stored block containing ip; -ENOENT if none. */
 static int find_block(struct tb_ds *ds, const struct tb_ip *ip, struct tb_kv *out)
 {
-	char prefix[128];
 	struct tb_kv_list l;
 	int r;
 
-	snprintf(prefix, sizeof(prefix), TB_IPAM_PREFIX "assignment/ipv%c/block/",
-		 ip->family == AF_INET ? '4' : '6');
-	r = tb_ds_list(ds, prefix, &l);
+	r = tb_ipam_blocks_list(ds, ip->family, &l);
 	if (r)
 		return r;
 	r = -ENOENT;
