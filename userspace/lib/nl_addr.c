@@ -16,31 +16,42 @@ static struct nl_addr *to_nl(const struct tb_ip *ip, int prefix)
 	return a;
 }
 
-int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix)
+/* The address object both add and delete send: ifindex, family and the local prefix. */
+static int build(int ifindex, const struct tb_ip *ip, int prefix, struct rtnl_addr **out)
 {
-	struct rtnl_addr *addr;
-	struct nl_addr *local;
-	int r;
+	struct rtnl_addr *addr = rtnl_addr_alloc();
+	struct nl_addr *local = to_nl(ip, prefix);
+	int r = 0;
 
-	tb_nl_begin(nl);
-	addr = rtnl_addr_alloc();
-	local = to_nl(ip, prefix);
 	if (!addr || !local) {
 		r = -ENOMEM;
 		goto out;
 	}
 	rtnl_addr_set_ifindex(addr, ifindex);
 	rtnl_addr_set_family(addr, ip->family);
-	r = rtnl_addr_set_local(addr, local);
-	if (r < 0) {
+	if (rtnl_addr_set_local(addr, local) < 0)
 		r = -EINVAL;
-		goto out;
-	}
+out:
+	nl_addr_put(local);
+	if (r)
+		rtnl_addr_put(addr);
+	else
+		*out = addr;
+	return r;
+}
+
+int tb_nl_addr_add(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix)
+{
+	struct rtnl_addr *addr;
+	int r;
+
+	tb_nl_begin(nl);
+	r = build(ifindex, ip, prefix, &addr);
+	if (r)
+		return r;
 	if (ip->family == AF_INET6)
 		rtnl_addr_set_flags(addr, IFA_F_NODAD);
 	r = tb_nl_errno(nl, rtnl_addr_add(nl->sk, addr, NLM_F_CREATE | NLM_F_REPLACE));
-out:
-	nl_addr_put(local);
 	rtnl_addr_put(addr);
 	return r;
 }
@@ -48,28 +59,15 @@ out:
 int tb_nl_addr_del(struct tb_nl *nl, int ifindex, const struct tb_ip *ip, int prefix)
 {
 	struct rtnl_addr *addr;
-	struct nl_addr *local;
 	int r;
 
 	tb_nl_begin(nl);
-	addr = rtnl_addr_alloc();
-	local = to_nl(ip, prefix);
-	if (!addr || !local) {
-		r = -ENOMEM;
-		goto out;
-	}
-	rtnl_addr_set_ifindex(addr, ifindex);
-	rtnl_addr_set_family(addr, ip->family);
-	r = rtnl_addr_set_local(addr, local);
-	if (r < 0) {
-		r = -EINVAL;
-		goto out;
-	}
+	r = build(ifindex, ip, prefix, &addr);
+	if (r)
+		return r;
 	r = tb_nl_errno(nl, rtnl_addr_delete(nl->sk, addr, 0));
 	if (r == -EADDRNOTAVAIL || r == -ENOENT || r == -ENODEV)
 		r = 0;
-out:
-	nl_addr_put(local);
 	rtnl_addr_put(addr);
 	return r;
 }
