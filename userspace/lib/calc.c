@@ -488,24 +488,19 @@ void tb_calc_resend(struct tb_calc *c, const char *key)
 
 void tb_calc_stats(const struct tb_calc *c, struct tb_calc_stats *s)
 {
-	struct tb_hmap lists;
 	size_t i = 0;
 	const char *k;
 	void *v;
 
 	memset(s, 0, sizeof(*s));
-	tb_hmap_init(&lists);
 	while (tb_hmap_next(&c->eps, &i, &k, &v)) {
 		struct calc_ep *ep = v;
 
 		s->endpoints += ep->kind != EP_NETSET;
 		s->local_endpoints += ep->local;
-		for (int d = 0; ep->local && d < 2; d++)
-			if (ep->list_key[d])
-				tb_hmap_put(&lists, ep->list_key[d], NULL, NULL);
 	}
-	s->lists = lists.n;
-	tb_hmap_free(&lists);
+	/* Every list a local endpoint uses has its one shared IR. */
+	s->lists = c->irs.n;
 	s->policies = c->policies.n;
 	s->profiles = c->profiles.n;
 	s->ip_sets = c->sets.n;

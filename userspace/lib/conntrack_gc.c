@@ -3,6 +3,7 @@
  * Conntrack expiry and helpers (see conntrack_gc.h).
  */
 #include "conntrack_gc.h"
+#include "percpu_counter.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -134,22 +135,7 @@ int tb_ct_count(int ct_fd, uint64_t *n)
 
 static int stat_packets(int stats_fd, uint32_t idx, uint64_t *sum)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct tb_counter *v;
-	int err = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	*sum = 0;
-	if (bpf_map_lookup_elem(stats_fd, &idx, v))
-		err = -errno;
-	for (int i = 0; i < ncpu && !err; i++)
-		*sum += v[i].packets;
-	free(v);
-	return err;
+	return tb_percpu_counter_sum(stats_fd, idx, sum, NULL);
 }
 
 int tb_ct_evictions(int stats_fd, int ct_fd, uint64_t deleted, uint64_t *evicted)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "percpu_counter.h"
 #include "policy_maps_int.h"
 
 int tb_pol_map_fds_from_object(const struct bpf_object *obj, struct tb_pol_map_fds *fds)
@@ -221,22 +222,5 @@ void tb_pol_set_unhash(const struct tb_pol_map_fds *fds, const struct tb_pol_hke
 int tb_pol_maps_counter(const struct tb_pol_maps *m, uint32_t global, uint64_t *packets,
 			uint64_t *bytes)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct tb_pol_counter *v;
-	int err = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	*packets = *bytes = 0;
-	if (bpf_map_lookup_elem(m->fds.cnt, &global, v))
-		err = -errno;
-	for (int i = 0; i < ncpu && !err; i++) {
-		*packets += v[i].packets;
-		*bytes += v[i].bytes;
-	}
-	free(v);
-	return err;
+	return tb_percpu_counter_sum(m->fds.cnt, global, packets, bytes);
 }

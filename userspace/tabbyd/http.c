@@ -4,15 +4,13 @@
 #include <string.h>
 
 #include "agent.h"
+#include "percpu_counter.h"
 #include "rule_metrics.h"
 #include "tabby/counters.h"
 #include "tabby/drop_reasons.h"
 #include "bpf_loader.h"
 #include "hostside.h"
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 static int health(void *ctx, const char *path, FILE *f)
 {
@@ -32,33 +30,19 @@ static int health(void *ctx, const char *path, FILE *f)
 	return 404;
 }
 
-/* Sums one slot of a per-CPU array of struct tb_counter over the CPUs. */
-static struct tb_counter percpu_sum(int fd, uint32_t i)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct tb_counter sum = { 0 }, *vals;
-
-	/* The kernel writes one value per possible CPU: size the buffer for all of them. */
-	if (fd < 0 || ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
-		return sum;
-	if (!bpf_map_lookup_elem(fd, &i, vals)) {
-		for (int c = 0; c < ncpu; c++) {
-			sum.packets += vals[c].packets;
-			sum.bytes += vals[c].bytes;
-		}
-	}
-	free(vals);
-	return sum;
-}
-
 static void drops(struct agent *a, FILE *f)
 {
 	int fd = tb_dp_map_fd(a->dp, TB_DROPS_MAP_NAME);
 
 	tb_metric_family(f, "tabby_drops_total", "counter", "Packets dropped, by reason.");
-	for (unsigned r = 1; r < TB_DROP_MAX; r++)
+	for (unsigned r = 1; r < TB_DROP_MAX; r++) {
+		uint64_t packets = 0;
+
+		if (fd >= 0)
+			tb_percpu_counter_sum(fd, r, &packets, NULL);
 		fprintf(f, "tabby_drops_total{reason=\"%s\"} %llu\n", tb_drop_reason_name(r),
-			(unsigned long long)percpu_sum(fd, r).packets);
+			(unsigned long long)packets);
+	}
 }
 
 /* One series per endpoint direction denied for being over the limits, naming the limit. */

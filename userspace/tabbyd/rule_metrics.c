@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
-#include "bpf_loader.h"
 #include "metrics.h"
 #include "policy_compile.h"
 #include "policy_maps.h"
 #include "rule_metrics.h"
-#include "tabby/policy.h"
 
 struct slot_labels {
 	char **labels;		/* by local rule id: the Prometheus label set, or NULL */
@@ -81,44 +77,33 @@ struct sum {
 	uint64_t packets, bytes;
 };
 
-static void read_counter(int fd, uint32_t id, struct sum *out)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct tb_pol_counter *v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
-
-	if (v && !bpf_map_lookup_elem(fd, &id, v)) {
-		for (int c = 0; c < ncpu; c++) {
-			out->packets += v[c].packets;
-			out->bytes += v[c].bytes;
-		}
-	}
-	free(v);
-}
-
 void agent_rule_metrics_print(struct agent *a, FILE *f)
 {
 	struct slot_labels *all = a->rule_labels;
-	int fd = tb_dp_map_fd(a->dp, "tb_pol_cnt_v1");
 	struct tb_hmap sums;
 	size_t i = 0;
 	const char *k;
 	void *v;
 
-	if (!all || fd < 0)
+	if (!all)
 		return;
 	tb_hmap_init(&sums);
 	for (uint32_t slot = 0; slot < TB_POL_MAX_SETS; slot++) {
 		for (uint32_t r = 0; r < all[slot].n; r++) {
+			uint64_t packets, bytes;
 			struct sum *s;
 			uint32_t global;
 
-			if (!all[slot].labels[r] || tb_pol_maps_rule_id(a->pol, slot, r, &global))
+			if (!all[slot].labels[r] || tb_pol_maps_rule_id(a->pol, slot, r, &global) ||
+			    tb_pol_maps_counter(a->pol, global, &packets, &bytes))
 				continue;
 			s = tb_hmap_get(&sums, all[slot].labels[r]);
 			if (!s && (s = calloc(1, sizeof(*s))))
 				tb_hmap_put(&sums, all[slot].labels[r], s, NULL);
-			if (s)
-				read_counter(fd, global, s);
+			if (s) {
+				s->packets += packets;
+				s->bytes += bytes;
+			}
 		}
 	}
 	tb_metric_family(f, "tabby_rule_packets_total", "counter",
