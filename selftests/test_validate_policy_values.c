@@ -43,8 +43,8 @@ Test(validators, cidrs)
 {
 	for (size_t i = 0; i < sizeof(cidrs) / sizeof(cidrs[0]); i++) {
 		const struct cidr_case *t = &cidrs[i];
-		char buf[TB_CIDR_STRLEN] = "";
-		struct tb_cidr c;
+		char buf[TB_NET_STRLEN] = "";
+		struct tb_net c;
 		bool masked;
 		int r = tb_parse_cidr(t->in, t->bare_ok, &c);
 
@@ -67,7 +67,7 @@ Test(validators, cidrs)
 
 Test(validators, contains)
 {
-	struct tb_cidr a, b, c, v6;
+	struct tb_net a, b, c, v6;
 
 	if (tb_parse_cidr("10.0.0.0/8", false, &a) || tb_parse_cidr("10.2.0.0/16", false, &b) ||
 	    tb_parse_cidr("11.0.0.0/16", false, &c) || tb_parse_cidr("::/0", false, &v6))

@@ -25,8 +25,8 @@ static int set_str(json_t *obj, const char *key, char *s)
 /* A masked network as Go prints it, or NULL when the text is no CIDR. */
 static json_t *net_json(const char *s)
 {
-	char buf[TB_CIDR_STRLEN];
-	struct tb_cidr c;
+	char buf[TB_NET_STRLEN];
+	struct tb_net c;
 
 	if (!s || tb_parse_cidr(s, false, &c))
 		return NULL;

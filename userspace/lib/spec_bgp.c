@@ -209,9 +209,9 @@ void tb_check_bgpconfig_doc(struct tb_vctx *c, json_t *doc)
  * A peer address as Calico takes it: "<IP>", "<IPv4>:<port>" or "[<IPv6>]:<port>". Returns 0
  * with the address in *ip, or -EINVAL.
  */
-static int parse_peer_ip(const char *s, struct tb_cidr *ip)
+static int parse_peer_ip(const char *s, struct tb_net *ip)
 {
-	char host[TB_CIDR_STRLEN];
+	char host[TB_NET_STRLEN];
 	bool bracketed = s[0] == '[';
 	const char *colon, *port;
 	unsigned long p;
@@ -247,7 +247,7 @@ static int parse_peer_ip(const char *s, struct tb_cidr *ip)
 
 static void check_peer_ip(struct tb_vctx *c, json_t *v)
 {
-	struct tb_cidr ip;
+	struct tb_net ip;
 
 	if (parse_peer_ip(json_string_value(v), &ip))
 		tb_verror(c, "'%s' is not a peer address (<IP>, <IPv4>:<port> or [<IPv6>]:<port>)",
@@ -278,7 +278,7 @@ static bool set_asn(json_t *spec)
 
 static void check_peer_family(struct tb_vctx *c, json_t *spec)
 {
-	struct tb_cidr peer, gw;
+	struct tb_net peer, gw;
 
 	if (!set_str(spec, "reachableBy"))
 		return;

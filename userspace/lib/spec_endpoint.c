@@ -68,7 +68,7 @@ static const struct tb_schema wep_port = { "WorkloadEndpointPort", wep_port_fiel
 
 static void check_ipnat(struct tb_vctx *c, json_t *nat)
 {
-	struct tb_cidr in, ex;
+	struct tb_net in, ex;
 
 	if (tb_parse_cidr(json_string_value(json_object_get(nat, "internalIP")), true, &in) ||
 	    tb_parse_cidr(json_string_value(json_object_get(nat, "externalIP")), true, &ex))
@@ -106,9 +106,9 @@ static const struct tb_field qos_fields[] = {
 static const struct tb_schema qos = { "QoSControls", qos_fields };
 
 /* Does one of the endpoint's networks hold addr? */
-static bool in_networks(json_t *nets, const struct tb_cidr *addr)
+static bool in_networks(json_t *nets, const struct tb_net *addr)
 {
-	struct tb_cidr net;
+	struct tb_net net;
 	json_t *e;
 	size_t i;
 
@@ -123,7 +123,7 @@ static bool in_networks(json_t *nets, const struct tb_cidr *addr)
 static void check_wep(struct tb_vctx *c, json_t *spec)
 {
 	json_t *nets = json_object_get(spec, "ipNetworks"), *nats = json_object_get(spec, "ipNATs");
-	struct tb_cidr a;
+	struct tb_net a;
 	size_t i, mark;
 	json_t *e;
 

@@ -55,8 +55,8 @@ void tb_check_no_global(struct tb_vctx *c, json_t *obj, const char *field)
 static void check_rule_net(struct tb_vctx *c, json_t *v)
 {
 	const char *s = json_string_value(v);
-	char canon[TB_CIDR_STRLEN];
-	struct tb_cidr n;
+	char canon[TB_NET_STRLEN];
+	struct tb_net n;
 
 	if (tb_parse_cidr(s, true, &n)) {
 		tb_verror(c, "invalid CIDR '%s'", s);

@@ -209,7 +209,7 @@ void tb_fcheck_bpf_log_filters(struct tb_vctx *c, json_t *v)
 
 void tb_fcheck_ipv4_cidr(struct tb_vctx *c, json_t *v)
 {
-	struct tb_cidr a;
+	struct tb_net a;
 
 	if (tb_parse_cidr(json_string_value(v), true, &a) || tb_cidr_bits(&a) != 32)
 		tb_verror(c, "'%s' is not an IPv4 CIDR or address", json_string_value(v));

@@ -17,8 +17,8 @@ static const char *const assign_modes[] = { "Automatic", "Manual", NULL };
 /* The pool CIDR must be "addr/len", strictly masked; it is stored in canonical text. */
 static void check_pool_cidr(struct tb_vctx *c, json_t *v)
 {
-	char canon[TB_CIDR_STRLEN];
-	struct tb_cidr p;
+	char canon[TB_NET_STRLEN];
+	struct tb_net p;
 
 	if (tb_parse_cidr(json_string_value(v), false, &p)) {
 		tb_verror(c, "IPPool CIDR must be a valid subnet ('%s')", json_string_value(v));
@@ -90,9 +90,9 @@ static const struct bad_range bad_ranges[] = {
 	{ "ff00::/8", "the IPv6 multicast range ff00::/8" },
 };
 
-static void check_pool_ranges(struct tb_vctx *c, const struct tb_cidr *p)
+static void check_pool_ranges(struct tb_vctx *c, const struct tb_net *p)
 {
-	struct tb_cidr r;
+	struct tb_net r;
 
 	for (size_t i = 0; i < sizeof(bad_ranges) / sizeof(bad_ranges[0]); i++) {
 		if (tb_parse_cidr(bad_ranges[i].cidr, false, &r) || r.family != p->family)
@@ -103,7 +103,7 @@ static void check_pool_ranges(struct tb_vctx *c, const struct tb_cidr *p)
 }
 
 /* blockSize: default by family, Calico's ranges, and a pool at least one block large. */
-static void check_block_size(struct tb_vctx *c, json_t *spec, const struct tb_cidr *p)
+static void check_block_size(struct tb_vctx *c, json_t *spec, const struct tb_net *p)
 {
 	json_t *bs = json_object_get(spec, "blockSize");
 	bool v4 = tb_cidr_bits(p) == 32;
@@ -164,7 +164,7 @@ static void fill_empty(json_t *spec)
 static void check_pool(struct tb_vctx *c, json_t *spec)
 {
 	const char *ns = json_string_value(json_object_get(spec, "namespaceSelector"));
-	struct tb_cidr p;
+	struct tb_net p;
 
 	fill_empty(spec);
 

@@ -62,7 +62,7 @@ const struct tb_schema tb_schema_k8s_label_selector = { "LabelSelector", label_s
 static void check_ip_block(struct tb_vctx *c, json_t *b)
 {
 	json_t *except = json_object_get(b, "except"), *e;
-	struct tb_cidr outer, inner;
+	struct tb_net outer, inner;
 	size_t i;
 
 	if (tb_parse_cidr(json_string_value(json_object_get(b, "cidr")), false, &outer))

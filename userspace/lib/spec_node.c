@@ -11,7 +11,7 @@
 /* The node's address with its subnet ("10.0.0.5/24"), or a bare address; host bits allowed. */
 static void check_node_addr(struct tb_vctx *c, json_t *v, unsigned bits)
 {
-	struct tb_cidr a;
+	struct tb_net a;
 
 	if (tb_parse_cidr(json_string_value(v), true, &a) || tb_cidr_bits(&a) != bits)
 		tb_verror(c, "'%s' is not an IPv%d address or CIDR", json_string_value(v),

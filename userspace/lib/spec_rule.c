@@ -216,7 +216,7 @@ static void check_nets(struct tb_vctx *c, json_t *rule)
 		size_t j;
 
 		json_array_foreach(nets, j, n) {
-			struct tb_cidr cidr;
+			struct tb_net cidr;
 
 			if (tb_parse_cidr(json_string_value(n), true, &cidr))
 				continue;

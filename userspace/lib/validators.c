@@ -10,13 +10,13 @@
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-unsigned tb_cidr_bits(const struct tb_cidr *c)
+unsigned tb_cidr_bits(const struct tb_net *c)
 {
 	return c->family == AF_INET ? 32 : 128;
 }
 
 /* glibc's inet_pton already refuses IPv4 octets with leading zeros, as Go does. */
-static int parse_addr(const char *s, struct tb_cidr *out, bool unmap)
+static int parse_addr(const char *s, struct tb_net *out, bool unmap)
 {
 	memset(out, 0, sizeof(*out));
 	if (inet_pton(AF_INET, s, out->addr) == 1) {
@@ -36,7 +36,7 @@ static int parse_addr(const char *s, struct tb_cidr *out, bool unmap)
 	return 0;
 }
 
-int tb_parse_ip(const char *s, struct tb_cidr *out)
+int tb_parse_ip(const char *s, struct tb_net *out)
 {
 	if (!s || !*s)
 		return -EINVAL;
@@ -60,7 +60,7 @@ static int parse_len(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
-int tb_parse_cidr(const char *s, bool bare_ok, struct tb_cidr *out)
+int tb_parse_cidr(const char *s, bool bare_ok, struct tb_net *out)
 {
 	const char *slash;
 	char addr[INET6_ADDRSTRLEN + 1];
@@ -85,15 +85,15 @@ int tb_parse_cidr(const char *s, bool bare_ok, struct tb_cidr *out)
 	return 0;
 }
 
-bool tb_cidr_is_masked(const struct tb_cidr *c)
+bool tb_cidr_is_masked(const struct tb_net *c)
 {
-	struct tb_cidr m = *c;
+	struct tb_net m = *c;
 
 	tb_cidr_mask(&m);
 	return !memcmp(m.addr, c->addr, sizeof(c->addr));
 }
 
-void tb_cidr_mask(struct tb_cidr *c)
+void tb_cidr_mask(struct tb_net *c)
 {
 	unsigned bits = tb_cidr_bits(c);
 
@@ -101,9 +101,9 @@ void tb_cidr_mask(struct tb_cidr *c)
 		c->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
 }
 
-bool tb_net_contains(const struct tb_cidr *outer, const struct tb_cidr *inner)
+bool tb_net_contains(const struct tb_net *outer, const struct tb_net *inner)
 {
-	struct tb_cidr a = *outer, b = *inner;
+	struct tb_net a = *outer, b = *inner;
 
 	if (a.family != b.family || b.prefix < a.prefix)
 		return false;
@@ -113,7 +113,7 @@ bool tb_net_contains(const struct tb_cidr *outer, const struct tb_cidr *inner)
 	return !memcmp(a.addr, b.addr, sizeof(a.addr));
 }
 
-int tb_net_format_ip(const struct tb_cidr *c, char *buf, size_t len)
+int tb_net_format_ip(const struct tb_net *c, char *buf, size_t len)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
@@ -125,7 +125,7 @@ int tb_net_format_ip(const struct tb_cidr *c, char *buf, size_t len)
 	return 0;
 }
 
-int tb_net_format(const struct tb_cidr *c, char *buf, size_t len)
+int tb_net_format(const struct tb_net *c, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 	int n;

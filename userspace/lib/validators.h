@@ -18,7 +18,7 @@
 
 /* --- IP addresses and prefixes ------------------------------------------------------------ */
 
-struct tb_cidr {
+struct tb_net {
 	int family;		/* AF_INET or AF_INET6 */
 	uint8_t addr[16];	/* the address as written; IPv4 in the first 4 bytes */
 	unsigned prefix;	/* prefix length; the full length for a bare address */
@@ -26,30 +26,30 @@ struct tb_cidr {
 };
 
 /* Longest text tb_net_format writes, NUL included. */
-#define TB_CIDR_STRLEN 64
+#define TB_NET_STRLEN 64
 
 /*
  * Parses an address ("10.0.0.1", "fd00::1"; IPv4-mapped IPv6 counts as IPv4 as in Go). Returns
  * 0 or -EINVAL. The prefix is set to the full length.
  */
-int tb_parse_ip(const char *s, struct tb_cidr *out);
+int tb_parse_ip(const char *s, struct tb_net *out);
 /*
  * Parses "addr/len" or, when bare_ok, a bare address (taken as /32 or /128). Returns 0 or
  * -EINVAL. Leading zeros and signs in the length are refused, as Go refuses them.
  */
-int tb_parse_cidr(const char *s, bool bare_ok, struct tb_cidr *out);
+int tb_parse_cidr(const char *s, bool bare_ok, struct tb_net *out);
 /* True when no host bit is set below the prefix (a "strictly masked" network). */
-bool tb_cidr_is_masked(const struct tb_cidr *c);
+bool tb_cidr_is_masked(const struct tb_net *c);
 /* Clears the host bits. */
-void tb_cidr_mask(struct tb_cidr *c);
+void tb_cidr_mask(struct tb_net *c);
 /* True when inner lies inside outer (same family, prefix at least as long). */
-bool tb_net_contains(const struct tb_cidr *outer, const struct tb_cidr *inner);
+bool tb_net_contains(const struct tb_net *outer, const struct tb_net *inner);
 /* Bits per address of the family: 32 or 128. */
-unsigned tb_cidr_bits(const struct tb_cidr *c);
+unsigned tb_cidr_bits(const struct tb_net *c);
 /* Writes the address alone (Go's text: IPv6 compressed, lowercase). Returns 0 or -ENOSPC. */
-int tb_net_format_ip(const struct tb_cidr *c, char *buf, size_t len);
+int tb_net_format_ip(const struct tb_net *c, char *buf, size_t len);
 /* Writes "addr/len" (always with the length). Returns 0 or -ENOSPC. */
-int tb_net_format(const struct tb_cidr *c, char *buf, size_t len);
+int tb_net_format(const struct tb_net *c, char *buf, size_t len);
 
 /* --- Ports and protocols ------------------------------------------------------------------- */
 

@@ -20,7 +20,7 @@ static const char *str_or_report(struct tb_vctx *c, json_t *v)
 static void check_ip_family(struct tb_vctx *c, json_t *v, int family)
 {
 	const char *s = str_or_report(c, v);
-	struct tb_cidr ip;
+	struct tb_net ip;
 
 	if (!s)
 		return;
@@ -48,7 +48,7 @@ void tb_vcheck_ipv6(struct tb_vctx *c, json_t *v)
 void tb_vcheck_cidr(struct tb_vctx *c, json_t *v)
 {
 	const char *s = str_or_report(c, v);
-	struct tb_cidr n;
+	struct tb_net n;
 
 	if (s && tb_parse_cidr(s, true, &n))
 		tb_verror(c, "'%s' is not a valid CIDR or IP address", s);
@@ -57,7 +57,7 @@ void tb_vcheck_cidr(struct tb_vctx *c, json_t *v)
 void tb_vcheck_cidr_only(struct tb_vctx *c, json_t *v)
 {
 	const char *s = str_or_report(c, v);
-	struct tb_cidr n;
+	struct tb_net n;
 
 	if (s && tb_parse_cidr(s, false, &n))
 		tb_verror(c, "'%s' is not a valid CIDR (address/prefix length)", s);
@@ -66,8 +66,8 @@ void tb_vcheck_cidr_only(struct tb_vctx *c, json_t *v)
 void tb_vcheck_net(struct tb_vctx *c, json_t *v)
 {
 	const char *s = str_or_report(c, v);
-	char canon[TB_CIDR_STRLEN];
-	struct tb_cidr n;
+	char canon[TB_NET_STRLEN];
+	struct tb_net n;
 
 	if (!s)
 		return;
