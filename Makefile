@@ -126,7 +126,7 @@ $(eval $(call prog_rule,$(BUILD)/cni/tabby-ipam,cni/tabby-ipam))
 $(BUILD)/tools/%: vm-tests/tools/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iheaders -o $@ $<
 
 # Tools that drive the library (the live benchmark's loader): linked with libtabby.
 LIB_TOOLS := $(BUILD)/tools/dpload

@@ -275,7 +275,7 @@ Test(bpf_conntrack, full_table_never_locks_out)
 		}
 	}
 	if (tb_percpu_counter(f.stats_fd, TB_STAT_CT_CREATE_FAIL, &fail_after, &b) ||
-	    tb_ct_count(f.ct_fd, &live) || tb_ct_evictions(f.stats_fd, f.ct_fd, 0, &evicted))
+	    tb_ct_count(f.ct_fd, &live) || tb_ct_evictions(f.stats_fd, &evicted))
 		goto fail;
 	tb_fixture_close(&f);
 	cr_expect_eq(bad, 0, "%d flows were not admitted", bad);

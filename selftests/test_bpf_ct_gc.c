@@ -163,7 +163,7 @@ Test(bpf_ct_gc, passes_with_fake_clock)
 		}
 		/* Nothing was evicted: GC deletions account for every entry gone. */
 		deleted += st.expired;
-		if (tb_ct_evictions(f.stats_fd, f.ct_fd, deleted, &evicted) || evicted) {
+		if (tb_ct_evictions(f.stats_fd, &evicted) || evicted) {
 			snprintf(why, sizeof(why), "after %u s: evictions miscounted",
 				 passes[i].after_s);
 			goto fail;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bpf_loader.h"
+#include "conntrack_table.h"
 #include "tabby/conntrack.h"
 #include "tabby/counters.h"
 #include "tabby/frag.h"
@@ -73,6 +74,29 @@ Test(bpf_loader, pin_root)
 	cr_expect_eq(tb_dp_pin_root("/p", "node", buf, 4), -ENAMETOOLONG);
 }
 
+/* One conntrack entry written or read through the table's mapping: 0 or -errno. */
+static int ct_put(struct tb_dp *dp, const struct tb_ct_key *k, const struct tb_ct_value *v)
+{
+	struct tb_ct_table t;
+	int err = tb_ct_table_open(tb_dp_map_fd(dp, TB_CT_MAP_NAME), &t);
+
+	if (!err)
+		err = tb_ct_table_put(&t, k, v);
+	tb_ct_table_close(&t);
+	return err;
+}
+
+static int ct_get(struct tb_dp *dp, const struct tb_ct_key *k, struct tb_ct_value *v)
+{
+	struct tb_ct_table t;
+	int err = tb_ct_table_open(tb_dp_map_fd(dp, TB_CT_MAP_NAME), &t);
+
+	if (!err)
+		err = tb_ct_table_get(&t, k, v);
+	tb_ct_table_close(&t);
+	return err;
+}
+
 /* Pins on a bpffs of the test's own under /run, as multi-node tests share them. */
 Test(bpf_loader, pins_reused_across_loads)
 {
@@ -107,7 +131,7 @@ Test(bpf_loader, pins_reused_across_loads)
 		why = "the test-only map was pinned";
 		goto out;
 	}
-	if (bpf_map_update_elem(tb_dp_map_fd(a, TB_CT_MAP_NAME), &key, &val, BPF_ANY)) {
+	if (ct_put(a, &key, &val)) {
 		why = "cannot write conntrack";
 		goto out;
 	}
@@ -118,7 +142,7 @@ Test(bpf_loader, pins_reused_across_loads)
 		why = "second load failed";
 		goto out;
 	}
-	if (bpf_map_lookup_elem(tb_dp_map_fd(b, TB_CT_MAP_NAME), &key, &got) ||
+	if (ct_get(b, &key, &got) ||
 	    got.state != TB_CT_OPEN) {
 		why = "conntrack entry lost across loads";
 		goto out;
@@ -129,7 +153,7 @@ Test(bpf_loader, pins_reused_across_loads)
 		why = "a pin of another shape was reused";
 		goto out;
 	}
-	if (bpf_map_lookup_elem(tb_dp_map_fd(b, TB_CT_MAP_NAME), &key, &got) ||
+	if (ct_get(b, &key, &got) ||
 	    map_id(b, TB_CT_MAP_NAME) == 0) {
 		why = "the refused load harmed the pinned map";
 		goto out;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Conntrack: one LRU hash entry per (endpoint, flow) serving both directions (see
- * headers/tabby/conntrack.h for the key). A flow's later packets and its replies pass without
- * policy; TCP state is followed for the timeouts; an entry idle past its state's timeout is
- * treated as absent even before the userspace GC deletes it. The map is an LRU, so a full
- * table evicts old flows instead of refusing new ones.
+ * Conntrack: one entry per (endpoint, flow) serving both directions (see
+ * headers/tabby/conntrack.h for the key and the table's layout). A flow's later packets and
+ * its replies pass without policy; TCP state is followed for the timeouts; an entry idle past
+ * its state's timeout is treated as absent even before the userspace GC frees its way. The
+ * table is a set-associative cache: a full set evicts the way seen longest ago, so a full
+ * table never refuses a new flow.
  */
 #ifndef TABBY_BPF_CONNTRACK_H
 #define TABBY_BPF_CONNTRACK_H
@@ -15,13 +16,60 @@
 #include "lib/parse.h"
 #include "tabby/conntrack.h"
 
+/* max_entries is set by the loader: sets + 1 (element 0 is the header). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TB_CT_DEFAULT_ENTRIES);
-	__type(key, struct tb_ct_key);
-	__type(value, struct tb_ct_value);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct tb_ct_set);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tb_ct_v1 SEC(".maps");
+} tb_ct_v2 SEC(".maps");
+
+/* Where a key lives: its set, and its tag. */
+struct tb_ct_where {
+	struct tb_ct_set *set;
+	__u32 tag;
+};
+
+static __always_inline int tb_ct_locate(const struct tb_ct_key *k, struct tb_ct_where *w)
+{
+	__u32 idx = 0;
+	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v2, &idx);
+	__u64 h;
+
+	if (!hdr || hdr->meta.magic != TB_CT_MAGIC)
+		return -1;
+	h = tb_ct_hash(k, hdr->meta.seed);
+	idx = 1 + ((__u32)h & hdr->meta.mask);
+	w->set = bpf_map_lookup_elem(&tb_ct_v2, &idx);
+	w->tag = tb_ct_tag(h);
+	return w->set ? 0 : -1;
+}
+
+static __always_inline int tb_ct_key_eq(const struct tb_ct_key *a, const struct tb_ct_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 diff = 0;
+
+#pragma unroll
+	for (int i = 0; i < 11; i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/* The way holding key k in w's set, or -1. */
+static __always_inline int tb_ct_find(const struct tb_ct_where *w, const struct tb_ct_key *k)
+{
+#pragma unroll
+	for (int i = 0; i < TB_CT_WAYS; i++) {
+		if (READ_ONCE(w->set->tag[i]) != w->tag)
+			continue;
+		if (tb_ct_key_eq(&w->set->e[i].key, k))
+			return i;
+	}
+	return -1;
+}
 
 enum tb_ct_rc {
 	TB_CT_MISS = 0,
@@ -85,14 +133,13 @@ static __always_inline int tb_ct_key_from_parsed(struct tb_ct_key *k, const stru
 			      dp, ifindex);
 }
 
-static __always_inline int tb_ct_stale(const struct tb_ct_key *k, const struct tb_ct_value *v,
-				       __u64 now)
+static __always_inline int tb_ct_stale(__u8 proto, __u8 state, __u64 last_seen_ns, __u64 now)
 {
-	return now - v->last_seen_ns > tb_ct_timeout(&tb_cfg.ct, k->proto, v->state);
+	return now - last_seen_ns > tb_ct_timeout(&tb_cfg.ct, proto, state);
 }
 
 /* TCP state after a packet of an existing flow; `from_a` says which end sent it. */
-static __always_inline void tb_ct_tcp_advance(struct tb_ct_value *v, __u8 flags, int from_a,
+static __always_inline void tb_ct_tcp_advance(struct tb_ct_entry *v, __u8 flags, int from_a,
 					      int reply)
 {
 	__u8 state = v->state, vflags = v->flags;
@@ -119,68 +166,145 @@ static __always_inline void tb_ct_tcp_advance(struct tb_ct_value *v, __u8 flags,
 
 /*
  * Looks the packet's flow up and, on a hit, advances its state and gives the rule that
- * admitted the flow (for its counters). A TCP SYN (without ACK) is
- * always reported as a miss so that it meets policy, as in Calico: a reused 4-tuple is a new
- * connection under the current policy.
+ * admitted the flow (for its counters). A TCP SYN (without ACK) is always reported as a miss
+ * so that it meets policy, as in Calico: a reused 4-tuple is a new connection under the
+ * current policy.
  */
 static __always_inline int tb_ct_lookup(const struct tb_ct_key *k, int fwd,
 					const struct tb_parsed *p, __u64 now, __u32 bytes,
 					__u32 *rule_id)
 {
-	struct tb_ct_value *v = bpf_map_lookup_elem(&tb_ct_v1, k);
-	int reply;
+	struct tb_ct_where w;
+	struct tb_ct_entry *e;
+	__u8 state, flags;
+	__u64 seen;
+	int way, reply;
 
-	if (!v)
+	if (tb_ct_locate(k, &w))
 		return TB_CT_MISS;
-	if (tb_ct_stale(k, v, now)) {
+	way = tb_ct_find(&w, k);
+	if (way < 0)
+		return TB_CT_MISS;
+	e = &w.set->e[way & (TB_CT_WAYS - 1)];
+	state = READ_ONCE(e->state);
+	flags = READ_ONCE(e->flags);
+	seen = READ_ONCE(e->last_seen_ns);
+	*rule_id = READ_ONCE(e->rule_id);
+	/* Rewritten for another flow while we read it: not ours any more. */
+	if (READ_ONCE(w.set->tag[way & (TB_CT_WAYS - 1)]) != w.tag)
+		return TB_CT_MISS;
+	if (tb_ct_stale(k->proto, state, seen, now)) {
 		tb_stat(TB_STAT_CT_STALE, bytes);
 		return TB_CT_MISS_EXISTS;
 	}
 	if (p->flow.proto == IPPROTO_TCP &&
 	    (p->tcp_flags & (TB_TCP_SYN | TB_TCP_ACK)) == TB_TCP_SYN)
 		return TB_CT_MISS_EXISTS;
-	reply = !!(v->flags & TB_CT_F_OPENER_A) != fwd;
+	reply = !!(flags & TB_CT_F_OPENER_A) != fwd;
 	if (p->flow.proto == IPPROTO_TCP)
-		tb_ct_tcp_advance(v, p->tcp_flags, fwd, reply);
-	if (reply && !(v->flags & TB_CT_F_REPLY_SEEN))
-		v->flags |= TB_CT_F_REPLY_SEEN;
+		tb_ct_tcp_advance(e, p->tcp_flags, fwd, reply);
+	if (reply && !(flags & TB_CT_F_REPLY_SEEN))
+		e->flags |= TB_CT_F_REPLY_SEEN;
 	/* Refresh coarsely: a write per packet would bounce the line between CPUs. */
-	if (now - v->last_seen_ns > TB_CT_REFRESH_NS)
-		v->last_seen_ns = now;
-	*rule_id = v->rule_id;
+	if (now - seen > TB_CT_REFRESH_NS) {
+		e->last_seen_ns = now;
+		w.set->seen[way & (TB_CT_WAYS - 1)] = tb_ct_coarse(now);
+	}
 	return reply ? TB_CT_REPLY : TB_CT_HIT;
 }
 
 /* Lookup without side effects, for ICMP errors that quote a flow. */
 static __always_inline int tb_ct_known(const struct tb_ct_key *k, __u64 now)
 {
-	struct tb_ct_value *v = bpf_map_lookup_elem(&tb_ct_v1, k);
+	struct tb_ct_where w;
+	struct tb_ct_entry *e;
+	int way;
 
-	return v && !tb_ct_stale(k, v, now);
+	if (tb_ct_locate(k, &w))
+		return 0;
+	way = tb_ct_find(&w, k);
+	if (way < 0)
+		return 0;
+	e = &w.set->e[way & (TB_CT_WAYS - 1)];
+	return !tb_ct_stale(k->proto, READ_ONCE(e->state), READ_ONCE(e->last_seen_ns), now);
 }
 
 /*
- * Records a flow policy allowed. A failed write is counted; the packet still passes. Writes
- * over an existing entry are counted apart, so that userspace can tell LRU evictions from
- * created - replaced - deleted - present (the kernel does not count evictions).
+ * The way a new flow takes: its own stale entry when there is one, else an empty way, else
+ * the way seen longest ago. Sets `*victim` when that evicts another flow's entry.
+ */
+static __always_inline int tb_ct_pick(const struct tb_ct_where *w, const struct tb_ct_key *k,
+				      __u32 now_c, int *victim)
+{
+	__u32 oldest_age = 0;
+	int way, pick = -1;
+
+	*victim = 0;
+	way = tb_ct_find(w, k);
+	if (way >= 0)
+		return way;
+#pragma unroll
+	for (int i = 0; i < TB_CT_WAYS; i++) {
+		__u32 t = READ_ONCE(w->set->tag[i]), age;
+
+		if (t == TB_CT_TAG_EMPTY)
+			return i;
+		if (t == TB_CT_TAG_BUSY)
+			continue;
+		age = now_c - READ_ONCE(w->set->seen[i]);
+		if (pick < 0 || age > oldest_age) {
+			pick = i;
+			oldest_age = age;
+		}
+	}
+	*victim = pick >= 0;
+	return pick;
+}
+
+/*
+ * Records a flow policy allowed. A failed write (another CPU took the way first) is counted;
+ * the packet still passes and the flow's next packet tries again. Writes over the flow's own
+ * stale entry count as replaced, over another live flow's as evicted.
  */
 static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u8 proto,
 					 __u32 dir, __u32 rule_id, __u64 now, __u32 bytes,
 					 int exists)
 {
-	struct tb_ct_value v = {
-		.created_ns = now,
-		.last_seen_ns = now,
-		.rule_id = rule_id,
-		.state = proto == IPPROTO_TCP ? TB_CT_SYN_SENT : TB_CT_OPEN,
-		.flags = fwd ? TB_CT_F_OPENER_A : 0,
-		.opener_dir = dir,
-	};
+	__u32 now_c = tb_ct_coarse(now), old;
+	struct tb_ct_where w;
+	struct tb_ct_entry *e;
+	int way, victim;
 
-	if (bpf_map_update_elem(&tb_ct_v1, k, &v, BPF_ANY)) {
+	if (tb_ct_locate(k, &w)) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
 	}
+	way = tb_ct_pick(&w, k, now_c, &victim);
+	if (way < 0) {
+		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
+		return;
+	}
+	way &= TB_CT_WAYS - 1;
+	old = READ_ONCE(w.set->tag[way]);
+	if (old == TB_CT_TAG_BUSY ||
+	    __sync_val_compare_and_swap(&w.set->tag[way], old, TB_CT_TAG_BUSY) != old) {
+		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
+		return;
+	}
+	e = &w.set->e[way];
+	if (victim && !tb_ct_stale(e->key.proto, e->state, e->last_seen_ns, now))
+		tb_stat(TB_STAT_CT_EVICTED, bytes);
+	__builtin_memcpy(&e->key, k, sizeof(*k));
+	e->rule_id = rule_id;
+	e->last_seen_ns = now;
+	e->created = now_c;
+	e->state = proto == IPPROTO_TCP ? TB_CT_SYN_SENT : TB_CT_OPEN;
+	e->flags = fwd ? TB_CT_F_OPENER_A : 0;
+	e->opener_dir = dir;
+	e->pad = 0;
+	w.set->seen[way] = now_c;
+	/* An exchange orders the entry's stores before the tag that publishes them. */
+	__sync_lock_test_and_set(&w.set->tag[way], w.tag);
 	tb_stat(TB_STAT_CT_CREATED, bytes);
 	if (exists)
 		tb_stat(TB_STAT_CT_REPLACED, bytes);

@@ -44,6 +44,9 @@
 #define TB_TCP_RST 0x04
 #define TB_TCP_ACK 0x10
 
+/* One load the compiler may neither merge, repeat nor move across other volatile accesses. */
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+
 /* IPv4 frag_off field bits (host order). */
 #define TB_IP_MF 0x2000
 #define TB_IP_OFFMASK 0x1fff

@@ -20,7 +20,7 @@
 
 #include "tabby/config.h"
 
-#define TB_CT_MAP_NAME "tb_ct_v1"
+#define TB_CT_MAP_NAME "tb_ct_v2"
 #define TB_CT_DEFAULT_ENTRIES 262144
 
 struct tb_ct_key {
@@ -51,8 +51,9 @@ enum tb_ct_state {
 #define TB_CT_F_FIN_B (1u << 2)
 #define TB_CT_F_REPLY_SEEN (1u << 3)
 
+/* A flow's state, as userspace reads and writes it (an entry holds it in its own layout). */
 struct tb_ct_value {
-	__u64 created_ns;	/* CLOCK_MONOTONIC to within a tick (bpf/lib/clock.h) */
+	__u64 created_ns;	/* CLOCK_MONOTONIC, to TB_CT_COARSE_SHIFT */
 	__u64 last_seen_ns;	/* refreshed at most once per TB_CT_REFRESH_NS */
 	__u32 rule_id;		/* rule that admitted the flow (TB_RULE_NONE if none) */
 	__u8 state;		/* enum tb_ct_state */
@@ -63,8 +64,108 @@ struct tb_ct_value {
 
 #define TB_CT_REFRESH_NS (TB_NSEC_PER_SEC / 10)
 
+/*
+ * The table: a set-associative cache of flows in one array map (BPF_F_MMAPABLE, so that
+ * userspace walks and expires it through memory, without a syscall per entry). A flow's key
+ * hashes to one set of TB_CT_WAYS ways; the set's first cache line holds a tag and a coarse
+ * last-seen stamp per way, and each way's entry is one cache line of its own. A lookup reads
+ * the tag line, then only the entry whose tag matches; creating a flow takes an empty way, or
+ * evicts the way seen longest ago (counted). Compared with the kernel's LRU hash this is one
+ * inlined array lookup and no locks, jhash, free lists or LRU lists: a new flow touches two
+ * cache lines instead of five or more.
+ *
+ * Element 0 is the header (struct tb_ct_meta); sets are elements 1..nsets.
+ *
+ * Concurrency without locks: a writer claims a way by compare-and-swap of its tag to
+ * TB_CT_TAG_BUSY, writes the entry, then publishes the real tag by exchange. A reader that
+ * matches a tag compares the whole key, copies what it needs and checks that the tag did not
+ * change meanwhile; if it did, the way does not count as a match. Updates of a live entry by
+ * its own packets (state, flags, stamps) are plain stores, as they were in a kernel hash map's
+ * value.
+ */
+#define TB_CT_WAYS 8
+#define TB_CT_TAG_EMPTY 0u
+#define TB_CT_TAG_BUSY 1u
+#define TB_CT_MAGIC 0x74626374u /* "tbct" */
+/* Coarse stamps: CLOCK_MONOTONIC ns >> 20 (~1.05 ms units), wrapping after ~52 days. */
+#define TB_CT_COARSE_SHIFT 20
+
+struct tb_ct_entry {
+	struct tb_ct_key key;
+	__u32 rule_id;
+	__u64 last_seen_ns;
+	__u32 created;		/* coarse */
+	__u8 state;
+	__u8 flags;
+	__u8 opener_dir;
+	__u8 pad;
+};
+
+struct tb_ct_meta {
+	__u32 magic;		/* TB_CT_MAGIC once the loader has set the table up */
+	__u32 seed;		/* hash seed, chosen when the table was created */
+	__u32 mask;		/* nsets - 1 (nsets is a power of two) */
+	__u32 pad[13];
+};
+
+struct tb_ct_set {
+	union {
+		struct {
+			__u32 tag[TB_CT_WAYS];	/* TB_CT_TAG_EMPTY, _BUSY, or the key's tag */
+			__u32 seen[TB_CT_WAYS];	/* coarse last-seen stamp of each way */
+		};
+		struct tb_ct_meta meta;		/* element 0 only */
+	};
+	struct tb_ct_entry e[TB_CT_WAYS];
+};
+
 _Static_assert(sizeof(struct tb_ct_key) == 44, "tb_ct_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_ct_value) == 24, "tb_ct_value layout is shared with BPF");
+_Static_assert(sizeof(struct tb_ct_entry) == 64, "a conntrack entry is one cache line");
+_Static_assert(sizeof(struct tb_ct_meta) == 64, "tb_ct_meta fills the tag line");
+_Static_assert(sizeof(struct tb_ct_set) == 64 * (TB_CT_WAYS + 1), "tb_ct_set is whole lines");
+
+/* Sets for a table of `entries` flows: a power of two, at least one. */
+static inline __u32 tb_ct_nsets(__u32 entries)
+{
+	__u32 n = 1;
+
+	while (n < 0x40000000u && n * TB_CT_WAYS < entries)
+		n <<= 1;
+	return n;
+}
+
+/*
+ * The key's 64-bit hash: the low bits pick the set, the high 32 the tag. Multiply-xor over
+ * the key's eleven words, seeded per table so that flows cannot be chosen to collide.
+ */
+static inline __u64 tb_ct_hash(const struct tb_ct_key *k, __u32 seed)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 h = seed;
+	int i;
+
+	for (i = 0; i < 10; i += 2) {
+		h ^= (__u64)w[i] << 32 | w[i + 1];
+		h *= 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	h ^= w[10];
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 31;
+	return h;
+}
+
+static inline __u32 tb_ct_tag(__u64 h)
+{
+	/* never TB_CT_TAG_EMPTY or _BUSY */
+	return (__u32)(h >> 32) | 2u;
+}
+
+static inline __u32 tb_ct_coarse(__u64 ns)
+{
+	return (__u32)(ns >> TB_CT_COARSE_SHIFT);
+}
 
 /* The idle timeout that applies to an entry in its current state. */
 static inline __u64 tb_ct_timeout(const volatile struct tb_ct_timeouts *t, __u8 proto, __u8 state)

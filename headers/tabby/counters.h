@@ -37,6 +37,7 @@ enum tb_stat {
 	TB_STAT_ND = 11,		/* IPv6 neighbour discovery / MLD passed without policy */
 	TB_STAT_POLICY_ALLOW = 12,	/* new flows allowed by policy */
 	TB_STAT_CT_REPLACED = 13,	/* entries created over an existing one (stale, or SYN) */
+	TB_STAT_CT_EVICTED = 14,	/* live entries of other flows overwritten (set full) */
 	TB_STAT_MAX,
 };
 
@@ -66,6 +67,7 @@ static inline const char *tb_stat_name(unsigned stat)
 		[TB_STAT_ND] = "nd",
 		[TB_STAT_POLICY_ALLOW] = "policy_allow",
 		[TB_STAT_CT_REPLACED] = "ct_replaced",
+		[TB_STAT_CT_EVICTED] = "ct_evicted",
 	};
 	return stat < TB_STAT_MAX && names[stat] ? names[stat] : "unknown";
 }

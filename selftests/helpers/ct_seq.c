@@ -26,7 +26,7 @@ static int age_ct(struct tb_fixture *f, const struct tb_pkt_spec *spec, uint32_t
 		return err;
 	val.last_seen_ns -= delta;
 	val.created_ns -= delta;
-	return bpf_map_update_elem(f->ct_fd, &key, &val, BPF_EXIST) ? -errno : 0;
+	return tb_ct_table_put(&f->ct, &key, &val);
 }
 
 static int age_frag(struct tb_fixture *f, const struct tb_pkt_spec *spec, uint32_t age_s)

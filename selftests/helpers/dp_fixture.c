@@ -37,7 +37,7 @@ int tb_fixture_open_flags(struct tb_fixture *f, uint32_t ct_entries, uint32_t fl
 	f->stats_fd = tb_dp_map_fd(f->dp, TB_STATS_MAP_NAME);
 	f->tdeny_fd = tb_dp_map_fd(f->dp, TB_TDENY_MAP_NAME);
 	if (f->ct_fd < 0 || f->frag_fd < 0 || f->drops_fd < 0 || f->stats_fd < 0 ||
-	    f->tdeny_fd < 0) {
+	    f->tdeny_fd < 0 || tb_ct_table_open(f->ct_fd, &f->ct)) {
 		tb_fixture_close(f);
 		return -ENOENT;
 	}
@@ -46,6 +46,7 @@ int tb_fixture_open_flags(struct tb_fixture *f, uint32_t ct_entries, uint32_t fl
 
 void tb_fixture_close(struct tb_fixture *f)
 {
+	tb_ct_table_close(&f->ct);
 	tb_dp_destroy(f->dp);
 	f->dp = NULL;
 }
@@ -64,11 +65,19 @@ static int clear_map(int fd, size_t key_size)
 	return 0;
 }
 
+static int delete_all(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
+{
+	(void)k;
+	(void)v;
+	(void)arg;
+	return 1;
+}
+
 int tb_fixture_reset(struct tb_fixture *f)
 {
 	int err;
 
-	err = clear_map(f->ct_fd, sizeof(struct tb_ct_key));
+	err = tb_ct_table_walk(&f->ct, delete_all, NULL, NULL);
 	if (!err)
 		err = clear_map(f->frag_fd, sizeof(struct tb_frag_key));
 	if (!err)
@@ -168,5 +177,5 @@ int tb_fixture_ct_get(struct tb_fixture *f, const struct tb_pkt_spec *spec, uint
 		dp = spec->icmp_id;
 	}
 	tb_ct_key_make(key, flow.family, flow.proto, flow.saddr, flow.daddr, sp, dp, ifindex);
-	return bpf_map_lookup_elem(f->ct_fd, key, val) ? -errno : 0;
+	return tb_ct_table_get(&f->ct, key, val);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bpf_loader.h"
+#include "conntrack_table.h"
 #include "pkt.h"
 #include "tabby/conntrack.h"
 #include "tabby/counters.h"
@@ -17,6 +18,7 @@ struct tb_fixture {
 	struct tb_dp *dp;
 	int prog[2];		/* by enum tb_dp_hook */
 	int ct_fd, frag_fd, drops_fd, stats_fd, tdeny_fd;
+	struct tb_ct_table ct;	/* the conntrack table, mapped */
 };
 
 /* What a packet is expected to do: verdict plus the one counter it must bump. */

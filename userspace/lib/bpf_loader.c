@@ -3,6 +3,7 @@
  * Skeleton loader and tc attachment for the workload datapath (see bpf_loader.h).
  */
 #include "bpf_loader.h"
+#include "conntrack_table.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -73,8 +74,10 @@ static int size_maps(struct workload *skel, const struct tb_dp_opts *opts)
 		}
 	}
 
-	err = bpf_map__set_max_entries(skel->maps.tb_ct_v1,
-				       opts->ct_entries ? opts->ct_entries : TB_CT_DEFAULT_ENTRIES);
+	/* The conntrack table's element 0 is its header, the rest its sets. */
+	err = bpf_map__set_max_entries(skel->maps.tb_ct_v2,
+				       1 + tb_ct_nsets(opts->ct_entries ? opts->ct_entries :
+									  TB_CT_DEFAULT_ENTRIES));
 	if (err)
 		return err;
 	return bpf_map__set_max_entries(skel->maps.tb_frag_v1, opts->frag_entries ?
@@ -129,6 +132,12 @@ int tb_dp_load(const struct tb_dp_opts *opts, struct tb_dp **out)
 	if (err) {
 		tb_err("bpf: cannot load the workload object (pins under %s): %s",
 		       opts->pin_root ? opts->pin_root : "none", strerror(-err));
+		goto err_destroy;
+	}
+	/* A new table gets its hash seed before any packet; a reused one keeps its own. */
+	err = tb_ct_table_init(bpf_map__fd(dp->skel->maps.tb_ct_v2));
+	if (err) {
+		tb_err("bpf: cannot set up the conntrack table: %s", strerror(-err));
 		goto err_destroy;
 	}
 	err = clock_sync(dp->skel);

@@ -3,10 +3,9 @@
  * Conntrack expiry and helpers (see conntrack_gc.h).
  */
 #include "conntrack_gc.h"
+#include "conntrack_table.h"
 #include "percpu_counter.h"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,96 +62,66 @@ int tb_ct_expired(const struct tb_ct_timeouts *t, const struct tb_ct_key *k,
 	return now_ns - v->last_seen_ns > tb_ct_timeout(t, k->proto, v->state);
 }
 
-/* Collected first, deleted after the walk: deleting under get_next_key restarts the walk. */
-struct key_list {
-	struct tb_ct_key *keys;
-	size_t n, cap;
+struct gc_pass {
+	const struct tb_ct_timeouts *t;
+	uint64_t now_ns;
+	uint64_t scanned;
 };
 
-static int key_list_add(struct key_list *l, const struct tb_ct_key *k)
+static int gc_visit(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct tb_ct_key *keys = realloc(l->keys, cap * sizeof(*keys));
+	struct gc_pass *g = arg;
 
-		if (!keys)
-			return -ENOMEM;
-		l->keys = keys;
-		l->cap = cap;
-	}
-	l->keys[l->n++] = *k;
-	return 0;
+	g->scanned++;
+	return tb_ct_expired(g->t, k, v, g->now_ns);
 }
 
 int tb_ct_gc(int ct_fd, const struct tb_ct_timeouts *t, uint64_t now_ns,
 	     struct tb_ct_gc_stats *st)
 {
-	struct tb_ct_gc_stats local = { 0 };
-	struct key_list dead = { 0 };
-	struct tb_ct_key key, next;
-	struct tb_ct_value val;
-	void *prev = NULL;
-	int err = 0;
+	struct gc_pass g = { .t = t, .now_ns = now_ns };
+	struct tb_ct_table tab;
+	uint64_t expired = 0;
+	int err;
 
-	while (!bpf_map_get_next_key(ct_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		/* Evicted by LRU or deleted by another GC between the two calls: skip it. */
-		if (bpf_map_lookup_elem(ct_fd, &key, &val))
-			continue;
-		local.scanned++;
-		if (!tb_ct_expired(t, &key, &val, now_ns))
-			continue;
-		err = key_list_add(&dead, &key);
-		if (err)
-			goto out;
+	err = tb_ct_table_open(ct_fd, &tab);
+	if (err)
+		return err;
+	err = tb_ct_table_walk(&tab, gc_visit, &g, &expired);
+	tb_ct_table_close(&tab);
+	if (st) {
+		st->scanned = g.scanned;
+		st->expired = expired;
+		st->live = g.scanned - expired;
 	}
-	for (size_t i = 0; i < dead.n; i++) {
-		if (!bpf_map_delete_elem(ct_fd, &dead.keys[i]))
-			local.expired++;
-	}
-	local.live = local.scanned - local.expired;
-out:
-	free(dead.keys);
-	if (st)
-		*st = local;
 	return err;
+}
+
+static int count_visit(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
+{
+	(void)k;
+	(void)v;
+	(*(uint64_t *)arg)++;
+	return 0;
 }
 
 int tb_ct_count(int ct_fd, uint64_t *n)
 {
-	struct tb_ct_key key, next;
-	void *prev = NULL;
-
-	*n = 0;
-	while (!bpf_map_get_next_key(ct_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		(*n)++;
-	}
-	return 0;
-}
-
-static int stat_packets(int stats_fd, uint32_t idx, uint64_t *sum)
-{
-	return tb_percpu_counter_sum(stats_fd, idx, sum, NULL);
-}
-
-int tb_ct_evictions(int stats_fd, int ct_fd, uint64_t deleted, uint64_t *evicted)
-{
-	uint64_t created, replaced, present, gone;
+	struct tb_ct_table tab;
 	int err;
 
-	err = stat_packets(stats_fd, TB_STAT_CT_CREATED, &created);
-	if (!err)
-		err = stat_packets(stats_fd, TB_STAT_CT_REPLACED, &replaced);
-	if (!err)
-		err = tb_ct_count(ct_fd, &present);
+	*n = 0;
+	err = tb_ct_table_open(ct_fd, &tab);
 	if (err)
 		return err;
-	gone = replaced + deleted + present;
-	*evicted = created > gone ? created - gone : 0;
-	return 0;
+	err = tb_ct_table_walk(&tab, count_visit, n, NULL);
+	tb_ct_table_close(&tab);
+	return err;
+}
+
+int tb_ct_evictions(int stats_fd, uint64_t *evicted)
+{
+	return tb_percpu_counter_sum(stats_fd, TB_STAT_CT_EVICTED, evicted, NULL);
 }
 
 int tb_ct_key_make(struct tb_ct_key *k, uint8_t family, uint8_t proto, const uint32_t *saddr,

@@ -34,22 +34,21 @@ int tb_ct_expired(const struct tb_ct_timeouts *t, const struct tb_ct_key *k,
 		  const struct tb_ct_value *v, uint64_t now_ns);
 
 /*
- * One pass over the conntrack map `ct_fd`: deletes the expired entries as of `now_ns` (pass
- * tb_ct_now_ns(), or a fake clock in tests). 0 or -errno; `st` may be NULL.
+ * One pass over the conntrack table behind map fd `ct_fd`: frees the ways of the entries
+ * expired as of `now_ns` (pass tb_ct_now_ns(), or a fake clock in tests). 0 or -errno; `st`
+ * may be NULL.
  */
 int tb_ct_gc(int ct_fd, const struct tb_ct_timeouts *t, uint64_t now_ns,
 	     struct tb_ct_gc_stats *st);
 
-/* The number of entries in the table now (a walk of the map). 0 or -errno. */
+/* The number of entries in the table now. 0 or -errno. */
 int tb_ct_count(int ct_fd, uint64_t *n);
 
 /*
- * LRU evictions so far. The kernel does not count them, so they are derived from the
- * datapath's counters (stats map `stats_fd`): created - replaced - deleted - present, where
- * `deleted` is the caller's running total of entries it removed (GC passes' `expired`).
- * Approximate while packets flow. 0 or -errno.
+ * Live entries evicted so far to make room for new flows (a full set), as the datapath
+ * counts them in the stats map `stats_fd`. 0 or -errno.
  */
-int tb_ct_evictions(int stats_fd, int ct_fd, uint64_t deleted, uint64_t *evicted);
+int tb_ct_evictions(int stats_fd, uint64_t *evicted);
 
 /*
  * The key BPF builds for a packet from (saddr, sport) to (daddr, dport) on endpoint

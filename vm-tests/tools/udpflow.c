@@ -18,8 +18,9 @@
  *                                map:TAG:PIN:IFINDEX:DIR (the 8-byte value under the key
  *                                {ifindex, dir} of a pinned BPF hash changed: the moment an
  *                                agent flips an endpoint's policy; read every 100 us)
- *   udpflow flush PIN            deletes every entry of a pinned BPF hash (a benchmark starts
- *                                an idle measurement from an empty conntrack table)
+ *   udpflow flush PIN            deletes every entry of a pinned BPF hash, or of tabby's
+ *                                conntrack table (a benchmark starts an idle measurement from
+ *                                an empty conntrack table)
  *
  * All times are CLOCK_MONOTONIC, which is one clock for every network namespace.
  */
@@ -38,10 +39,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tabby/conntrack.h"
 
 #define MAGIC 0x7462666cu	/* "tbfl" */
 #define N_SRC 64
@@ -240,6 +244,32 @@ static void poll_map(struct map_watch *m)
 	m->value = v;
 }
 
+/* tabby's conntrack table: every way's tag emptied through a mapping of the array. */
+static int flush_ct_table(int fd, const struct bpf_map_info *info)
+{
+	size_t len = (size_t)info->max_entries * sizeof(struct tb_ct_set);
+	unsigned long deleted = 0;
+	struct tb_ct_set *sets;
+
+	len = (len + 4095) / 4096 * 4096;
+	sets = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sets == MAP_FAILED)
+		return die("mmap conntrack");
+	for (uint32_t i = 1; i < info->max_entries; i++) {
+		for (int w = 0; w < TB_CT_WAYS; w++) {
+			uint32_t t = __atomic_load_n(&sets[i].tag[w], __ATOMIC_ACQUIRE);
+
+			if (t > TB_CT_TAG_BUSY &&
+			    __atomic_compare_exchange_n(&sets[i].tag[w], &t, TB_CT_TAG_EMPTY, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				deleted++;
+		}
+	}
+	munmap(sets, len);
+	printf("%lu\n", deleted);
+	return 0;
+}
+
 /*
  * Collects every key first (one walk), then deletes them: asking for the first key after each
  * delete would rescan the emptied buckets every time, quadratic in the table's size.
@@ -263,6 +293,8 @@ static int do_flush(const char *pin)
 	attr.info.info = (uintptr_t)&info;
 	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
 		return die("map info");
+	if (info.type == BPF_MAP_TYPE_ARRAY && info.value_size == sizeof(struct tb_ct_set))
+		return flush_ct_table(fd, &info);
 	ksz = info.key_size;
 	/* A key evicted under the walk restarts it from the first: bound it. */
 	while (n < 2 * (size_t)info.max_entries) {
