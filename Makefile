@@ -126,10 +126,11 @@ $(eval $(call prog_rule,$(BUILD)/cni/tabby-ipam,cni/tabby-ipam))
 $(BUILD)/tools/%: vm-tests/tools/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iheaders -o $@ $<
+	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
-# Tools that drive the library (the live benchmark's loader): linked with libtabby.
-LIB_TOOLS := $(BUILD)/tools/dpload
+# Tools that drive the library (the live benchmark's loader, the conntrack flush of
+# udpflow): linked with libtabby.
+LIB_TOOLS := $(BUILD)/tools/dpload $(BUILD)/tools/udpflow
 $(LIB_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/vm-tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"

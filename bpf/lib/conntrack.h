@@ -26,25 +26,34 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tb_ct_v2 SEC(".maps");
 
-/* Where a key lives: its set, and its tag. */
+/* Where a key lives: its set, the set's index word, and the key's tag and fingerprint. */
 struct tb_ct_where {
 	struct tb_ct_set *set;
+	__u64 *fpw;
 	__u32 tag;
+	__u8 fp;
 };
 
 static __always_inline int tb_ct_locate(const struct tb_ct_key *k, struct tb_ct_where *w)
 {
-	__u32 idx = 0;
-	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v2, &idx);
+	__u32 idx = 0, s;
+	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v2, &idx), *ix;
 	__u64 h;
 
 	if (!hdr || hdr->meta.magic != TB_CT_MAGIC)
 		return -1;
 	h = tb_ct_hash(k, hdr->meta.seed);
-	idx = 1 + ((__u32)h & hdr->meta.mask);
+	s = (__u32)h & hdr->meta.mask;
+	idx = hdr->meta.base + s;
 	w->set = bpf_map_lookup_elem(&tb_ct_v2, &idx);
+	idx = 1 + s / TB_CT_FP_PER_ELEM;
+	ix = bpf_map_lookup_elem(&tb_ct_v2, &idx);
+	if (!w->set || !ix)
+		return -1;
+	w->fpw = &ix->fp[s & (TB_CT_FP_PER_ELEM - 1)];
 	w->tag = tb_ct_tag(h);
-	return w->set ? 0 : -1;
+	w->fp = tb_ct_fp(h);
+	return 0;
 }
 
 static __always_inline int tb_ct_key_eq(const struct tb_ct_key *a, const struct tb_ct_key *b)
@@ -58,11 +67,21 @@ static __always_inline int tb_ct_key_eq(const struct tb_ct_key *a, const struct 
 	return !diff;
 }
 
-/* The way holding key k in w's set, or -1. */
-static __always_inline int tb_ct_find(const struct tb_ct_where *w, const struct tb_ct_key *k)
+/*
+ * The way holding key k in w's set, or -1. The set is read only on a fingerprint match. A
+ * function of its own: its branches on which ways match would otherwise multiply the
+ * verifier's states for the rest of the program.
+ */
+static __noinline int tb_ct_find(const struct tb_ct_where *w, const struct tb_ct_key *k)
 {
+	__u64 m = tb_ct_fp_match(READ_ONCE(*w->fpw), w->fp);
+
+	if (!m)
+		return -1;
 #pragma unroll
 	for (int i = 0; i < TB_CT_WAYS; i++) {
+		if (!(m & (0x80ull << (8 * i))))
+			continue;
 		if (READ_ONCE(w->set->tag[i]) != w->tag)
 			continue;
 		if (tb_ct_key_eq(&w->set->e[i].key, k))
@@ -229,27 +248,48 @@ static __always_inline int tb_ct_known(const struct tb_ct_key *k, __u64 now)
 	return !tb_ct_stale(k->proto, READ_ONCE(e->state), READ_ONCE(e->last_seen_ns), now);
 }
 
+/* Index of the lowest byte flagged in a tb_ct_fp_match() result (m != 0). */
+static __always_inline int tb_ct_first_byte(__u64 m)
+{
+	int i = 0;
+
+	if (!(m & 0x80808080ull)) {
+		i += 4;
+		m >>= 32;
+	}
+	if (!(m & 0x8080ull)) {
+		i += 2;
+		m >>= 16;
+	}
+	if (!(m & 0x80ull))
+		i += 1;
+	return i;
+}
+
 /*
- * The way a new flow takes: its own stale entry when there is one, else an empty way, else
- * the way seen longest ago. Sets `*victim` when that evicts another flow's entry.
+ * The way a new flow takes, from its set's index word `word`: its own stale entry when there
+ * is one, else an empty way (known from the index alone), else the way seen longest ago.
+ * Sets `*victim` when that evicts another flow's entry.
  */
 static __always_inline int tb_ct_pick(const struct tb_ct_where *w, const struct tb_ct_key *k,
-				      __u32 now_c, int *victim)
+				      __u64 word, __u32 now_c, int *victim)
 {
 	__u32 oldest_age = 0;
 	int way, pick = -1;
+	__u64 m;
 
 	*victim = 0;
 	way = tb_ct_find(w, k);
 	if (way >= 0)
 		return way;
+	m = tb_ct_fp_match(word, TB_CT_FP_EMPTY);
+	if (m)
+		return tb_ct_first_byte(m);
 #pragma unroll
 	for (int i = 0; i < TB_CT_WAYS; i++) {
-		__u32 t = READ_ONCE(w->set->tag[i]), age;
+		__u32 age;
 
-		if (t == TB_CT_TAG_EMPTY)
-			return i;
-		if (t == TB_CT_TAG_BUSY)
+		if (((word >> (8 * i)) & 0xff) == TB_CT_FP_BUSY)
 			continue;
 		age = now_c - READ_ONCE(w->set->seen[i]);
 		if (pick < 0 || age > oldest_age) {
@@ -270,30 +310,34 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 					 __u32 dir, __u32 rule_id, __u64 now, __u32 bytes,
 					 int exists)
 {
-	__u32 now_c = tb_ct_coarse(now), old;
+	__u32 now_c = tb_ct_coarse(now);
 	struct tb_ct_where w;
 	struct tb_ct_entry *e;
+	__u64 word, claimed;
 	int way, victim;
 
 	if (tb_ct_locate(k, &w)) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
 	}
-	way = tb_ct_pick(&w, k, now_c, &victim);
+	word = READ_ONCE(*w.fpw);
+	way = tb_ct_pick(&w, k, word, now_c, &victim);
 	if (way < 0) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
 	}
 	way &= TB_CT_WAYS - 1;
-	old = READ_ONCE(w.set->tag[way]);
-	if (old == TB_CT_TAG_BUSY ||
-	    __sync_val_compare_and_swap(&w.set->tag[way], old, TB_CT_TAG_BUSY) != old) {
+	/* Claim the way in the (cache-resident) index: the set itself is only written. */
+	claimed = word | (0xffull << (8 * way));
+	if (((word >> (8 * way)) & 0xff) == TB_CT_FP_BUSY ||
+	    __sync_val_compare_and_swap(w.fpw, word, claimed) != word) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
 	}
 	e = &w.set->e[way];
 	if (victim && !tb_ct_stale(e->key.proto, e->state, e->last_seen_ns, now))
 		tb_stat(TB_STAT_CT_EVICTED, bytes);
+	WRITE_ONCE(w.set->tag[way], TB_CT_TAG_BUSY);
 	__builtin_memcpy(&e->key, k, sizeof(*k));
 	e->rule_id = rule_id;
 	e->last_seen_ns = now;
@@ -303,8 +347,13 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 	e->opener_dir = dir;
 	e->pad = 0;
 	w.set->seen[way] = now_c;
-	/* An exchange orders the entry's stores before the tag that publishes them. */
-	__sync_lock_test_and_set(&w.set->tag[way], w.tag);
+	/*
+	 * Publish: the tag, then the fingerprint. Stores are not reordered with each other on
+	 * x86; where they may be, a reader that sees the tag early reads a key that is not yet
+	 * its flow's and takes the way for no match (a new flow meets policy again).
+	 */
+	WRITE_ONCE(w.set->tag[way], w.tag);
+	WRITE_ONCE(((__u8 *)w.fpw)[way], w.fp);
 	tb_stat(TB_STAT_CT_CREATED, bytes);
 	if (exists)
 		tb_stat(TB_STAT_CT_REPLACED, bytes);

@@ -46,6 +46,7 @@
 
 /* One load the compiler may neither merge, repeat nor move across other volatile accesses. */
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 /* IPv4 frag_off field bits (host order). */
 #define TB_IP_MF 0x2000

@@ -68,25 +68,33 @@ struct tb_ct_value {
  * The table: a set-associative cache of flows in one array map (BPF_F_MMAPABLE, so that
  * userspace walks and expires it through memory, without a syscall per entry). A flow's key
  * hashes to one set of TB_CT_WAYS ways; the set's first cache line holds a tag and a coarse
- * last-seen stamp per way, and each way's entry is one cache line of its own. A lookup reads
- * the tag line, then only the entry whose tag matches; creating a flow takes an empty way, or
- * evicts the way seen longest ago (counted). Compared with the kernel's LRU hash this is one
- * inlined array lookup and no locks, jhash, free lists or LRU lists: a new flow touches two
- * cache lines instead of five or more.
+ * last-seen stamp per way, and each way's entry is one cache line of its own.
  *
- * Element 0 is the header (struct tb_ct_meta); sets are elements 1..nsets.
+ * In front of the sets sits an index: one 64-bit word per set, a byte per way holding an
+ * 7-bit fingerprint of the way's key (TB_CT_FP_EMPTY, TB_CT_FP_BUSY, or 1..128). The index is
+ * 8 bytes per 8 flows (256 KiB for the default table), small enough to stay in the CPU's
+ * caches and TLB where the sets (18 MiB) are not; a flow the table does not hold is known
+ * from the index alone in all but ~6% of lookups, and a new flow takes an empty way without
+ * reading the set. Its bytes also say who owns a way: a writer claims a way by
+ * compare-and-swap of the set's index word (its byte to TB_CT_FP_BUSY), writes the entry, the
+ * stamp and the tag, then stores the fingerprint.
  *
- * Concurrency without locks: a writer claims a way by compare-and-swap of its tag to
- * TB_CT_TAG_BUSY, writes the entry, then publishes the real tag by exchange. A reader that
- * matches a tag compares the whole key, copies what it needs and checks that the tag did not
- * change meanwhile; if it did, the way does not count as a match. Updates of a live entry by
- * its own packets (state, flags, stamps) are plain stores, as they were in a kernel hash map's
- * value.
+ * Elements: 0 is the header (struct tb_ct_meta); 1..nidx the index (TB_CT_FP_PER_ELEM words
+ * each); base..base+nsets-1 the sets.
+ *
+ * Readers take no locks: a reader whose fingerprint and tag match compares the whole key,
+ * copies what it needs and checks that the tag did not change meanwhile; if it did, the way
+ * does not count as a match (the packet meets policy as a new flow). Updates of a live entry
+ * by its own packets (state, flags, stamps) are plain stores, as they were in a kernel hash
+ * map's value.
  */
 #define TB_CT_WAYS 8
 #define TB_CT_TAG_EMPTY 0u
 #define TB_CT_TAG_BUSY 1u
-#define TB_CT_MAGIC 0x74626374u /* "tbct" */
+#define TB_CT_FP_EMPTY 0x00
+#define TB_CT_FP_BUSY 0xff
+#define TB_CT_FP_PER_ELEM 64
+#define TB_CT_MAGIC 0x74626375u /* "tbcu" */
 /* Coarse stamps: CLOCK_MONOTONIC ns >> 20 (~1.05 ms units), wrapping after ~52 days. */
 #define TB_CT_COARSE_SHIFT 20
 
@@ -105,18 +113,24 @@ struct tb_ct_meta {
 	__u32 magic;		/* TB_CT_MAGIC once the loader has set the table up */
 	__u32 seed;		/* hash seed, chosen when the table was created */
 	__u32 mask;		/* nsets - 1 (nsets is a power of two) */
-	__u32 pad[13];
+	__u32 base;		/* element of set 0: 1 + index elements */
+	__u32 pad[12];
 };
 
 struct tb_ct_set {
 	union {
 		struct {
-			__u32 tag[TB_CT_WAYS];	/* TB_CT_TAG_EMPTY, _BUSY, or the key's tag */
-			__u32 seen[TB_CT_WAYS];	/* coarse last-seen stamp of each way */
+			union {
+				struct {
+					__u32 tag[TB_CT_WAYS];	/* _EMPTY, _BUSY or the tag */
+					__u32 seen[TB_CT_WAYS];	/* coarse last-seen stamps */
+				};
+				struct tb_ct_meta meta;		/* element 0 only */
+			};
+			struct tb_ct_entry e[TB_CT_WAYS];
 		};
-		struct tb_ct_meta meta;		/* element 0 only */
+		__u64 fp[TB_CT_FP_PER_ELEM];	/* index elements: one word per set */
 	};
-	struct tb_ct_entry e[TB_CT_WAYS];
 };
 
 _Static_assert(sizeof(struct tb_ct_key) == 44, "tb_ct_key layout is shared with BPF");
@@ -124,6 +138,18 @@ _Static_assert(sizeof(struct tb_ct_value) == 24, "tb_ct_value layout is shared w
 _Static_assert(sizeof(struct tb_ct_entry) == 64, "a conntrack entry is one cache line");
 _Static_assert(sizeof(struct tb_ct_meta) == 64, "tb_ct_meta fills the tag line");
 _Static_assert(sizeof(struct tb_ct_set) == 64 * (TB_CT_WAYS + 1), "tb_ct_set is whole lines");
+
+/* Index elements in front of `nsets` sets. */
+static inline __u32 tb_ct_nidx(__u32 nsets)
+{
+	return (nsets + TB_CT_FP_PER_ELEM - 1) / TB_CT_FP_PER_ELEM;
+}
+
+/* Array elements of a table of `nsets` sets: header, index, sets. */
+static inline __u32 tb_ct_elems(__u32 nsets)
+{
+	return 1 + tb_ct_nidx(nsets) + nsets;
+}
 
 /* Sets for a table of `entries` flows: a power of two, at least one. */
 static inline __u32 tb_ct_nsets(__u32 entries)
@@ -160,6 +186,23 @@ static inline __u32 tb_ct_tag(__u64 h)
 {
 	/* never TB_CT_TAG_EMPTY or _BUSY */
 	return (__u32)(h >> 32) | 2u;
+}
+
+/* The index byte of a key: 1..128, never TB_CT_FP_EMPTY or _BUSY. */
+static inline __u8 tb_ct_fp(__u64 h)
+{
+	return (__u8)(((h >> 40) & 0x7f) + 1);
+}
+
+/*
+ * Bit 8i+7 set where byte i of `word` equals `fp`, and possibly above such a byte (a borrow):
+ * the lowest bit set is always a real match; the others are checked against the tags.
+ */
+static inline __u64 tb_ct_fp_match(__u64 word, __u8 fp)
+{
+	__u64 x = word ^ (0x0101010101010101ull * fp);
+
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
 }
 
 static inline __u32 tb_ct_coarse(__u64 ns)

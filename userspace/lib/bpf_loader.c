@@ -74,10 +74,10 @@ static int size_maps(struct workload *skel, const struct tb_dp_opts *opts)
 		}
 	}
 
-	/* The conntrack table's element 0 is its header, the rest its sets. */
+	/* The conntrack table: header, index and sets in one array. */
 	err = bpf_map__set_max_entries(skel->maps.tb_ct_v2,
-				       1 + tb_ct_nsets(opts->ct_entries ? opts->ct_entries :
-									  TB_CT_DEFAULT_ENTRIES));
+				       tb_ct_elems(tb_ct_nsets(opts->ct_entries ? opts->ct_entries :
+										 TB_CT_DEFAULT_ENTRIES)));
 	if (err)
 		return err;
 	return bpf_map__set_max_entries(skel->maps.tb_frag_v1, opts->frag_entries ?

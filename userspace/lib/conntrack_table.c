@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The conntrack table from userspace (see conntrack_table.h).
+ * The conntrack table from userspace (see conntrack_table.h; layout and protocol in
+ * headers/tabby/conntrack.h).
  */
 #include "conntrack_table.h"
 
@@ -15,11 +16,12 @@
 
 #include "conntrack_gc.h"
 
-/* The BPF side's tags are plain u32 in the shared mapping; C11 atomics on them here. */
-static inline _Atomic uint32_t *tag_at(struct tb_ct_set *s, int way)
-{
-	return (_Atomic uint32_t *)&s->tag[way];
-}
+/* A way of a set, with the index word that owns it. */
+struct way_ref {
+	struct tb_ct_set *set;
+	_Atomic uint64_t *fpw;
+	int way;
+};
 
 static size_t table_bytes(uint32_t max_entries)
 {
@@ -29,67 +31,59 @@ static size_t table_bytes(uint32_t max_entries)
 	return (len + page - 1) / page * page;
 }
 
-static int map_shape(int fd, uint32_t *max_entries)
+static int map_table(int fd, struct tb_ct_table *t, uint32_t *max_entries)
 {
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info);
+	void *p;
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct tb_ct_set) ||
-	    !(info.map_flags & BPF_F_MMAPABLE) || info.max_entries < 2)
+	    !(info.map_flags & BPF_F_MMAPABLE) || info.max_entries < tb_ct_elems(1))
 		return -EINVAL;
 	*max_entries = info.max_entries;
-	return 0;
-}
-
-static int map_table(int fd, struct tb_ct_table *t, uint32_t *max_entries)
-{
-	void *p;
-	int err;
-
-	err = map_shape(fd, max_entries);
-	if (err)
-		return err;
-	t->len = table_bytes(*max_entries);
+	t->len = table_bytes(info.max_entries);
 	p = mmap(NULL, t->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	t->sets = p;
+	t->map = p;
 	return 0;
 }
 
-/* The loader makes max - 1 a power of two; a table made otherwise uses the largest one below. */
-static uint32_t pow2_floor(uint32_t n)
+/* The most sets that fit in `max` elements (the loader sizes tables to fit exactly). */
+static uint32_t sets_for(uint32_t max)
 {
-	uint32_t p = 1;
+	uint32_t n = 1;
 
-	while (p <= n / 2)
-		p *= 2;
-	return p;
+	while (n <= 0x40000000u && tb_ct_elems(n * 2) <= max)
+		n *= 2;
+	return n;
 }
 
 int tb_ct_table_init(int fd)
 {
 	struct tb_ct_table t;
 	struct tb_ct_meta *m;
-	uint32_t max, seed;
+	uint32_t max, seed, nsets;
 	int err;
 
 	err = map_table(fd, &t, &max);
 	if (err)
 		return err;
-	m = &t.sets[0].meta;
+	m = &t.map[0].meta;
 	if (m->magic != TB_CT_MAGIC) {
 		/* A fixed seed would let flows be chosen to collide in one set. */
 		if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 			seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+		nsets = sets_for(max);
 		m->seed = seed;
-		m->mask = pow2_floor(max - 1) - 1;
+		m->mask = nsets - 1;
+		m->base = 1 + tb_ct_nidx(nsets);
 		atomic_thread_fence(memory_order_release);
 		m->magic = TB_CT_MAGIC;
 	}
-	munmap(t.sets, t.len);
+	munmap(t.map, t.len);
 	return 0;
 }
 
@@ -103,40 +97,64 @@ int tb_ct_table_open(int fd, struct tb_ct_table *t)
 	err = map_table(fd, t, &max);
 	if (err)
 		return err;
-	m = &t->sets[0].meta;
-	if (m->magic != TB_CT_MAGIC || (uint64_t)m->mask + 2 > max) {
+	m = &t->map[0].meta;
+	if (m->magic != TB_CT_MAGIC || m->base != 1 + tb_ct_nidx(m->mask + 1) ||
+	    (uint64_t)m->base + m->mask + 1 > max) {
 		tb_ct_table_close(t);
 		return -EINVAL;
 	}
 	t->nsets = m->mask + 1;
+	t->base = m->base;
 	t->seed = m->seed;
 	return 0;
 }
 
 void tb_ct_table_close(struct tb_ct_table *t)
 {
-	if (t->sets)
-		munmap(t->sets, t->len);
+	if (t->map)
+		munmap(t->map, t->len);
 	memset(t, 0, sizeof(*t));
 }
 
-static struct tb_ct_set *set_of(const struct tb_ct_table *t, const struct tb_ct_key *k,
-				uint32_t *tag)
+static void set_ref(const struct tb_ct_table *t, uint32_t s, struct way_ref *r)
+{
+	r->set = &t->map[t->base + s];
+	r->fpw = (_Atomic uint64_t *)&t->map[1 + s / TB_CT_FP_PER_ELEM].fp[s % TB_CT_FP_PER_ELEM];
+	r->way = -1;
+}
+
+static void locate(const struct tb_ct_table *t, const struct tb_ct_key *k, struct way_ref *r,
+		   uint32_t *tag, uint8_t *fp)
 {
 	uint64_t h = tb_ct_hash(k, t->seed);
 
+	set_ref(t, (uint32_t)h & (t->nsets - 1), r);
 	*tag = tb_ct_tag(h);
-	return &t->sets[1 + ((uint32_t)h & (t->nsets - 1))];
+	*fp = tb_ct_fp(h);
 }
 
-static int find_way(struct tb_ct_set *s, uint32_t tag, const struct tb_ct_key *k)
+static uint8_t fp_byte(uint64_t word, int way)
 {
-	for (int i = 0; i < TB_CT_WAYS; i++) {
-		if (atomic_load_explicit(tag_at(s, i), memory_order_acquire) == tag &&
-		    !memcmp(&s->e[i].key, k, sizeof(*k)))
-			return i;
+	return (uint8_t)(word >> (8 * way));
+}
+
+static _Atomic uint32_t *tag_at(const struct way_ref *r)
+{
+	return (_Atomic uint32_t *)&r->set->tag[r->way];
+}
+
+/* The way of `r`'s set holding k, or -1. */
+static int find_way(struct way_ref *r, uint32_t tag, uint8_t fp, const struct tb_ct_key *k)
+{
+	uint64_t word = atomic_load_explicit(r->fpw, memory_order_acquire);
+
+	for (r->way = 0; r->way < TB_CT_WAYS; r->way++) {
+		if (fp_byte(word, r->way) == fp &&
+		    atomic_load_explicit(tag_at(r), memory_order_acquire) == tag &&
+		    !memcmp(&r->set->e[r->way].key, k, sizeof(*k)))
+			return r->way;
 	}
-	return -1;
+	return r->way = -1;
 }
 
 /* Entry -> value; the coarse creation stamp is unwrapped against the last-seen time. */
@@ -153,16 +171,18 @@ static void entry_value(const struct tb_ct_entry *e, struct tb_ct_value *v)
 	v->opener_dir = e->opener_dir;
 }
 
-/* Copies way i when it holds a published entry that stays so while copied: 0 or -EAGAIN. */
-static int copy_way(struct tb_ct_set *s, int i, uint32_t *tag, struct tb_ct_entry *e)
+/* Copies r's way when it holds a published entry that stays so while copied: 0 or -EAGAIN. */
+static int copy_way(const struct way_ref *r, uint32_t *tag, struct tb_ct_entry *e)
 {
-	uint32_t t = atomic_load_explicit(tag_at(s, i), memory_order_acquire);
+	uint8_t fp = fp_byte(atomic_load_explicit(r->fpw, memory_order_acquire), r->way);
+	uint32_t t = atomic_load_explicit(tag_at(r), memory_order_acquire);
 
-	if (t == TB_CT_TAG_EMPTY || t == TB_CT_TAG_BUSY)
+	if (fp == TB_CT_FP_EMPTY || fp == TB_CT_FP_BUSY || t == TB_CT_TAG_EMPTY ||
+	    t == TB_CT_TAG_BUSY)
 		return -EAGAIN;
-	memcpy(e, &s->e[i], sizeof(*e));
+	memcpy(e, &r->set->e[r->way], sizeof(*e));
 	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(tag_at(s, i), memory_order_relaxed) != t)
+	if (atomic_load_explicit(tag_at(r), memory_order_relaxed) != t)
 		return -EAGAIN;
 	*tag = t;
 	return 0;
@@ -172,56 +192,83 @@ int tb_ct_table_get(const struct tb_ct_table *t, const struct tb_ct_key *k,
 		    struct tb_ct_value *v)
 {
 	struct tb_ct_entry e;
-	struct tb_ct_set *s;
+	struct way_ref r;
 	uint32_t tag, got;
-	int i;
+	uint8_t fp;
 
-	s = set_of(t, k, &tag);
-	i = find_way(s, tag, k);
-	if (i < 0 || copy_way(s, i, &got, &e) || got != tag ||
+	locate(t, k, &r, &tag, &fp);
+	if (find_way(&r, tag, fp, k) < 0 || copy_way(&r, &got, &e) || got != tag ||
 	    memcmp(&e.key, k, sizeof(*k)))
 		return -ENOENT;
 	entry_value(&e, v);
 	return 0;
 }
 
-static int pick_way(struct tb_ct_set *s, uint32_t tag, const struct tb_ct_key *k, uint32_t now_c)
+/* Claims r's way in the index (its byte to BUSY) if it still reads `expect`: 1 if done. */
+static int claim(const struct way_ref *r, uint8_t expect)
 {
+	uint64_t word = atomic_load_explicit(r->fpw, memory_order_acquire);
+	uint64_t shift = 8 * (uint64_t)r->way;
+
+	for (;;) {
+		uint64_t claimed = (word & ~(0xffull << shift)) | (0xffull << shift);
+
+		if (fp_byte(word, r->way) != expect)
+			return 0;
+		if (atomic_compare_exchange_weak(r->fpw, &word, claimed))
+			return 1;
+	}
+}
+
+/* Sets r's way's index byte (the way is ours: only its byte changes). */
+static void set_fp(const struct way_ref *r, uint8_t fp)
+{
+	atomic_store_explicit((_Atomic uint8_t *)((uint8_t *)r->fpw + r->way), fp,
+			      memory_order_release);
+}
+
+static int pick_way(struct way_ref *r, uint32_t tag, uint8_t fp, const struct tb_ct_key *k,
+		    uint32_t now_c, uint8_t *expect)
+{
+	uint64_t word;
 	uint32_t oldest = 0;
-	int i, pick = -1;
+	int pick = -1;
 
-	i = find_way(s, tag, k);
-	if (i >= 0)
-		return i;
-	for (i = 0; i < TB_CT_WAYS; i++) {
-		uint32_t t = atomic_load_explicit(tag_at(s, i), memory_order_relaxed);
+	if (find_way(r, tag, fp, k) >= 0) {
+		*expect = fp;
+		return r->way;
+	}
+	word = atomic_load_explicit(r->fpw, memory_order_acquire);
+	for (int i = 0; i < TB_CT_WAYS; i++) {
+		uint8_t b = fp_byte(word, i);
 
-		if (t == TB_CT_TAG_EMPTY)
-			return i;
-		if (t != TB_CT_TAG_BUSY && (pick < 0 || now_c - s->seen[i] > oldest)) {
+		if (b == TB_CT_FP_EMPTY) {
+			*expect = b;
+			return r->way = i;
+		}
+		if (b != TB_CT_FP_BUSY && (pick < 0 || now_c - r->set->seen[i] > oldest)) {
 			pick = i;
-			oldest = now_c - s->seen[i];
+			oldest = now_c - r->set->seen[i];
+			*expect = b;
 		}
 	}
-	return pick;
+	return r->way = pick;
 }
 
 int tb_ct_table_put(struct tb_ct_table *t, const struct tb_ct_key *k, const struct tb_ct_value *v)
 {
 	struct tb_ct_entry *e;
-	struct tb_ct_set *s;
-	uint32_t tag, old;
-	int i;
+	struct way_ref r;
+	uint8_t fp, expect;
+	uint32_t tag;
 
-	s = set_of(t, k, &tag);
-	i = pick_way(s, tag, k, tb_ct_coarse(tb_ct_now_ns()));
-	if (i < 0)
+	locate(t, k, &r, &tag, &fp);
+	if (pick_way(&r, tag, fp, k, tb_ct_coarse(tb_ct_now_ns()), &expect) < 0 ||
+	    !claim(&r, expect))
 		return -EBUSY;
-	old = atomic_load_explicit(tag_at(s, i), memory_order_relaxed);
-	if (old == TB_CT_TAG_BUSY ||
-	    !atomic_compare_exchange_strong(tag_at(s, i), &old, TB_CT_TAG_BUSY))
-		return -EBUSY;
-	e = &s->e[i];
+	atomic_store_explicit(tag_at(&r), TB_CT_TAG_BUSY, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	e = &r.set->e[r.way];
 	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->rule_id = v->rule_id;
@@ -230,26 +277,34 @@ int tb_ct_table_put(struct tb_ct_table *t, const struct tb_ct_key *k, const stru
 	e->state = v->state;
 	e->flags = v->flags;
 	e->opener_dir = v->opener_dir;
-	s->seen[i] = tb_ct_coarse(v->last_seen_ns);
-	atomic_store_explicit(tag_at(s, i), tag, memory_order_release);
+	r.set->seen[r.way] = tb_ct_coarse(v->last_seen_ns);
+	atomic_store_explicit(tag_at(&r), tag, memory_order_release);
+	set_fp(&r, fp);
 	return 0;
 }
 
-/* Empties way i if it still holds the entry tagged `tag`: 1 if it did. */
-static int clear_way(struct tb_ct_set *s, int i, uint32_t tag)
+/* Empties r's way if it still holds the entry tagged `tag` under index byte `fp`: 1 if so. */
+static int clear_way(const struct way_ref *r, uint32_t tag, uint8_t fp)
 {
-	return atomic_compare_exchange_strong(tag_at(s, i), &tag, TB_CT_TAG_EMPTY);
+	if (!claim(r, fp))
+		return 0;
+	if (atomic_load_explicit(tag_at(r), memory_order_acquire) != tag) {
+		set_fp(r, fp); /* rewritten meanwhile: not ours to delete */
+		return 0;
+	}
+	atomic_store_explicit(tag_at(r), TB_CT_TAG_EMPTY, memory_order_release);
+	set_fp(r, TB_CT_FP_EMPTY);
+	return 1;
 }
 
 int tb_ct_table_delete(struct tb_ct_table *t, const struct tb_ct_key *k)
 {
-	struct tb_ct_set *s;
+	struct way_ref r;
 	uint32_t tag;
-	int i;
+	uint8_t fp;
 
-	s = set_of(t, k, &tag);
-	i = find_way(s, tag, k);
-	if (i < 0 || !clear_way(s, i, tag))
+	locate(t, k, &r, &tag, &fp);
+	if (find_way(&r, tag, fp, k) < 0 || !clear_way(&r, tag, fp))
 		return -ENOENT;
 	return 0;
 }
@@ -259,22 +314,28 @@ int tb_ct_table_walk(struct tb_ct_table *t, tb_ct_visit_fn fn, void *arg, uint64
 	uint64_t n = 0;
 	int rc = 0;
 
-	for (uint32_t si = 1; si <= t->nsets && rc >= 0; si++) {
-		struct tb_ct_set *s = &t->sets[si];
+	for (uint32_t s = 0; s < t->nsets && rc >= 0; s++) {
+		struct way_ref r;
+		uint64_t word;
 
-		for (int i = 0; i < TB_CT_WAYS; i++) {
+		set_ref(t, s, &r);
+		word = atomic_load_explicit(r.fpw, memory_order_acquire);
+		if (!word)
+			continue; /* an empty set: its 576 bytes are not even read */
+		for (r.way = 0; r.way < TB_CT_WAYS; r.way++) {
+			uint8_t fp = fp_byte(word, r.way);
 			struct tb_ct_entry e;
 			struct tb_ct_value v;
 			uint32_t tag;
 
-			if (copy_way(s, i, &tag, &e))
+			if (fp == TB_CT_FP_EMPTY || fp == TB_CT_FP_BUSY || copy_way(&r, &tag, &e))
 				continue;
 			entry_value(&e, &v);
 			rc = fn(&e.key, &v, arg);
 			if (rc < 0)
 				break;
 			/* A way rewritten since the copy keeps its new flow. */
-			if (rc == 1 && clear_way(s, i, tag))
+			if (rc == 1 && clear_way(&r, tag, fp))
 				n++;
 		}
 	}

@@ -3,7 +3,7 @@
  * Userspace access to the conntrack table (layout in headers/tabby/conntrack.h) through a
  * shared mapping of the BPF array: lookups, writes and walks cost memory accesses, not
  * syscalls, and follow the same lock-free protocol as the BPF programs (claim a way by
- * compare-and-swap of its tag, write, publish the tag).
+ * compare-and-swap of its set's index word, write, publish tag then fingerprint).
  */
 #ifndef TABBY_CONNTRACK_TABLE_H
 #define TABBY_CONNTRACK_TABLE_H
@@ -14,9 +14,10 @@
 #include "tabby/conntrack.h"
 
 struct tb_ct_table {
-	struct tb_ct_set *sets;	/* element 0: the header; sets 1..nsets */
+	struct tb_ct_set *map;	/* element 0: the header, then the index, then the sets */
 	size_t len;		/* bytes mapped */
 	uint32_t nsets;
+	uint32_t base;		/* element of set 0 */
 	uint32_t seed;
 };
 

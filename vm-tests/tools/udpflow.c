@@ -39,13 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "tabby/conntrack.h"
+#include "conntrack_table.h"
 
 #define MAGIC 0x7462666cu	/* "tbfl" */
 #define N_SRC 64
@@ -244,29 +243,29 @@ static void poll_map(struct map_watch *m)
 	m->value = v;
 }
 
-/* tabby's conntrack table: every way's tag emptied through a mapping of the array. */
-static int flush_ct_table(int fd, const struct bpf_map_info *info)
+static int delete_all(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
 {
-	size_t len = (size_t)info->max_entries * sizeof(struct tb_ct_set);
-	unsigned long deleted = 0;
-	struct tb_ct_set *sets;
+	(void)k;
+	(void)v;
+	(void)arg;
+	return 1;
+}
 
-	len = (len + 4095) / 4096 * 4096;
-	sets = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (sets == MAP_FAILED)
-		return die("mmap conntrack");
-	for (uint32_t i = 1; i < info->max_entries; i++) {
-		for (int w = 0; w < TB_CT_WAYS; w++) {
-			uint32_t t = __atomic_load_n(&sets[i].tag[w], __ATOMIC_ACQUIRE);
+/* tabby's conntrack table: every entry freed through the table's own protocol. */
+static int flush_ct_table(int fd)
+{
+	struct tb_ct_table t;
+	uint64_t deleted = 0;
+	int err = tb_ct_table_open(fd, &t);
 
-			if (t > TB_CT_TAG_BUSY &&
-			    __atomic_compare_exchange_n(&sets[i].tag[w], &t, TB_CT_TAG_EMPTY, 0,
-							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-				deleted++;
-		}
+	if (!err)
+		err = tb_ct_table_walk(&t, delete_all, NULL, &deleted);
+	tb_ct_table_close(&t);
+	if (err) {
+		errno = -err;
+		return die("conntrack table");
 	}
-	munmap(sets, len);
-	printf("%lu\n", deleted);
+	printf("%lu\n", (unsigned long)deleted);
 	return 0;
 }
 
@@ -294,7 +293,7 @@ static int do_flush(const char *pin)
 	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
 		return die("map info");
 	if (info.type == BPF_MAP_TYPE_ARRAY && info.value_size == sizeof(struct tb_ct_set))
-		return flush_ct_table(fd, &info);
+		return flush_ct_table(fd);
 	ksz = info.key_size;
 	/* A key evicted under the walk restarts it from the first: bound it. */
 	while (n < 2 * (size_t)info.max_entries) {
