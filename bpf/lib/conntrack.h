@@ -68,26 +68,36 @@ static __always_inline int tb_ct_key_eq(const struct tb_ct_key *a, const struct 
 }
 
 /*
- * The way holding key k in w's set, or -1. The set is read only on a fingerprint match. A
- * function of its own: its branches on which ways match would otherwise multiply the
- * verifier's states for the rest of the program.
+ * The way holding key k in a set, or -1. The set is read only on a fingerprint match. A
+ * global function, so the verifier checks it once, on its own: inlined, its branches on which
+ * ways match multiplied the states of the rest of the program (past the 1M-instruction limit
+ * in one configuration, and a second more of load time in the others).
  */
-static __noinline int tb_ct_find(const struct tb_ct_where *w, const struct tb_ct_key *k)
+__noinline int tb_ct_find_way(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_key *k,
+			      __u32 tag, __u32 fp)
 {
-	__u64 m = tb_ct_fp_match(READ_ONCE(*w->fpw), w->fp);
+	__u64 m;
 
+	if (!set || !fpw || !k)
+		return -1;
+	m = tb_ct_fp_match(READ_ONCE(*fpw), (__u8)fp);
 	if (!m)
 		return -1;
 #pragma unroll
 	for (int i = 0; i < TB_CT_WAYS; i++) {
 		if (!(m & (0x80ull << (8 * i))))
 			continue;
-		if (READ_ONCE(w->set->tag[i]) != w->tag)
+		if (READ_ONCE(set->tag[i]) != tag)
 			continue;
-		if (tb_ct_key_eq(&w->set->e[i].key, k))
+		if (tb_ct_key_eq(&set->e[i].key, k))
 			return i;
 	}
 	return -1;
+}
+
+static __always_inline int tb_ct_find(const struct tb_ct_where *w, const struct tb_ct_key *k)
+{
+	return tb_ct_find_way(w->set, w->fpw, k, w->tag, w->fp);
 }
 
 enum tb_ct_rc {
@@ -183,53 +193,89 @@ static __always_inline void tb_ct_tcp_advance(struct tb_ct_entry *v, __u8 flags,
 		v->flags = vflags;
 }
 
+/* A packet meeting a flow's entry: what tb_ct_meet() needs and gives back. */
+struct tb_ct_meeting {
+	__u64 now;
+	__u32 tag;
+	__u32 rule_id;		/* out: the rule that admitted the flow */
+	__u32 fp;
+	__u8 proto;
+	__u8 tcp_flags;
+	__u8 fwd;
+	__u8 stale;		/* out: the entry was past its timeout */
+};
+
+/*
+ * The packet's flow in a set: on a hit, advances its state and gives the rule that admitted
+ * it. Returns enum tb_ct_rc. A global function, verified once on its own: inlined, its
+ * branches (state, direction, timeouts) multiplied the states of the rest of the program.
+ */
+__noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_key *k,
+			  struct tb_ct_meeting *m)
+{
+	struct tb_ct_entry *e;
+	__u8 state, flags;
+	int way, reply;
+	__u64 seen;
+
+	if (!set || !fpw || !k || !m)
+		return TB_CT_MISS;
+	way = tb_ct_find_way(set, fpw, k, m->tag, m->fp);
+	if (way < 0)
+		return TB_CT_MISS;
+	way &= TB_CT_WAYS - 1;
+	e = &set->e[way];
+	state = READ_ONCE(e->state);
+	flags = READ_ONCE(e->flags);
+	seen = READ_ONCE(e->last_seen_ns);
+	m->rule_id = READ_ONCE(e->rule_id);
+	/* Rewritten for another flow while we read it: not ours any more. */
+	if (READ_ONCE(set->tag[way]) != m->tag)
+		return TB_CT_MISS;
+	if (tb_ct_stale(m->proto, state, seen, m->now)) {
+		m->stale = 1;
+		return TB_CT_MISS_EXISTS;
+	}
+	/* A TCP SYN (without ACK) always meets policy, as in Calico: a reused 4-tuple is a new
+	 * connection under the current policy. */
+	if (m->proto == IPPROTO_TCP && (m->tcp_flags & (TB_TCP_SYN | TB_TCP_ACK)) == TB_TCP_SYN)
+		return TB_CT_MISS_EXISTS;
+	reply = !!(flags & TB_CT_F_OPENER_A) != !!m->fwd;
+	if (m->proto == IPPROTO_TCP)
+		tb_ct_tcp_advance(e, m->tcp_flags, m->fwd, reply);
+	if (reply && !(flags & TB_CT_F_REPLY_SEEN))
+		e->flags |= TB_CT_F_REPLY_SEEN;
+	/* Refresh coarsely: a write per packet would bounce the line between CPUs. */
+	if (m->now - seen > TB_CT_REFRESH_NS) {
+		e->last_seen_ns = m->now;
+		set->seen[way] = tb_ct_coarse(m->now);
+	}
+	return reply ? TB_CT_REPLY : TB_CT_HIT;
+}
+
 /*
  * Looks the packet's flow up and, on a hit, advances its state and gives the rule that
- * admitted the flow (for its counters). A TCP SYN (without ACK) is always reported as a miss
- * so that it meets policy, as in Calico: a reused 4-tuple is a new connection under the
- * current policy.
+ * admitted the flow (for its counters); see tb_ct_meet().
  */
 static __always_inline int tb_ct_lookup(const struct tb_ct_key *k, int fwd,
 					const struct tb_parsed *p, __u64 now, __u32 bytes,
 					__u32 *rule_id)
 {
+	struct tb_ct_meeting m = { .now = now, .proto = p->flow.proto,
+				   .tcp_flags = p->tcp_flags, .fwd = !!fwd };
 	struct tb_ct_where w;
-	struct tb_ct_entry *e;
-	__u8 state, flags;
-	__u64 seen;
-	int way, reply;
+	int rc;
 
 	if (tb_ct_locate(k, &w))
 		return TB_CT_MISS;
-	way = tb_ct_find(&w, k);
-	if (way < 0)
-		return TB_CT_MISS;
-	e = &w.set->e[way & (TB_CT_WAYS - 1)];
-	state = READ_ONCE(e->state);
-	flags = READ_ONCE(e->flags);
-	seen = READ_ONCE(e->last_seen_ns);
-	*rule_id = READ_ONCE(e->rule_id);
-	/* Rewritten for another flow while we read it: not ours any more. */
-	if (READ_ONCE(w.set->tag[way & (TB_CT_WAYS - 1)]) != w.tag)
-		return TB_CT_MISS;
-	if (tb_ct_stale(k->proto, state, seen, now)) {
+	m.tag = w.tag;
+	m.fp = w.fp;
+	rc = tb_ct_meet(w.set, w.fpw, k, &m);
+	if (m.stale)
 		tb_stat(TB_STAT_CT_STALE, bytes);
-		return TB_CT_MISS_EXISTS;
-	}
-	if (p->flow.proto == IPPROTO_TCP &&
-	    (p->tcp_flags & (TB_TCP_SYN | TB_TCP_ACK)) == TB_TCP_SYN)
-		return TB_CT_MISS_EXISTS;
-	reply = !!(flags & TB_CT_F_OPENER_A) != fwd;
-	if (p->flow.proto == IPPROTO_TCP)
-		tb_ct_tcp_advance(e, p->tcp_flags, fwd, reply);
-	if (reply && !(flags & TB_CT_F_REPLY_SEEN))
-		e->flags |= TB_CT_F_REPLY_SEEN;
-	/* Refresh coarsely: a write per packet would bounce the line between CPUs. */
-	if (now - seen > TB_CT_REFRESH_NS) {
-		e->last_seen_ns = now;
-		w.set->seen[way & (TB_CT_WAYS - 1)] = tb_ct_coarse(now);
-	}
-	return reply ? TB_CT_REPLY : TB_CT_HIT;
+	if (rc == TB_CT_HIT || rc == TB_CT_REPLY)
+		*rule_id = m.rule_id;
+	return rc;
 }
 
 /* Lookup without side effects, for ICMP errors that quote a flow. */
@@ -269,19 +315,26 @@ static __always_inline int tb_ct_first_byte(__u64 m)
 /*
  * The way a new flow takes, from its set's index word `word`: its own stale entry when there
  * is one, else an empty way (known from the index alone), else the way seen longest ago.
- * Sets `*victim` when that evicts another flow's entry.
+ * `tag_fp` packs the key's tag (high 32 bits) and fingerprint (low 8). Returns the way, with
+ * TB_CT_PICK_VICTIM set when that evicts another flow's live entry, or -1. A global function
+ * for the verifier's sake, as tb_ct_find_way().
  */
-static __always_inline int tb_ct_pick(const struct tb_ct_where *w, const struct tb_ct_key *k,
-				      __u64 word, __u32 now_c, int *victim)
-{
-	__u32 oldest_age = 0;
-	int way, pick = -1;
-	__u64 m;
+#define TB_CT_PICK_VICTIM 0x100
 
-	*victim = 0;
-	way = tb_ct_find(w, k);
+__noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_key *k,
+			      __u64 tag_fp, __u64 now)
+{
+	__u32 oldest_age = 0, now_c = tb_ct_coarse(now);
+	int way, pick = -1;
+	struct tb_ct_entry *e;
+	__u64 m, word;
+
+	if (!set || !fpw || !k)
+		return -1;
+	way = tb_ct_find_way(set, fpw, k, (__u32)(tag_fp >> 32), (__u8)tag_fp);
 	if (way >= 0)
 		return way;
+	word = READ_ONCE(*fpw);
 	m = tb_ct_fp_match(word, TB_CT_FP_EMPTY);
 	if (m)
 		return tb_ct_first_byte(m);
@@ -291,14 +344,18 @@ static __always_inline int tb_ct_pick(const struct tb_ct_where *w, const struct 
 
 		if (((word >> (8 * i)) & 0xff) == TB_CT_FP_BUSY)
 			continue;
-		age = now_c - READ_ONCE(w->set->seen[i]);
+		age = now_c - READ_ONCE(set->seen[i]);
 		if (pick < 0 || age > oldest_age) {
 			pick = i;
 			oldest_age = age;
 		}
 	}
-	*victim = pick >= 0;
-	return pick;
+	if (pick < 0)
+		return -1;
+	e = &set->e[pick & (TB_CT_WAYS - 1)];
+	if (tb_ct_stale(e->key.proto, e->state, e->last_seen_ns, now))
+		return pick;
+	return pick | TB_CT_PICK_VICTIM;
 }
 
 /*
@@ -321,11 +378,12 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 		return;
 	}
 	word = READ_ONCE(*w.fpw);
-	way = tb_ct_pick(&w, k, word, now_c, &victim);
+	way = tb_ct_pick_way(w.set, w.fpw, k, (__u64)w.tag << 32 | w.fp, now);
 	if (way < 0) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
 	}
+	victim = way & TB_CT_PICK_VICTIM;
 	way &= TB_CT_WAYS - 1;
 	/* Claim the way in the (cache-resident) index: the set itself is only written. */
 	claimed = word | (0xffull << (8 * way));
@@ -335,8 +393,6 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 		return;
 	}
 	e = &w.set->e[way];
-	if (victim && !tb_ct_stale(e->key.proto, e->state, e->last_seen_ns, now))
-		tb_stat(TB_STAT_CT_EVICTED, bytes);
 	WRITE_ONCE(w.set->tag[way], TB_CT_TAG_BUSY);
 	__builtin_memcpy(&e->key, k, sizeof(*k));
 	e->rule_id = rule_id;
@@ -354,6 +410,8 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 	 */
 	WRITE_ONCE(w.set->tag[way], w.tag);
 	WRITE_ONCE(((__u8 *)w.fpw)[way], w.fp);
+	if (victim)
+		tb_stat(TB_STAT_CT_EVICTED, bytes);
 	tb_stat(TB_STAT_CT_CREATED, bytes);
 	if (exists)
 		tb_stat(TB_STAT_CT_REPLACED, bytes);
