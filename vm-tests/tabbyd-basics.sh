@@ -48,6 +48,7 @@ metrics=$(ip netns exec "$NODE" curl -s http://127.0.0.1:9091/metrics)
 for family in tabby_endpoints tabby_local_endpoints tabby_policies tabby_selectors tabby_ip_sets \
 	tabby_calc_duration_seconds tabby_dataplane_update_duration_seconds \
 	tabby_dataplane_failures_total tabby_resyncs_total tabby_conntrack_entries \
+	tabby_conntrack_evictions_total \
 	tabby_rule_packets_total tabby_rule_bytes_total tabby_drops_total \
 	tabby_policy_too_large_total tabby_datastore_revision; do
 	check "metric family $family" grep -q "^# TYPE $family " <<<"$metrics"

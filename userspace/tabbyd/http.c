@@ -45,6 +45,21 @@ static void drops(struct agent *a, FILE *f)
 	}
 }
 
+/*
+ * Live conntrack entries overwritten to make room for new flows: a connection that breaks
+ * while this grows lost its entry to a full set.
+ */
+static void ct_evictions(struct agent *a, FILE *f)
+{
+	int fd = tb_dp_map_fd(a->dp, TB_STATS_MAP_NAME);
+	uint64_t n = 0;
+
+	if (fd >= 0)
+		tb_percpu_counter_sum(fd, TB_STAT_CT_EVICTED, &n, NULL);
+	tb_metric_counter(f, "tabby_conntrack_evictions_total",
+			  "Live conntrack entries evicted by new flows (their set was full).", n);
+}
+
 /* One series per endpoint direction denied for being over the limits, naming the limit. */
 static void too_large(struct agent *a, FILE *f)
 {
@@ -105,6 +120,7 @@ static int metrics(void *ctx, const char *path, FILE *f)
 	hostside_write_metrics(a->hostside, f);
 	if (a->dp) {
 		drops(a, f);
+		ct_evictions(a, f);
 		agent_rule_metrics_print(a, f);
 	}
 	return 200;
