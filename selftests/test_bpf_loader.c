@@ -74,25 +74,14 @@ Test(bpf_loader, pin_root)
 	cr_expect_eq(tb_dp_pin_root("/p", "node", buf, 4), -ENAMETOOLONG);
 }
 
-/* One conntrack entry written or read through the table's mapping: 0 or -errno. */
-static int ct_put(struct tb_dp *dp, const struct tb_ct_key *k, const struct tb_ct_value *v)
+/* One conntrack entry written (put) or read through the table's mapping: 0 or -errno. */
+static int ct_entry(struct tb_dp *dp, const struct tb_ct_key *k, struct tb_ct_value *v, int put)
 {
 	struct tb_ct_table t;
 	int err = tb_ct_table_open(tb_dp_map_fd(dp, TB_CT_MAP_NAME), &t);
 
 	if (!err)
-		err = tb_ct_table_put(&t, k, v);
-	tb_ct_table_close(&t);
-	return err;
-}
-
-static int ct_get(struct tb_dp *dp, const struct tb_ct_key *k, struct tb_ct_value *v)
-{
-	struct tb_ct_table t;
-	int err = tb_ct_table_open(tb_dp_map_fd(dp, TB_CT_MAP_NAME), &t);
-
-	if (!err)
-		err = tb_ct_table_get(&t, k, v);
+		err = put ? tb_ct_table_put(&t, k, v) : tb_ct_table_get(&t, k, v);
 	tb_ct_table_close(&t);
 	return err;
 }
@@ -131,7 +120,7 @@ Test(bpf_loader, pins_reused_across_loads)
 		why = "the test-only map was pinned";
 		goto out;
 	}
-	if (ct_put(a, &key, &val)) {
+	if (ct_entry(a, &key, &val, 1)) {
 		why = "cannot write conntrack";
 		goto out;
 	}
@@ -142,7 +131,7 @@ Test(bpf_loader, pins_reused_across_loads)
 		why = "second load failed";
 		goto out;
 	}
-	if (ct_get(b, &key, &got) ||
+	if (ct_entry(b, &key, &got, 0) ||
 	    got.state != TB_CT_OPEN) {
 		why = "conntrack entry lost across loads";
 		goto out;
@@ -153,7 +142,7 @@ Test(bpf_loader, pins_reused_across_loads)
 		why = "a pin of another shape was reused";
 		goto out;
 	}
-	if (ct_get(b, &key, &got) ||
+	if (ct_entry(b, &key, &got, 0) ||
 	    map_id(b, TB_CT_MAP_NAME) == 0) {
 		why = "the refused load harmed the pinned map";
 		goto out;
