@@ -77,9 +77,9 @@ int tb_etcd_call(struct tb_etcd_conn *c, const char *path, json_t *req, json_t *
 int tb_etcd_probe(struct tb_etcd_conn *c, const char *ep, long timeout_ms);
 /* Sets URL-independent options (TLS, auth header) on a handle for endpoint ep. */
 int tb_etcd_easy_setup(struct tb_etcd_conn *c, CURL *h, const char *ep, const char *path);
-/* Maps a failed transfer to -errno and logs it naming the endpoint. */
-int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *retry,
-		       bool *maybe_sent);
+/* Maps a failed transfer to -errno and logs it naming the endpoint. Whether the request may
+ * have reached the member is not in rc (curl may have sent it twice): ask the handle. */
+int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *retry);
 
 /* Codec. */
 char *tb_etcd_b64(const char *s);

@@ -59,8 +59,7 @@ static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *retry,
-		       bool *maybe_sent)
+int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *retry)
 {
 	const char *why = *detail ? detail : tb_curl.easy_strerror(rc);
 	int err;
@@ -69,11 +68,9 @@ int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *re
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		err = -ECONNREFUSED;
-		*maybe_sent = false;
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		err = -EHOSTUNREACH;
-		*maybe_sent = false;
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		err = -ETIMEDOUT;
@@ -85,7 +82,6 @@ int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *re
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 		err = -EPROTO;
-		*maybe_sent = false;
 		break;
 	case CURLE_GOT_NOTHING:
 		/* An http:// URL for a TLS-only member: etcd closes without a word. */
@@ -99,12 +95,7 @@ int tb_etcd_curl_errno(const char *ep, CURLcode rc, const char *detail, bool *re
 		break;
 	default:
 		/* A TLS alert after the handshake: the member refused our certificate. */
-		if (strstr(why, "alert") || strstr(why, "certificate")) {
-			err = -EPROTO;
-			*maybe_sent = false;
-		} else {
-			err = -ECONNRESET;
-		}
+		err = strstr(why, "alert") || strstr(why, "certificate") ? -EPROTO : -ECONNRESET;
 		break;
 	}
 	tb_warn("etcd %s: %s%s", ep, why,
@@ -179,7 +170,7 @@ static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct buf b = {0};
 	curl_off_t pre = 0;
-	long http = 0;
+	long http = 0, req_size = 0;
 	CURLcode rc;
 	int err;
 
@@ -196,9 +187,16 @@ static int attempt_once(struct tb_etcd_conn *c, const char *ep, const char *path
 	tb_curl.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	rc = tb_curl.easy_perform(c->curl);
 	if (rc != CURLE_OK) {
+		err = tb_etcd_curl_errno(ep, rc, errbuf, &a->retry);
+		/*
+		 * Not from the error: when a kept-alive connection dies before any answer, curl
+		 * sends the request again on a new one and reports only how that went (a refused
+		 * connect to a member just killed), though the member may have applied the first
+		 * copy before it died. Whether any copy got as far as the wire says.
+		 */
 		tb_curl.easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
-		a->maybe_sent = pre > 0;
-		err = tb_etcd_curl_errno(ep, rc, errbuf, &a->retry, &a->maybe_sent);
+		tb_curl.easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &req_size);
+		a->maybe_sent = pre > 0 || req_size > 0;
 		goto out;
 	}
 	tb_curl.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);

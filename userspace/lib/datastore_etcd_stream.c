@@ -247,7 +247,7 @@ static int run_stream(struct tb_etcd_watch *w, const char *ep)
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *h = stream_handle(w, ep, errbuf);
 	CURLcode rc = CURLE_OK;
-	bool retry, sent = true;
+	bool retry;
 	int running = 1, err;
 	CURLMsg *m;
 
@@ -279,7 +279,7 @@ static int run_stream(struct tb_etcd_watch *w, const char *ep)
 	if (w->stream_done)
 		return w->stream_err;
 	if (rc != CURLE_OK) {
-		err = tb_etcd_curl_errno(ep, rc, errbuf, &retry, &sent);
+		err = tb_etcd_curl_errno(ep, rc, errbuf, &retry);
 		return err;
 	}
 	return -ECONNRESET;

@@ -5,9 +5,11 @@
  *
  * A write whose answer was lost (the member died after it was sent, or the cluster lost its
  * leader mid-proposal) is sent again to the next member. If the condition then fails, the
- * first copy may have been applied: the keys are read back, and when every PUT holds exactly
- * its value and every DELETE's key is gone, the write is reported done. Values that carry
- * who wrote them (IPAM handles, resource versions) make this exact.
+ * first copy may have been applied, and other writers may have moved the keys on since (a
+ * counter incremented on top of it): the keys are read back as they were at the one revision
+ * the first copy can have committed at, and when every PUT held exactly its value, written
+ * there, and every DELETE's key was gone, the write is reported done. Values that carry who
+ * wrote them (IPAM handles, resource versions) make this exact.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -115,9 +117,126 @@ static int check_dups(const struct tb_txn_op *ops, size_t n)
 	return err;
 }
 
-/* Whether ops are all in place: PUT keys hold their values, DELETE keys are absent. 1, 0 or
- * -errno; *rev gets a PUT key's mod revision (the txn's), else the store revision. */
-static int txn_in_place(struct tb_etcd_conn *c, const struct tb_txn_op *ops, size_t n, int64_t *rev)
+/* A range of key as it was at revision rev. */
+static json_t *range_at(const char *key, int64_t rev)
+{
+	json_t *r = key_obj(key);
+
+	if (r && tb_etcd_set_int(r, "revision", rev)) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* key as it was at revision rev: 1 with *out, 0 when it did not exist then, or -errno. */
+static int kv_at(struct tb_etcd_conn *c, const char *key, int64_t rev, struct tb_kv *out)
+{
+	json_t *req = range_at(key, rev), *resp = NULL, *kvs;
+	int err = req ? tb_etcd_call(c, "/v3/kv/range", req, &resp) : -ENOMEM;
+
+	json_decref(req);
+	if (err)
+		return err;
+	kvs = json_object_get(resp, "kvs");
+	err = json_array_size(kvs) ? tb_etcd_kv_parse(json_array_get(kvs, 0), out) : 0;
+	if (!err && json_array_size(kvs))
+		err = 1;
+	json_decref(resp);
+	return err;
+}
+
+/* key's mod revision at rev, 0 when it did not exist then. */
+static int mod_rev_at(struct tb_etcd_conn *c, const char *key, int64_t rev, int64_t *out)
+{
+	struct tb_kv kv;
+	int err = kv_at(c, key, rev, &kv);
+
+	if (err < 0)
+		return err;
+	*out = err ? kv.mod_revision : 0;
+	if (err)
+		tb_kv_free(&kv);
+	return 0;
+}
+
+/*
+ * The revision in (from, hi] where key's mod revision first stopped being from, given it had
+ * by hi: a mod revision is never given twice, so the key holds from on a prefix of the range
+ * and one bisection finds its end.
+ */
+static int first_change(struct tb_etcd_conn *c, const char *key, int64_t from, int64_t hi,
+			int64_t *out)
+{
+	int64_t lo = from, mid, m;
+	int err;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		err = mod_rev_at(c, key, mid, &m);
+		if (err)
+			return err;
+		if (m == from)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*out = hi;
+	return 0;
+}
+
+/*
+ * The one revision a txn whose answer was lost can have committed at, seen from hi (a
+ * revision its condition failed at); 0 when it cannot have. Every condition is on a key the
+ * txn writes, so:
+ * - a key expected at mod revision E moved from E first at that revision: exact, however
+ *   often it was written since;
+ * - else a key it created began its current life there (unless deleted and created again
+ *   since, which this cannot see);
+ * - else the keys still hold what it wrote, or it is not known to have committed.
+ */
+static int commit_rev(struct tb_etcd_conn *c, const struct tb_txn_op *ops, size_t n, int64_t hi,
+		      int64_t *at)
+{
+	const struct tb_txn_op *op = NULL;
+	struct tb_kv kv;
+	int err;
+
+	for (size_t i = 0; i < n && !op; i++)
+		if (ops[i].expect_rev > 0)
+			op = &ops[i];
+	if (op) {
+		err = mod_rev_at(c, op->key, hi, at);
+		if (err || *at == op->expect_rev) {
+			/* Still as expected: this condition held, another one failed. */
+			*at = 0;
+			return err;
+		}
+		return first_change(c, op->key, op->expect_rev, hi, at);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].type != TB_TXN_PUT)
+			continue;
+		op = &ops[i];
+		if (op->expect_rev == TB_REV_ABSENT)
+			break;
+	}
+	/* Deletes only: gone now is gone. */
+	*at = hi;
+	if (!op)
+		return 0;
+	*at = 0;
+	err = kv_at(c, op->key, hi, &kv);
+	if (err <= 0)
+		return err;
+	*at = op->expect_rev == TB_REV_ABSENT ? kv.create_revision : kv.mod_revision;
+	tb_kv_free(&kv);
+	return 0;
+}
+
+/* Whether the store held ops at revision rev: PUT keys their values, written at rev (every
+ * key of one txn carries its revision), DELETE keys nothing. 1, 0 or -errno. */
+static int txn_held_at(struct tb_etcd_conn *c, const struct tb_txn_op *ops, size_t n, int64_t rev)
 {
 	json_t *t = json_pack("{s:[]}", "success"), *resp = NULL, *rs;
 	int err = t ? 0 : -ENOMEM, done = 1;
@@ -125,13 +244,12 @@ static int txn_in_place(struct tb_etcd_conn *c, const struct tb_txn_op *ops, siz
 	for (size_t i = 0; !err && i < n; i++)
 		if (json_array_append_new(
 			json_object_get(t, "success"),
-			json_pack("{s:o*}", "request_range", key_obj(ops[i].key))))
+			json_pack("{s:o*}", "request_range", range_at(ops[i].key, rev))))
 			err = -ENOMEM;
 	err = err ?: tb_etcd_call(c, "/v3/kv/txn", t, &resp);
 	json_decref(t);
 	if (err)
 		return err;
-	*rev = tb_etcd_header_rev(resp);
 	rs = json_object_get(resp, "responses");
 	for (size_t i = 0; i < n && done; i++) {
 		json_t *kvs = json_object_get(
@@ -146,14 +264,31 @@ static int txn_in_place(struct tb_etcd_conn *c, const struct tb_txn_op *ops, siz
 			done = 0;
 			continue;
 		}
-		done = !strcmp(kv.value, ops[i].value);
-		/* Every key of one txn carries the txn's revision. */
-		if (done)
-			*rev = kv.mod_revision;
+		done = kv.mod_revision == rev && !strcmp(kv.value, ops[i].value);
 		tb_kv_free(&kv);
 	}
 	json_decref(resp);
 	return done;
+}
+
+/*
+ * A txn whose answer was lost, and whose copy sent again failed its condition at revision hi:
+ * 1 with *rev when the first copy committed, 0 when it did not.
+ */
+static int txn_committed(struct tb_etcd_conn *c, const struct tb_txn_op *ops, size_t n, int64_t hi,
+			 int64_t *rev)
+{
+	int err = commit_rev(c, ops, n, hi, rev);
+
+	if (!err && *rev > 0)
+		err = txn_held_at(c, ops, n, *rev);
+	if (err == -ESTALE) {
+		/* The history it would be in is compacted: neither answer would be true. */
+		tb_err("etcd: cannot tell whether a write whose answer was lost was applied: "
+		       "its history is compacted");
+		err = -EIO;
+	}
+	return err;
 }
 
 /* Sends a txn; *ok is etcd's "succeeded". */
@@ -187,7 +322,7 @@ int tb_etcd_txn(struct tb_ds *ds, const struct tb_txn_op *ops, size_t n, int64_t
 	rev = tb_etcd_header_rev(resp);
 	json_decref(resp);
 	if (!ok && c->ambiguous) {
-		err = txn_in_place(c, ops, n, &rev);
+		err = txn_committed(c, ops, n, rev, &rev);
 		if (err < 0)
 			return err;
 		ok = err == 1;
@@ -231,6 +366,7 @@ int tb_etcd_delete(struct tb_ds *ds, const char *key, int64_t expect_rev, int64_
 	struct tb_txn_op op = {TB_TXN_DELETE, key, NULL, expect_rev};
 	struct tb_etcd_conn *c = conn_of(ds);
 	json_t *t = build_txn(&op, 1, key), *resp = NULL, *r0;
+	int64_t rev;
 	bool ok;
 	int err;
 
@@ -249,11 +385,18 @@ int tb_etcd_delete(struct tb_ds *ds, const char *key, int64_t expect_rev, int64_
 		err = json_array_size(json_object_get(json_object_get(r0, "response_range"), "kvs"))
 			  ? -ECANCELED
 			  : -ENOENT;
+	rev = tb_etcd_header_rev(resp);
+	json_decref(resp);
 	/* Gone after a lost answer: the first copy deleted it. */
 	if (err == -ENOENT && c->ambiguous)
 		err = 0;
+	/* There after a lost answer: the first copy may have deleted it before it came back. */
+	if (err == -ECANCELED && c->ambiguous) {
+		err = txn_committed(c, &op, 1, rev, &rev);
+		if (err >= 0)
+			err = err ? 0 : -ECANCELED;
+	}
 	if (!err && new_rev)
-		*new_rev = tb_etcd_header_rev(resp);
-	json_decref(resp);
+		*new_rev = rev;
 	return err;
 }
