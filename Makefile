@@ -128,9 +128,9 @@ $(BUILD)/tools/%: vm-tests/tools/%.c
 	@echo "  CC      $<"
 	@$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
-# Tools that drive the library (the live benchmark's loader, the conntrack flush of
-# udpflow): linked with libtabby.
-LIB_TOOLS := $(BUILD)/tools/dpload $(BUILD)/tools/udpflow
+# Tools that drive the library or libbpf (the live benchmark's loader, the conntrack flush
+# of udpflow, bpfsrc's JIT line info): linked with libtabby and its libraries.
+LIB_TOOLS := $(BUILD)/tools/dpload $(BUILD)/tools/udpflow $(BUILD)/tools/bpfsrc
 $(LIB_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/vm-tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
