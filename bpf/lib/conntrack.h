@@ -323,13 +323,15 @@ static __always_inline int tb_ct_first_byte(__u64 m)
 }
 
 /*
- * The way a new flow takes, from its set's index word `word`: its own stale entry when there
- * is one, else an empty way (known from the index alone), else the way seen longest ago.
- * `tag_fp` packs the key's tag (high 32 bits) and fingerprint (low 8). Returns the way, with
- * TB_CT_PICK_VICTIM set when that evicts another flow's live entry, or -1. A global function
- * for the verifier's sake, as tb_ct_find_way().
+ * The way a new flow takes: its own entry when the lookup found one (stale, or a SYN's
+ * reused tuple), else an empty way (known from the index alone), else the way seen longest
+ * ago. `tag_fp` packs the key's tag (high 32 bits), TB_CT_PICK_EXISTS when the lookup found
+ * the flow's entry, and the fingerprint (low 8). Returns the way, with TB_CT_PICK_VICTIM set
+ * when that evicts another flow's live entry, or -1. A global function for the verifier's
+ * sake, as tb_ct_meet().
  */
 #define TB_CT_PICK_VICTIM 0x100
+#define TB_CT_PICK_EXISTS 0x100ull
 
 __noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_key *k,
 			      __u64 tag_fp, __u64 now)
@@ -341,9 +343,12 @@ __noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, const struct tb
 
 	if (!set || !fpw || !k)
 		return -1;
-	way = tb_ct_find_way(set, fpw, k, (__u32)(tag_fp >> 32), (__u8)tag_fp);
-	if (way >= 0)
-		return way;
+	/* A miss was just established by the lookup: no need to search the set again. */
+	if (tag_fp & TB_CT_PICK_EXISTS) {
+		way = tb_ct_find_way(set, fpw, k, (__u32)(tag_fp >> 32), (__u8)tag_fp);
+		if (way >= 0)
+			return way;
+	}
 	word = READ_ONCE(*fpw);
 	m = tb_ct_fp_match(word, TB_CT_FP_EMPTY);
 	if (m)
@@ -388,7 +393,8 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 		return;
 	}
 	word = READ_ONCE(*w.fpw);
-	way = tb_ct_pick_way(w.set, w.fpw, k, (__u64)w.tag << 32 | w.fp, now);
+	way = tb_ct_pick_way(w.set, w.fpw, k,
+			     (__u64)w.tag << 32 | (exists ? TB_CT_PICK_EXISTS : 0) | w.fp, now);
 	if (way < 0) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
