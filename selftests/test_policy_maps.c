@@ -17,23 +17,6 @@
 #include "helpers/policy_spec.h"
 #include "tabby/drop_reasons.h"
 
-static struct tb_pol_compiled *compile_spec(const char *spec)
-{
-	struct tb_pol_compiled *c = NULL;
-	struct tb_pol_sets sets;
-	struct tb_diag diag;
-	struct tb_ir *ir = tb_spec_ir(spec);
-
-	tb_pol_sets_init(&sets);
-	tb_diag_init(&diag);
-	if (!ir || tb_spec_sets(&sets) || tb_pol_compile(ir, &sets, &diag, &c))
-		c = NULL;
-	tb_diag_free(&diag);
-	tb_pol_sets_free(&sets);
-	tb_ir_free(ir);
-	return c;
-}
-
 static int decide(struct tb_pbpf *p, uint32_t ifindex, uint32_t dir, const char *flow,
 		  struct tb_policy_result *res)
 {
@@ -60,7 +43,7 @@ static int on_log(void *ctx, void *data, size_t len)
 
 Test(policy_maps, log_records)
 {
-	struct tb_pol_compiled *c = compile_spec(
+	struct tb_pol_compiled *c = tb_spec_compile(
 	    "tier t; policy p; rule log proto=6; rule log src.net=10.0.0.0/8; "
 	    "rule log proto=6 dst.ports=8080 dst.named=10; rule log proto=17; rule allow");
 	struct tb_policy_result res;
@@ -93,7 +76,7 @@ Test(policy_maps, log_records)
 
 Test(policy_maps, endpoints_without_tables_are_denied)
 {
-	struct tb_pol_compiled *c = compile_spec("profile k; rule allow");
+	struct tb_pol_compiled *c = tb_spec_compile("profile k; rule allow");
 	struct tb_policy_result res;
 	struct tb_pbpf p;
 	int ok;
@@ -119,8 +102,8 @@ Test(policy_maps, endpoints_without_tables_are_denied)
 
 Test(policy_maps, shared_sets_replace_and_gc)
 {
-	struct tb_pol_compiled *c1 = compile_spec("profile k; rule allow proto=6");
-	struct tb_pol_compiled *c2 = compile_spec("profile k; rule allow proto=17");
+	struct tb_pol_compiled *c1 = tb_spec_compile("profile k; rule allow proto=6");
+	struct tb_pol_compiled *c2 = tb_spec_compile("profile k; rule allow proto=17");
 	struct tb_policy_result r1, r2;
 	uint32_t s1, s2, s3, inner;
 	struct tb_pol_hkey hk;
@@ -239,8 +222,8 @@ Test(policy_maps, atomic_flip_under_traffic)
 {
 	/* sets whose tables, if mixed, would not give either answer */
 	struct tb_pol_compiled *old =
-	    compile_spec("tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
-	struct tb_pol_compiled *new = compile_spec(
+	    tb_spec_compile("tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
+	struct tb_pol_compiled *new = tb_spec_compile(
 	    "tier t; policy p; rule allow src.net=10.9.0.0/16; rule deny dst.net=10.0.0.0/24 "
 	    "proto=6; rule allow");
 	struct flipper fl = {.stop = 0};
@@ -267,8 +250,8 @@ Test(policy_maps, atomic_flip_under_traffic)
 
 Test(policy_maps, batched_install_and_replace)
 {
-	struct tb_pol_compiled *tcp = compile_spec("profile k; rule allow proto=6");
-	struct tb_pol_compiled *udp = compile_spec("profile k; rule allow proto=17");
+	struct tb_pol_compiled *tcp = tb_spec_compile("profile k; rule allow proto=6");
+	struct tb_pol_compiled *udp = tb_spec_compile("profile k; rule allow proto=17");
 	const struct tb_pol_compiled *cs[3] = {tcp, udp, tcp}, *swap[2] = {udp, tcp};
 	const char *keys[3] = {"A", "B", "A"};
 	struct tb_policy_result r[3];
@@ -315,8 +298,8 @@ static int hash_only(int fd, uint32_t slot)
 
 Test(policy_maps, restart_adopts_what_is_in_the_maps)
 {
-	struct tb_pol_compiled *tcp = compile_spec("profile k; rule allow proto=6");
-	struct tb_pol_compiled *udp = compile_spec("profile k; rule allow proto=17");
+	struct tb_pol_compiled *tcp = tb_spec_compile("profile k; rule allow proto=6");
+	struct tb_pol_compiled *udp = tb_spec_compile("profile k; rule allow proto=17");
 	struct tb_pol_maps *m2 = NULL;
 	struct tb_policy_result r;
 	uint32_t s1, s2, s3, g, os, ol;
@@ -383,7 +366,7 @@ Test(policy_maps, most_log_steps_allowed)
 
 Test(policy_maps, a_list_coming_back_after_its_grace_period)
 {
-	struct tb_pol_compiled *c = compile_spec("profile k; rule allow proto=6");
+	struct tb_pol_compiled *c = tb_spec_compile("profile k; rule allow proto=6");
 	struct tb_policy_result r;
 	uint32_t s1, s2;
 	struct tb_pbpf p;

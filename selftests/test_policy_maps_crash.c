@@ -32,23 +32,6 @@ static const struct half_case cases[] = {
 	{ "bits left behind (died inside an unpublish)", 0, 1, 0, 1 },
 };
 
-static struct tb_pol_compiled *compile_spec(const char *spec)
-{
-	struct tb_pol_compiled *c = NULL;
-	struct tb_pol_sets sets;
-	struct tb_diag diag;
-	struct tb_ir *ir = tb_spec_ir(spec);
-
-	tb_pol_sets_init(&sets);
-	tb_diag_init(&diag);
-	if (!ir || tb_spec_sets(&sets) || tb_pol_compile(ir, &sets, &diag, &c))
-		c = NULL;
-	tb_diag_free(&diag);
-	tb_pol_sets_free(&sets);
-	tb_ir_free(ir);
-	return c;
-}
-
 /* The inner map an outer map holds at slot, as a new fd; -1 if none. */
 static int inner_fd(int outer, uint32_t slot)
 {
@@ -93,7 +76,7 @@ static int allowed(struct tb_pbpf *p, const char *flow)
 
 static void run_case(const struct half_case *hc)
 {
-	struct tb_pol_compiled *tcp = compile_spec("profile k; rule allow proto=6");
+	struct tb_pol_compiled *tcp = tb_spec_compile("profile k; rule allow proto=6");
 	struct tb_pol_maps *m2 = NULL;
 	uint32_t s1, slot = FREE_SLOT, id;
 	struct tb_pbpf p;

@@ -20,23 +20,6 @@
 #define TCP_FLOW "tcp 10.0.0.1:1 10.0.0.2:2"
 #define UDP_FLOW "udp 10.0.0.1:1 10.0.0.2:2"
 
-static struct tb_pol_compiled *compile_spec(const char *spec)
-{
-	struct tb_pol_compiled *c = NULL;
-	struct tb_pol_sets sets;
-	struct tb_diag diag;
-	struct tb_ir *ir = tb_spec_ir(spec);
-
-	tb_pol_sets_init(&sets);
-	tb_diag_init(&diag);
-	if (!ir || tb_spec_sets(&sets) || tb_pol_compile(ir, &sets, &diag, &c))
-		c = NULL;
-	tb_diag_free(&diag);
-	tb_pol_sets_free(&sets);
-	tb_ir_free(ir);
-	return c;
-}
-
 /* 1 if the endpoint's verdict on the flow is allow, 0 if deny, -1 on error. */
 static int allows(struct tb_pbpf *p, uint32_t ifindex, const char *flow)
 {
@@ -99,7 +82,7 @@ static int refill(struct tb_pbpf *p)
 
 Test(policy_maps_pool, installs_fill_pooled_slots_without_outer_updates)
 {
-	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC), *udp = compile_spec(UDP_SPEC);
+	struct tb_pol_compiled *tcp = tb_spec_compile(TCP_SPEC), *udp = tb_spec_compile(UDP_SPEC);
 	uint32_t s1, s2, refilled[8][2], before1[2], before2[2], after1[2], after2[2];
 	struct tb_pol_pool_stats st;
 	struct tb_pbpf p;
@@ -147,7 +130,7 @@ Test(policy_maps_pool, installs_fill_pooled_slots_without_outer_updates)
 
 Test(policy_maps_pool, a_set_larger_than_pooled_maps_gets_its_own)
 {
-	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC);
+	struct tb_pol_compiled *tcp = tb_spec_compile(TCP_SPEC);
 	struct tb_pol_pool_stats st;
 	uint32_t s, ids[2];
 	struct tb_pbpf p;
@@ -176,7 +159,7 @@ Test(policy_maps_pool, a_set_larger_than_pooled_maps_gets_its_own)
 Test(policy_maps_pool, refills_top_up_within_their_bounds)
 {
 	const char *keys[] = { "A", "B", "C" };
-	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC), *udp = compile_spec(UDP_SPEC);
+	struct tb_pol_compiled *tcp = tb_spec_compile(TCP_SPEC), *udp = tb_spec_compile(UDP_SPEC);
 	const struct tb_pol_compiled *cs[] = { tcp, udp, tcp };
 	struct tb_pol_pool_stats st;
 	uint32_t slots[3], ids[2];
@@ -217,7 +200,7 @@ Test(policy_maps_pool, refills_top_up_within_their_bounds)
 
 Test(policy_maps_pool, a_restarted_agent_takes_pooled_slots_back)
 {
-	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC), *udp = compile_spec(UDP_SPEC);
+	struct tb_pol_compiled *tcp = tb_spec_compile(TCP_SPEC), *udp = tb_spec_compile(UDP_SPEC);
 	struct tb_pol_pool_stats st;
 	struct tb_pol_maps *m2 = NULL;
 	uint32_t s1, sx, s3, ids[2];
@@ -254,7 +237,7 @@ Test(policy_maps_pool, a_restarted_agent_takes_pooled_slots_back)
 
 Test(policy_maps_pool, slots_are_handed_out_only_once_published)
 {
-	struct tb_pol_compiled *tcp = compile_spec(TCP_SPEC);
+	struct tb_pol_compiled *tcp = tb_spec_compile(TCP_SPEC);
 	struct tb_pol_pool_stats st;
 	uint32_t s, ids[2];
 	struct tb_pbpf p;

@@ -221,3 +221,20 @@ int tb_spec_sets(struct tb_pol_sets *sets)
 		    tb_ir_cidr_parse("fd00::2/128", &m.addr) ?: tb_pol_sets_add_port(sets, 10, &m);
 	return err;
 }
+
+struct tb_pol_compiled *tb_spec_compile(const char *spec)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_diag diag;
+	struct tb_ir *ir = tb_spec_ir(spec);
+
+	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
+	if (!ir || tb_spec_sets(&sets) || tb_pol_compile(ir, &sets, &diag, &c))
+		c = NULL;
+	tb_diag_free(&diag);
+	tb_pol_sets_free(&sets);
+	tb_ir_free(ir);
+	return c;
+}

@@ -15,6 +15,7 @@
 #define TABBY_SELFTESTS_POLICY_SPEC_H
 
 #include "tabby/flow.h"
+#include "policy_compile.h"
 #include "policy_ir.h"
 
 /* NULL on a syntax error (errno EINVAL). */
@@ -24,5 +25,7 @@ int tb_spec_ref(const char *spec, struct tb_pol_ref *ref);
 /* Sets used by the tables: 1 = {10.1.0.0/16, fd01::/32}, 2 = {10.0.0.1/32, fd00::1/128},
  * 10 = {tcp 8080 at 10.0.0.2, tcp 9090 at fd00::2}. */
 int tb_spec_sets(struct tb_pol_sets *sets);
+/* The policy `spec` compiled against tb_spec_sets(); NULL on any error. */
+struct tb_pol_compiled *tb_spec_compile(const char *spec);
 
 #endif
