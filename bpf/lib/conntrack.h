@@ -105,11 +105,6 @@ __noinline int tb_ct_find_way_fn(struct tb_ct_set *set, __u64 *fpw, const struct
 	return tb_ct_find_way(set, fpw, k, tag, fp);
 }
 
-static __always_inline int tb_ct_find(const struct tb_ct_where *w, const struct tb_ct_key *k)
-{
-	return tb_ct_find_way_fn(w->set, w->fpw, k, w->tag, w->fp);
-}
-
 enum tb_ct_rc {
 	TB_CT_MISS = 0,
 	TB_CT_HIT = 1,		/* packet in the opener's direction */
@@ -297,7 +292,7 @@ static __always_inline int tb_ct_known(const struct tb_ct_key *k, __u64 now)
 
 	if (tb_ct_locate(k, &w))
 		return 0;
-	way = tb_ct_find(&w, k);
+	way = tb_ct_find_way_fn(w.set, w.fpw, k, w.tag, w.fp);
 	if (way < 0)
 		return 0;
 	e = &w.set->e[way & (TB_CT_WAYS - 1)];

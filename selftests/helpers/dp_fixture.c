@@ -65,19 +65,11 @@ static int clear_map(int fd, size_t key_size)
 	return 0;
 }
 
-static int delete_all(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
-{
-	(void)k;
-	(void)v;
-	(void)arg;
-	return 1;
-}
-
 int tb_fixture_reset(struct tb_fixture *f)
 {
 	int err;
 
-	err = tb_ct_table_walk(&f->ct, delete_all, NULL, NULL);
+	err = tb_ct_table_clear(&f->ct, NULL);
 	if (!err)
 		err = clear_map(f->frag_fd, sizeof(struct tb_frag_key));
 	if (!err)

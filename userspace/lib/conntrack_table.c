@@ -343,3 +343,16 @@ int tb_ct_table_walk(struct tb_ct_table *t, tb_ct_visit_fn fn, void *arg, uint64
 		*deleted = n;
 	return rc < 0 ? rc : 0;
 }
+
+static int delete_every(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
+{
+	(void)k;
+	(void)v;
+	(void)arg;
+	return 1;
+}
+
+int tb_ct_table_clear(struct tb_ct_table *t, uint64_t *deleted)
+{
+	return tb_ct_table_walk(t, delete_every, NULL, deleted);
+}

@@ -49,4 +49,7 @@ int tb_ct_table_delete(struct tb_ct_table *t, const struct tb_ct_key *k);
 typedef int (*tb_ct_visit_fn)(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg);
 int tb_ct_table_walk(struct tb_ct_table *t, tb_ct_visit_fn fn, void *arg, uint64_t *deleted);
 
+/* Deletes every entry; `*deleted` (may be NULL) counts them. 0 or -errno. */
+int tb_ct_table_clear(struct tb_ct_table *t, uint64_t *deleted);
+
 #endif

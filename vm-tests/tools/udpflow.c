@@ -243,14 +243,6 @@ static void poll_map(struct map_watch *m)
 	m->value = v;
 }
 
-static int delete_all(const struct tb_ct_key *k, const struct tb_ct_value *v, void *arg)
-{
-	(void)k;
-	(void)v;
-	(void)arg;
-	return 1;
-}
-
 /* tabby's conntrack table: every entry freed through the table's own protocol. */
 static int flush_ct_table(int fd)
 {
@@ -259,7 +251,7 @@ static int flush_ct_table(int fd)
 	int err = tb_ct_table_open(fd, &t);
 
 	if (!err)
-		err = tb_ct_table_walk(&t, delete_all, NULL, &deleted);
+		err = tb_ct_table_clear(&t, &deleted);
 	tb_ct_table_close(&t);
 	if (err) {
 		errno = -err;
