@@ -76,24 +76,33 @@ static int gc_visit(const struct tb_ct_key *k, const struct tb_ct_value *v, void
 	return tb_ct_expired(g->t, k, v, g->now_ns);
 }
 
-int tb_ct_gc(int ct_fd, const struct tb_ct_timeouts *t, uint64_t now_ns,
-	     struct tb_ct_gc_stats *st)
+int tb_ct_table_gc(struct tb_ct_table *tab, const struct tb_ct_timeouts *t, uint64_t now_ns,
+		   struct tb_ct_gc_stats *st)
 {
 	struct gc_pass g = { .t = t, .now_ns = now_ns };
-	struct tb_ct_table tab;
 	uint64_t expired = 0;
 	int err;
 
-	err = tb_ct_table_open(ct_fd, &tab);
-	if (err)
-		return err;
-	err = tb_ct_table_walk(&tab, gc_visit, &g, &expired);
-	tb_ct_table_close(&tab);
+	err = tb_ct_table_walk(tab, gc_visit, &g, &expired);
 	if (st) {
 		st->scanned = g.scanned;
 		st->expired = expired;
 		st->live = g.scanned - expired;
 	}
+	return err;
+}
+
+int tb_ct_gc(int ct_fd, const struct tb_ct_timeouts *t, uint64_t now_ns,
+	     struct tb_ct_gc_stats *st)
+{
+	struct tb_ct_table tab;
+	int err;
+
+	err = tb_ct_table_open(ct_fd, &tab);
+	if (err)
+		return err;
+	err = tb_ct_table_gc(&tab, t, now_ns, st);
+	tb_ct_table_close(&tab);
 	return err;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "conntrack_table.h"
 #include "tabby/conntrack.h"
 
 struct tb_ct_gc_stats {
@@ -40,6 +41,9 @@ int tb_ct_expired(const struct tb_ct_timeouts *t, const struct tb_ct_key *k,
  */
 int tb_ct_gc(int ct_fd, const struct tb_ct_timeouts *t, uint64_t now_ns,
 	     struct tb_ct_gc_stats *st);
+/* The same over a table kept mapped (a GC thread maps it once, not every pass). */
+int tb_ct_table_gc(struct tb_ct_table *tab, const struct tb_ct_timeouts *t, uint64_t now_ns,
+		   struct tb_ct_gc_stats *st);
 
 /* The number of entries in the table now. 0 or -errno. */
 int tb_ct_count(int ct_fd, uint64_t *n);

@@ -14,7 +14,7 @@ struct ct_gc_thread {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct tb_ct_timeouts t;	/* under lock */
-	int fd;
+	struct tb_ct_table table;	/* mapped for the thread's life */
 	unsigned interval_ms;
 	bool stop;			/* under lock */
 	_Atomic uint64_t live;
@@ -31,7 +31,7 @@ static void *run(void *arg)
 		struct timespec until;
 
 		pthread_mutex_unlock(&g->lock);
-		if (!tb_ct_gc(g->fd, &t, tb_ct_now_ns(), &st))
+		if (!tb_ct_table_gc(&g->table, &t, tb_ct_now_ns(), &st))
 			atomic_store(&g->live, st.live);
 		pthread_mutex_lock(&g->lock);
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -56,13 +56,18 @@ int ct_gc_thread_start(int ct_fd, const struct tb_ct_timeouts *t, unsigned inter
 
 	if (!g)
 		return -ENOMEM;
-	g->fd = ct_fd;
+	r = tb_ct_table_open(ct_fd, &g->table);
+	if (r) {
+		free(g);
+		return r;
+	}
 	g->t = *t;
 	g->interval_ms = interval_ms;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->wake, NULL);
 	r = pthread_create(&g->thr, NULL, run, g);
 	if (r) {
+		tb_ct_table_close(&g->table);
 		free(g);
 		return -r;
 	}
@@ -95,5 +100,6 @@ void ct_gc_thread_stop(struct ct_gc_thread *g)
 	pthread_join(g->thr, NULL);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->wake);
+	tb_ct_table_close(&g->table);
 	free(g);
 }
