@@ -250,7 +250,7 @@ Test(bpf_conntrack, udp_icmp_other)
 	cr_expect_eq(fails, 0, "%d steps failed", fails);
 }
 
-/* Far more flows than entries: LRU eviction keeps admitting new flows, none fails. */
+/* Far more flows than entries: evicting the oldest ways keeps admitting new flows, none fails. */
 Test(bpf_conntrack, full_table_never_locks_out)
 {
 	uint64_t fail_before, fail_after, b, live, evicted;

@@ -18,9 +18,8 @@
  *                                map:TAG:PIN:IFINDEX:DIR (the 8-byte value under the key
  *                                {ifindex, dir} of a pinned BPF hash changed: the moment an
  *                                agent flips an endpoint's policy; read every 100 us)
- *   udpflow flush PIN            deletes every entry of a pinned BPF hash, or of tabby's
- *                                conntrack table (a benchmark starts an idle measurement from
- *                                an empty conntrack table)
+ *   udpflow flush PIN            deletes every entry of tabby's conntrack table pinned at PIN
+ *                                (a benchmark starts an idle measurement from an empty table)
  *
  * All times are CLOCK_MONOTONIC, which is one clock for every network namespace.
  */
@@ -243,76 +242,28 @@ static void poll_map(struct map_watch *m)
 	m->value = v;
 }
 
-/* tabby's conntrack table: every entry freed through the table's own protocol. */
-static int flush_ct_table(int fd)
-{
-	struct tb_ct_table t;
-	uint64_t deleted = 0;
-	int err = tb_ct_table_open(fd, &t);
-
-	if (!err)
-		err = tb_ct_table_clear(&t, &deleted);
-	tb_ct_table_close(&t);
-	if (err) {
-		errno = -err;
-		return die("conntrack table");
-	}
-	printf("%lu\n", (unsigned long)deleted);
-	return 0;
-}
-
-/*
- * Collects every key first (one walk), then deletes them: asking for the first key after each
- * delete would rescan the emptied buckets every time, quadratic in the table's size.
- */
+/* Frees every entry of tabby's conntrack table pinned at `pin`, through the table's protocol. */
 static int do_flush(const char *pin)
 {
 	union bpf_attr attr = { 0 };
-	struct bpf_map_info info = { 0 };
-	unsigned char *keys = NULL, *k;
-	size_t n = 0, cap = 0, ksz;
-	unsigned long deleted = 0;
-	int fd;
+	struct tb_ct_table t;
+	uint64_t deleted = 0;
+	int fd, err;
 
 	attr.pathname = (uintptr_t)pin;
 	fd = bpf_sys(BPF_OBJ_GET, &attr);
 	if (fd < 0)
 		return die(pin);
-	memset(&attr, 0, sizeof(attr));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uintptr_t)&info;
-	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
-		return die("map info");
-	if (info.type == BPF_MAP_TYPE_ARRAY && info.value_size == sizeof(struct tb_ct_set))
-		return flush_ct_table(fd);
-	ksz = info.key_size;
-	/* A key evicted under the walk restarts it from the first: bound it. */
-	while (n < 2 * (size_t)info.max_entries) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 4096;
-			k = realloc(keys, cap * ksz);
-			if (!k)
-				return die("realloc");
-			keys = k;
-		}
-		memset(&attr, 0, sizeof(attr));
-		attr.map_fd = fd;
-		attr.key = n ? (uintptr_t)(keys + (n - 1) * ksz) : 0;
-		attr.next_key = (uintptr_t)(keys + n * ksz);
-		if (bpf_sys(BPF_MAP_GET_NEXT_KEY, &attr))
-			break;
-		n++;
+	err = tb_ct_table_open(fd, &t);
+	if (!err)
+		err = tb_ct_table_clear(&t, &deleted);
+	tb_ct_table_close(&t);
+	close(fd);
+	if (err) {
+		errno = -err;
+		return die("conntrack table");
 	}
-	for (size_t i = 0; i < n; i++) {
-		memset(&attr, 0, sizeof(attr));
-		attr.map_fd = fd;
-		attr.key = (uintptr_t)(keys + i * ksz);
-		if (!bpf_sys(BPF_MAP_DELETE_ELEM, &attr))
-			deleted++;
-	}
-	free(keys);
-	printf("%lu\n", deleted);
+	printf("%lu\n", (unsigned long)deleted);
 	return 0;
 }
 
