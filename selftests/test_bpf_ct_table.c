@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The conntrack table's own behaviour (headers/tabby/conntrack.h): userspace and BPF find
- * the same entries, userspace writes and deletes them, and a full set evicts the way seen
- * longest ago, counting only live entries of other flows as evictions.
+ * the same entries, userspace writes and deletes them, and a full set evicts the way that
+ * expires first, counting only live entries of other flows as evictions.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -66,8 +66,7 @@ Test(bpf_ct_table, userspace_put_get_delete)
 	struct tb_ct_key k = { .addr_a = { 1 }, .addr_b = { 2 }, .ifindex = 7, .port_a = 1,
 			       .port_b = 2, .family = 4, .proto = IPPROTO_TCP };
 	struct tb_ct_value v = { .created_ns = 5 * S, .last_seen_ns = 9 * S, .rule_id = 77,
-				 .state = TB_CT_ESTABLISHED, .flags = TB_CT_F_OPENER_A,
-				 .opener_dir = 1 }, got;
+				 .state = TB_CT_ESTABLISHED, .flags = TB_CT_F_OPENER_A }, got;
 	struct tb_fixture f;
 	uint64_t n;
 
@@ -81,7 +80,6 @@ Test(bpf_ct_table, userspace_put_get_delete)
 	cr_expect_eq(got.rule_id, 77);
 	cr_expect_eq(got.state, TB_CT_ESTABLISHED);
 	cr_expect_eq(got.flags, TB_CT_F_OPENER_A);
-	cr_expect_eq(got.opener_dir, 1);
 	/* A second put rewrites the same way, it does not add one. */
 	v.state = TB_CT_FIN_WAIT;
 	cr_expect_eq(tb_ct_table_put(&f.ct, &k, &v), 0);
@@ -105,10 +103,11 @@ Test(bpf_ct_table, sizes_round_up_to_whole_sets)
 }
 
 /*
- * A table of one set: eight flows fill it; the ninth evicts the way seen longest ago, not
- * the busiest; an entry past its timeout is taken without counting an eviction.
+ * A table of one set: eight flows fill it; the ninth evicts the way that expires first (of
+ * flows with one timeout, the one seen longest ago); an entry past its timeout is taken
+ * without counting an eviction.
  */
-Test(bpf_ct_table, full_set_evicts_oldest)
+Test(bpf_ct_table, full_set_evicts_first_to_expire)
 {
 	struct tb_fixture f;
 	uint64_t evicted0;
@@ -159,5 +158,67 @@ Test(bpf_ct_table, gc_frees_ways_for_bpf)
 	cr_expect(!present(&f, 7));
 	if (admit(&f, 7, why, sizeof(why)))
 		cr_assert_fail("flow 7 after GC: %s", why);
+	tb_fixture_close(&f);
+}
+
+/*
+ * Under a flood of new flows, an established TCP connection (tcpEstablished: 1 h) outlives
+ * UDP flows (udpTimeout: 60 s) seen after it: the set evicts by deadline, not by age.
+ */
+Test(bpf_ct_table, full_set_keeps_long_lived_flows)
+{
+	struct tb_ct_key tcp = { .addr_a = { 1 }, .addr_b = { 2 }, .ifindex = 7, .port_a = 1,
+				 .port_b = 2, .family = 4, .proto = IPPROTO_TCP };
+	uint64_t now = tb_ct_now_ns(), evicted0;
+	struct tb_ct_value v = { .created_ns = now - 50 * S, .last_seen_ns = now - 50 * S,
+				 .rule_id = 1, .state = TB_CT_ESTABLISHED }, got;
+	struct tb_fixture f;
+	char why[200] = "";
+
+	cr_assert_eq(tb_fixture_open(&f, TB_CT_WAYS), 0, "datapath did not load");
+	cr_assert_eq(tb_ct_table_put(&f.ct, &tcp, &v), 0);
+	for (int i = 0; i < TB_CT_WAYS - 1; i++) {
+		if (admit(&f, i, why, sizeof(why)))
+			cr_assert_fail("flow %d: %s", i, why);
+	}
+	cr_assert_eq(make_idle(&f, 2, 5), 0);
+	evicted0 = stat_of(&f, TB_STAT_CT_EVICTED);
+	if (admit(&f, 100, why, sizeof(why)))
+		cr_assert_fail("flow 100: %s", why);
+	cr_expect_eq(tb_ct_table_get(&f.ct, &tcp, &got), 0, "the TCP connection was evicted");
+	cr_expect(!present(&f, 2), "not the UDP flow that expires first");
+	cr_expect(present(&f, 100));
+	cr_expect_eq(stat_of(&f, TB_STAT_CT_EVICTED), evicted0 + 1);
+	tb_fixture_close(&f);
+}
+
+/* A packet of a flow moves its deadline: the flow that was to expire first is kept. */
+Test(bpf_ct_table, traffic_refreshes_the_deadline)
+{
+	struct tb_fixture f;
+	uint64_t hits0;
+	char why[200] = "";
+
+	cr_assert_eq(tb_fixture_open(&f, TB_CT_WAYS), 0, "datapath did not load");
+	for (int i = 0; i < TB_CT_WAYS; i++) {
+		if (admit(&f, i, why, sizeof(why)))
+			cr_assert_fail("flow %d: %s", i, why);
+	}
+	cr_assert_eq(make_idle(&f, 3, 30), 0);
+	cr_assert_eq(make_idle(&f, 5, 20), 0);
+	/* Flow 3's next packet is a conntrack hit, which refreshes its entry and deadline. */
+	hits0 = stat_of(&f, TB_STAT_CT_HIT);
+	{
+		struct tb_pkt_spec spec = udp_flow(3);
+
+		if (tb_fixture_check(&f, TB_HOOK_INGRESS, &spec, TB_PASS(TB_STAT_CT_HIT), why,
+				     sizeof(why)))
+			cr_assert_fail("flow 3 again: %s", why);
+	}
+	cr_expect_eq(stat_of(&f, TB_STAT_CT_HIT), hits0 + 1);
+	if (admit(&f, 100, why, sizeof(why)))
+		cr_assert_fail("flow 100: %s", why);
+	cr_expect(present(&f, 3), "the refreshed flow was evicted");
+	cr_expect(!present(&f, 5));
 	tb_fixture_close(&f);
 }

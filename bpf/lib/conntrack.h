@@ -4,7 +4,7 @@
  * headers/tabby/conntrack.h for the key and the table's layout). A flow's later packets and
  * its replies pass without policy; TCP state is followed for the timeouts; an entry idle past
  * its state's timeout is treated as absent even before the userspace GC frees its way. The
- * table is a set-associative cache: a full set evicts the way seen longest ago, so a full
+ * table is a set-associative cache: a full set evicts the way that expires first, so a full
  * table never refuses a new flow.
  */
 #ifndef TABBY_BPF_CONNTRACK_H
@@ -16,7 +16,7 @@
 #include "lib/parse.h"
 #include "tabby/conntrack.h"
 
-/* max_entries is set by the loader: sets + 1 (element 0 is the header). */
+/* max_entries is set by the loader: tb_ct_elems() of its sets. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2);
@@ -24,20 +24,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tb_ct_set);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tb_ct_v2 SEC(".maps");
+} tb_ct_v3 SEC(".maps");
 
-/* Where a key lives: its set, the set's index word, and the key's tag and fingerprint. */
+/* Where a key lives: its set, the set's index word and deadlines, the key's tag and fingerprint. */
 struct tb_ct_where {
 	struct tb_ct_set *set;
 	__u64 *fpw;
-	__u32 tag;
+	struct tb_ct_dl *dl;
+	__u16 tag;
 	__u8 fp;
 };
 
 static __always_inline int tb_ct_locate(const struct tb_ct_key *k, struct tb_ct_where *w)
 {
 	__u32 idx = 0, s;
-	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v2, &idx), *ix;
+	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v3, &idx), *ix, *dl;
 	__u64 h;
 
 	if (!hdr || hdr->meta.magic != TB_CT_MAGIC)
@@ -45,12 +46,15 @@ static __always_inline int tb_ct_locate(const struct tb_ct_key *k, struct tb_ct_
 	h = tb_ct_hash(k, hdr->meta.seed);
 	s = (__u32)h & hdr->meta.mask;
 	idx = hdr->meta.base + s;
-	w->set = bpf_map_lookup_elem(&tb_ct_v2, &idx);
+	w->set = bpf_map_lookup_elem(&tb_ct_v3, &idx);
 	idx = 1 + s / TB_CT_FP_PER_ELEM;
-	ix = bpf_map_lookup_elem(&tb_ct_v2, &idx);
-	if (!w->set || !ix)
+	ix = bpf_map_lookup_elem(&tb_ct_v3, &idx);
+	idx = hdr->meta.dl_base + s / TB_CT_DL_PER_ELEM;
+	dl = bpf_map_lookup_elem(&tb_ct_v3, &idx);
+	if (!w->set || !ix || !dl)
 		return -1;
 	w->fpw = &ix->fp[s & (TB_CT_FP_PER_ELEM - 1)];
+	w->dl = &dl->dl[s & (TB_CT_DL_PER_ELEM - 1)];
 	w->tag = tb_ct_tag(h);
 	w->fp = tb_ct_fp(h);
 	return 0;
@@ -90,7 +94,7 @@ static __always_inline int tb_ct_find_way(struct tb_ct_set *set, __u64 *fpw,
 	for (int i = 0; i < TB_CT_WAYS; i++) {
 		if (!(m & (0x80ull << (8 * i))))
 			continue;
-		if (READ_ONCE(set->tag[i]) != tag)
+		if (READ_ONCE(set->e[i].tag) != tag)
 			continue;
 		if (tb_ct_key_eq(&set->e[i].key, k))
 			return i;
@@ -172,6 +176,12 @@ static __always_inline int tb_ct_stale(__u8 proto, __u8 state, __u64 last_seen_n
 	return now - last_seen_ns > tb_ct_timeout(&tb_cfg.ct, proto, state);
 }
 
+/* The deadline of an entry in `state` last seen at `seen` (headers/tabby/conntrack.h). */
+static __always_inline __u16 tb_ct_deadline_of(__u8 proto, __u8 state, __u64 seen)
+{
+	return tb_ct_deadline(seen, tb_ct_timeout(&tb_cfg.ct, proto, state));
+}
+
 /* TCP state after a packet of an existing flow; `from_a` says which end sent it. */
 static __always_inline void tb_ct_tcp_advance(struct tb_ct_entry *v, __u8 flags, int from_a,
 					      int reply)
@@ -201,7 +211,7 @@ static __always_inline void tb_ct_tcp_advance(struct tb_ct_entry *v, __u8 flags,
 /* A packet meeting a flow's entry: what tb_ct_meet() needs and gives back. */
 struct tb_ct_meeting {
 	__u64 now;
-	__u32 tag;
+	__u32 tag;		/* the key's tag (16 bits) */
 	__u32 rule_id;		/* out: the rule that admitted the flow */
 	__u32 fp;
 	__u8 proto;
@@ -215,15 +225,15 @@ struct tb_ct_meeting {
  * it. Returns enum tb_ct_rc. A global function, verified once on its own: inlined, its
  * branches (state, direction, timeouts) multiplied the states of the rest of the program.
  */
-__noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_key *k,
-			  struct tb_ct_meeting *m)
+__noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, struct tb_ct_dl *dl,
+			  const struct tb_ct_key *k, struct tb_ct_meeting *m)
 {
 	struct tb_ct_entry *e;
 	__u8 state, flags;
 	int way, reply;
 	__u64 seen;
 
-	if (!set || !fpw || !k || !m)
+	if (!set || !fpw || !dl || !k || !m)
 		return TB_CT_MISS;
 	way = tb_ct_find_way(set, fpw, k, m->tag, m->fp);
 	if (way < 0)
@@ -235,7 +245,7 @@ __noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_
 	seen = READ_ONCE(e->last_seen_ns);
 	m->rule_id = READ_ONCE(e->rule_id);
 	/* Rewritten for another flow while we read it: not ours any more. */
-	if (READ_ONCE(set->tag[way]) != m->tag)
+	if (READ_ONCE(e->tag) != m->tag)
 		return TB_CT_MISS;
 	if (tb_ct_stale(m->proto, state, seen, m->now)) {
 		m->stale = 1;
@@ -250,11 +260,15 @@ __noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_
 		tb_ct_tcp_advance(e, m->tcp_flags, m->fwd, reply);
 	if (reply && !(flags & TB_CT_F_REPLY_SEEN))
 		e->flags |= TB_CT_F_REPLY_SEEN;
-	/* Refresh coarsely: a write per packet would bounce the line between CPUs. */
+	/* Refresh coarsely: a write per packet would bounce the line between CPUs. The
+	 * deadline follows the refresh and any state change (its timeout may differ). */
 	if (m->now - seen > TB_CT_REFRESH_NS) {
 		e->last_seen_ns = m->now;
-		set->seen[way] = tb_ct_coarse(m->now);
+		seen = m->now;
+		state = TB_CT_NONE; /* forces the deadline's update below */
 	}
+	if (READ_ONCE(e->state) != state)
+		WRITE_ONCE(dl->way[way], tb_ct_deadline_of(m->proto, READ_ONCE(e->state), seen));
 	return reply ? TB_CT_REPLY : TB_CT_HIT;
 }
 
@@ -275,7 +289,7 @@ static __always_inline int tb_ct_lookup(const struct tb_ct_key *k, int fwd,
 		return TB_CT_MISS;
 	m.tag = w.tag;
 	m.fp = w.fp;
-	rc = tb_ct_meet(w.set, w.fpw, k, &m);
+	rc = tb_ct_meet(w.set, w.fpw, w.dl, k, &m);
 	if (m.stale)
 		tb_stat(TB_STAT_CT_STALE, bytes);
 	if (rc == TB_CT_HIT || rc == TB_CT_REPLY)
@@ -319,28 +333,34 @@ static __always_inline int tb_ct_first_byte(__u64 m)
 
 /*
  * The way a new flow takes: its own entry when the lookup found one (stale, or a SYN's
- * reused tuple), else an empty way (known from the index alone), else the way seen longest
- * ago. `tag_fp` packs the key's tag (high 32 bits), TB_CT_PICK_EXISTS when the lookup found
- * the flow's entry, and the fingerprint (low 8). Returns the way, with TB_CT_PICK_VICTIM set
- * when that evicts another flow's live entry, or -1. A global function for the verifier's
- * sake, as tb_ct_meet().
+ * reused tuple), else an empty way (known from the index alone), else the way that expires
+ * first (known from the deadlines alone: the set itself is not read). `packed` holds the
+ * key's tag (bits 32-47), the deadline clock now (bits 16-31, tb_ct_dl_now()),
+ * TB_CT_PICK_EXISTS when the lookup found the flow's entry, and the fingerprint (low 8).
+ * Returns the way, with TB_CT_PICK_VICTIM set when that evicts another flow's live entry,
+ * or -1. A global function for the verifier's sake, as tb_ct_meet().
  */
 #define TB_CT_PICK_VICTIM 0x100
 #define TB_CT_PICK_EXISTS 0x100ull
 
-__noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, const struct tb_ct_key *k,
-			      __u64 tag_fp, __u64 now)
+static __always_inline __u64 tb_ct_pick_args(__u16 tag, __u64 now, int exists, __u8 fp)
 {
-	__u32 oldest_age = 0, now_c = tb_ct_coarse(now);
-	int way, pick = -1;
-	struct tb_ct_entry *e;
+	return (__u64)tag << 32 | (__u64)tb_ct_dl_now(now) << 16 |
+	       (exists ? TB_CT_PICK_EXISTS : 0) | fp;
+}
+
+__noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, struct tb_ct_dl *dl,
+			      const struct tb_ct_key *k, __u64 packed)
+{
+	__u16 now_dl = (__u16)(packed >> 16);
+	int way, left, pick = -1, soonest = 0;
 	__u64 m, word;
 
-	if (!set || !fpw || !k)
+	if (!set || !fpw || !dl || !k)
 		return -1;
 	/* A miss was just established by the lookup: no need to search the set again. */
-	if (tag_fp & TB_CT_PICK_EXISTS) {
-		way = tb_ct_find_way(set, fpw, k, (__u32)(tag_fp >> 32), (__u8)tag_fp);
+	if (packed & TB_CT_PICK_EXISTS) {
+		way = tb_ct_find_way(set, fpw, k, (__u16)(packed >> 32), (__u8)packed);
 		if (way >= 0)
 			return way;
 	}
@@ -350,22 +370,57 @@ __noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, const struct tb
 		return tb_ct_first_byte(m);
 #pragma unroll
 	for (int i = 0; i < TB_CT_WAYS; i++) {
-		__u32 age;
-
 		if (((word >> (8 * i)) & 0xff) == TB_CT_FP_BUSY)
 			continue;
-		age = now_c - READ_ONCE(set->seen[i]);
-		if (pick < 0 || age > oldest_age) {
+		left = tb_ct_dl_left(READ_ONCE(dl->way[i]), now_dl);
+		if (pick < 0 || left < soonest) {
 			pick = i;
-			oldest_age = age;
+			soonest = left;
 		}
 	}
 	if (pick < 0)
 		return -1;
-	e = &set->e[pick & (TB_CT_WAYS - 1)];
-	if (tb_ct_stale(e->key.proto, e->state, e->last_seen_ns, now))
-		return pick;
-	return pick | TB_CT_PICK_VICTIM;
+	return soonest > 0 ? pick | TB_CT_PICK_VICTIM : pick;
+}
+
+/*
+ * Writes a new flow's entry into a way the caller claimed in the index, and the way's
+ * deadline; the tag last. `packed` holds the admitting rule (bits 32-63), the key's tag
+ * (16-31), whether the packet went from end a to end b (bit 8) and the way (low 3 bits).
+ * A global function with scalar arguments, verified once: inlined, or given its arguments
+ * in a stack struct, it took the programs from 330k to 540-630k verifier instructions.
+ */
+#define TB_CT_FILL_FWD 0x100ull
+
+static __always_inline __u64 tb_ct_fill_args(__u32 rule_id, __u16 tag, int fwd, int way)
+{
+	return (__u64)rule_id << 32 | (__u64)tag << 16 | (fwd ? TB_CT_FILL_FWD : 0) | (__u64)way;
+}
+
+__noinline int tb_ct_fill(struct tb_ct_entry *e, struct tb_ct_dl *dl, const struct tb_ct_key *k,
+			  __u64 packed, __u64 now)
+{
+	__u8 state;
+
+	if (!e || !dl || !k)
+		return -1;
+	state = k->proto == IPPROTO_TCP ? TB_CT_SYN_SENT : TB_CT_OPEN;
+	WRITE_ONCE(e->tag, TB_CT_TAG_BUSY);
+	__builtin_memcpy(&e->key, k, sizeof(*k));
+	e->state = state;
+	e->flags = packed & TB_CT_FILL_FWD ? TB_CT_F_OPENER_A : 0;
+	e->rule_id = (__u32)(packed >> 32);
+	e->created = tb_ct_coarse(now);
+	e->last_seen_ns = now;
+	WRITE_ONCE(dl->way[packed & (TB_CT_WAYS - 1)], tb_ct_deadline_of(k->proto, state, now));
+	/*
+	 * Publish the tag; the caller then stores the fingerprint. Stores are not reordered with
+	 * each other on x86; where they may be, a reader that sees the tag early reads a key
+	 * that is not yet its flow's and takes the way for no match (a new flow meets policy
+	 * again).
+	 */
+	WRITE_ONCE(e->tag, (__u16)(packed >> 16));
+	return 0;
 }
 
 /*
@@ -373,13 +428,10 @@ __noinline int tb_ct_pick_way(struct tb_ct_set *set, __u64 *fpw, const struct tb
  * the packet still passes and the flow's next packet tries again. Writes over the flow's own
  * stale entry count as replaced, over another live flow's as evicted.
  */
-static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u8 proto,
-					 __u32 dir, __u32 rule_id, __u64 now, __u32 bytes,
-					 int exists)
+static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u32 rule_id,
+					 __u64 now, __u32 bytes, int exists)
 {
-	__u32 now_c = tb_ct_coarse(now);
 	struct tb_ct_where w;
-	struct tb_ct_entry *e;
 	__u64 word, claimed;
 	int way, victim;
 
@@ -388,8 +440,7 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 		return;
 	}
 	word = READ_ONCE(*w.fpw);
-	way = tb_ct_pick_way(w.set, w.fpw, k,
-			     (__u64)w.tag << 32 | (exists ? TB_CT_PICK_EXISTS : 0) | w.fp, now);
+	way = tb_ct_pick_way(w.set, w.fpw, w.dl, k, tb_ct_pick_args(w.tag, now, exists, w.fp));
 	if (way < 0) {
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
@@ -403,23 +454,7 @@ static __always_inline void tb_ct_create(const struct tb_ct_key *k, int fwd, __u
 		tb_stat(TB_STAT_CT_CREATE_FAIL, bytes);
 		return;
 	}
-	e = &w.set->e[way];
-	WRITE_ONCE(w.set->tag[way], TB_CT_TAG_BUSY);
-	__builtin_memcpy(&e->key, k, sizeof(*k));
-	e->rule_id = rule_id;
-	e->last_seen_ns = now;
-	e->created = now_c;
-	e->state = proto == IPPROTO_TCP ? TB_CT_SYN_SENT : TB_CT_OPEN;
-	e->flags = fwd ? TB_CT_F_OPENER_A : 0;
-	e->opener_dir = dir;
-	e->pad = 0;
-	w.set->seen[way] = now_c;
-	/*
-	 * Publish: the tag, then the fingerprint. Stores are not reordered with each other on
-	 * x86; where they may be, a reader that sees the tag early reads a key that is not yet
-	 * its flow's and takes the way for no match (a new flow meets policy again).
-	 */
-	WRITE_ONCE(w.set->tag[way], w.tag);
+	tb_ct_fill(&w.set->e[way], w.dl, k, tb_ct_fill_args(rule_id, w.tag, fwd, way), now);
 	WRITE_ONCE(((__u8 *)w.fpw)[way], w.fp);
 	if (victim)
 		tb_stat(TB_STAT_CT_EVICTED, bytes);

@@ -48,7 +48,7 @@ static __always_inline int tb_new_flow(const struct tb_parsed *p, const struct t
 		if (rc < 0 || !res.allow)
 			return -(int)(res.reason ? res.reason : TB_DROP_POLICY_DENY);
 	}
-	tb_ct_create(k, fwd, p->flow.proto, dir, res.rule_id, now, bytes, exists);
+	tb_ct_create(k, fwd, res.rule_id, now, bytes, exists);
 	*stat = TB_STAT_POLICY_ALLOW;
 	return 0;
 }

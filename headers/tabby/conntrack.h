@@ -20,7 +20,7 @@
 
 #include "tabby/config.h"
 
-#define TB_CT_MAP_NAME "tb_ct_v2"
+#define TB_CT_MAP_NAME "tb_ct_v3"
 #define TB_CT_DEFAULT_ENTRIES 262144
 
 struct tb_ct_key {
@@ -58,8 +58,7 @@ struct tb_ct_value {
 	__u32 rule_id;		/* rule that admitted the flow (TB_RULE_NONE if none) */
 	__u8 state;		/* enum tb_ct_state */
 	__u8 flags;		/* TB_CT_F_* */
-	__u8 opener_dir;	/* enum tb_dir of the program that created the entry */
-	__u8 pad;
+	__u8 pad[2];
 };
 
 #define TB_CT_REFRESH_NS (TB_NSEC_PER_SEC / 10)
@@ -67,20 +66,26 @@ struct tb_ct_value {
 /*
  * The table: a set-associative cache of flows in one array map (BPF_F_MMAPABLE, so that
  * userspace walks and expires it through memory, without a syscall per entry). A flow's key
- * hashes to one set of TB_CT_WAYS ways; the set's first cache line holds a tag and a coarse
- * last-seen stamp per way, and each way's entry is one cache line of its own.
+ * hashes to one set of TB_CT_WAYS ways; each way is one cache line holding the whole entry,
+ * its tag included, so a new flow writes one line of the set and never reads it.
  *
- * In front of the sets sits an index: one 64-bit word per set, a byte per way holding an
- * 7-bit fingerprint of the way's key (TB_CT_FP_EMPTY, TB_CT_FP_BUSY, or 1..128). The index is
- * 8 bytes per 8 flows (256 KiB for the default table), small enough to stay in the CPU's
- * caches and TLB where the sets (18 MiB) are not; a flow the table does not hold is known
- * from the index alone in all but ~6% of lookups, and a new flow takes an empty way without
- * reading the set. Its bytes also say who owns a way: a writer claims a way by
- * compare-and-swap of the set's index word (its byte to TB_CT_FP_BUSY), writes the entry, the
- * stamp and the tag, then stores the fingerprint.
+ * In front of the sets sit two dense arrays, small enough to stay in the CPU's caches where
+ * the sets (16 MiB for the default table) are not, and where every line of a set costs a
+ * DRAM access (~130-150 ns on the machines measured, docs/perf.md):
+ * - The index: one 64-bit word per set, a byte per way holding a 7-bit fingerprint of the
+ *   way's key (TB_CT_FP_EMPTY, TB_CT_FP_BUSY, or 1..128); 256 KiB for the default table.
+ *   A flow the table does not hold is known from the index alone in all but ~6% of lookups,
+ *   and a new flow finds an empty way there. Its bytes also say who owns a way: a writer
+ *   claims a way by compare-and-swap of the set's index word (its byte to TB_CT_FP_BUSY),
+ *   writes the entry (tag BUSY, fields, tag), its deadline, then stores the fingerprint.
+ * - The deadlines: per way, when its entry expires if no packet refreshes it, in
+ *   TB_CT_DL_SHIFT units (~1.07 s) modulo 2^16; 512 KiB for the default table. A full set
+ *   evicts the way that expires first (an expired one if there is any), and counts an
+ *   eviction only when that way had not expired, without reading the set.
  *
- * Elements: 0 is the header (struct tb_ct_meta); 1..nidx the index (TB_CT_FP_PER_ELEM words
- * each); base..base+nsets-1 the sets.
+ * Elements: 0 is the header (struct tb_ct_meta, and the timeouts the deadlines were computed
+ * with); 1..nidx the index (TB_CT_FP_PER_ELEM words each); dl_base.. the deadlines
+ * (TB_CT_DL_PER_ELEM sets each); base..base+nsets-1 the sets.
  *
  * Readers take no locks: a reader whose fingerprint and tag match compares the whole key,
  * copies what it needs and checks that the tag did not change meanwhile; if it did, the way
@@ -94,50 +99,55 @@ struct tb_ct_value {
 #define TB_CT_FP_EMPTY 0x00
 #define TB_CT_FP_BUSY 0xff
 #define TB_CT_FP_PER_ELEM 64
-#define TB_CT_MAGIC 0x74626375u /* "tbcu" */
+#define TB_CT_DL_PER_ELEM 32
+#define TB_CT_MAGIC 0x74626376u /* "tbcv" */
 /* Coarse stamps: CLOCK_MONOTONIC ns >> 20 (~1.05 ms units), wrapping after ~52 days. */
 #define TB_CT_COARSE_SHIFT 20
+/* Deadlines: ns >> 30 (~1.07 s units), 16 bits; told apart up to ~9.7 h either way. */
+#define TB_CT_DL_SHIFT 30
+#define TB_CT_DL_MAX_UNITS 0x7000u
 
 struct tb_ct_entry {
 	struct tb_ct_key key;
-	__u32 rule_id;
-	__u64 last_seen_ns;
-	__u32 created;		/* coarse */
+	__u16 tag;		/* TB_CT_TAG_EMPTY, _BUSY, or the key's tag */
 	__u8 state;
-	__u8 flags;
-	__u8 opener_dir;
-	__u8 pad;
+	__u8 flags;		/* TB_CT_F_* */
+	__u32 rule_id;
+	__u32 created;		/* coarse */
+	__u64 last_seen_ns;
+};
+
+/* A set's deadlines (a struct, so that BPF global functions take all of it by pointer). */
+struct tb_ct_dl {
+	__u16 way[TB_CT_WAYS];
 };
 
 struct tb_ct_meta {
 	__u32 magic;		/* TB_CT_MAGIC once the loader has set the table up */
 	__u32 seed;		/* hash seed, chosen when the table was created */
 	__u32 mask;		/* nsets - 1 (nsets is a power of two) */
-	__u32 base;		/* element of set 0: 1 + index elements */
-	__u32 pad[12];
+	__u32 dl_base;		/* element of the first deadlines: 1 + index elements */
+	__u32 base;		/* element of set 0: dl_base + deadline elements */
+	__u32 pad[11];
 };
 
 struct tb_ct_set {
 	union {
+		struct tb_ct_entry e[TB_CT_WAYS];
 		struct {
-			union {
-				struct {
-					__u32 tag[TB_CT_WAYS];	/* _EMPTY, _BUSY or the tag */
-					__u32 seen[TB_CT_WAYS];	/* coarse last-seen stamps */
-				};
-				struct tb_ct_meta meta;		/* element 0 only */
-			};
-			struct tb_ct_entry e[TB_CT_WAYS];
+			struct tb_ct_meta meta;		/* element 0 only */
+			struct tb_ct_timeouts timeouts;	/* of the last load: userspace writes */
 		};
-		__u64 fp[TB_CT_FP_PER_ELEM];	/* index elements: one word per set */
+		__u64 fp[TB_CT_FP_PER_ELEM];		/* index elements: one word per set */
+		struct tb_ct_dl dl[TB_CT_DL_PER_ELEM];	/* deadline elements */
 	};
 };
 
 _Static_assert(sizeof(struct tb_ct_key) == 44, "tb_ct_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_ct_value) == 24, "tb_ct_value layout is shared with BPF");
 _Static_assert(sizeof(struct tb_ct_entry) == 64, "a conntrack entry is one cache line");
-_Static_assert(sizeof(struct tb_ct_meta) == 64, "tb_ct_meta fills the tag line");
-_Static_assert(sizeof(struct tb_ct_set) == 64 * (TB_CT_WAYS + 1), "tb_ct_set is whole lines");
+_Static_assert(sizeof(struct tb_ct_meta) == 64, "tb_ct_meta is one line");
+_Static_assert(sizeof(struct tb_ct_set) == 64 * TB_CT_WAYS, "tb_ct_set is whole lines");
 
 /* Index elements in front of `nsets` sets. */
 static inline __u32 tb_ct_nidx(__u32 nsets)
@@ -145,10 +155,16 @@ static inline __u32 tb_ct_nidx(__u32 nsets)
 	return (nsets + TB_CT_FP_PER_ELEM - 1) / TB_CT_FP_PER_ELEM;
 }
 
-/* Array elements of a table of `nsets` sets: header, index, sets. */
+/* Deadline elements for `nsets` sets. */
+static inline __u32 tb_ct_ndl(__u32 nsets)
+{
+	return (nsets + TB_CT_DL_PER_ELEM - 1) / TB_CT_DL_PER_ELEM;
+}
+
+/* Array elements of a table of `nsets` sets: header, index, deadlines, sets. */
 static inline __u32 tb_ct_elems(__u32 nsets)
 {
-	return 1 + tb_ct_nidx(nsets) + nsets;
+	return 1 + tb_ct_nidx(nsets) + tb_ct_ndl(nsets) + nsets;
 }
 
 /* Sets for a table of `entries` flows: a power of two, at least one. */
@@ -182,10 +198,10 @@ static inline __u64 tb_ct_hash(const struct tb_ct_key *k, __u32 seed)
 	return h;
 }
 
-static inline __u32 tb_ct_tag(__u64 h)
+static inline __u16 tb_ct_tag(__u64 h)
 {
 	/* never TB_CT_TAG_EMPTY or _BUSY */
-	return (__u32)(h >> 32) | 2u;
+	return (__u16)(h >> 48) | 2u;
 }
 
 /* The index byte of a key: 1..128, never TB_CT_FP_EMPTY or _BUSY. */
@@ -235,6 +251,31 @@ static inline __u64 tb_ct_timeout(const volatile struct tb_ct_timeouts *t, __u8 
 	default:
 		return t->generic;
 	}
+}
+
+static inline __u16 tb_ct_dl_now(__u64 now_ns)
+{
+	return (__u16)(now_ns >> TB_CT_DL_SHIFT);
+}
+
+/*
+ * The deadline of an entry last seen at `last_seen_ns` with idle timeout `timeout`: rounded
+ * up by a unit and more, so that a live entry never reads as expired; an expired one reads
+ * as live for at most ~3 s. Timeouts past TB_CT_DL_MAX_UNITS (~8 h) are cut to it.
+ */
+static inline __u16 tb_ct_deadline(__u64 last_seen_ns, __u64 timeout)
+{
+	__u64 units = timeout >> TB_CT_DL_SHIFT;
+
+	if (units > TB_CT_DL_MAX_UNITS)
+		units = TB_CT_DL_MAX_UNITS;
+	return (__u16)((last_seen_ns >> TB_CT_DL_SHIFT) + units + 2);
+}
+
+/* Units left before deadline `dl` at `now` (tb_ct_dl_now()): <= 0 once expired. */
+static inline int tb_ct_dl_left(__u16 dl, __u16 now)
+{
+	return (__s16)(__u16)(dl - now);
 }
 
 #endif

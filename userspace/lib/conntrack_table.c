@@ -16,10 +16,11 @@
 
 #include "conntrack_gc.h"
 
-/* A way of a set, with the index word that owns it. */
+/* A way of a set, with the index word that owns it and the set's deadlines. */
 struct way_ref {
 	struct tb_ct_set *set;
 	_Atomic uint64_t *fpw;
+	struct tb_ct_dl *dl;
 	int way;
 };
 
@@ -61,7 +62,7 @@ static uint32_t sets_for(uint32_t max)
 	return n;
 }
 
-int tb_ct_table_init(int fd)
+int tb_ct_table_init(int fd, const struct tb_ct_timeouts *timeouts)
 {
 	struct tb_ct_table t;
 	struct tb_ct_meta *m;
@@ -79,10 +80,13 @@ int tb_ct_table_init(int fd)
 		nsets = sets_for(max);
 		m->seed = seed;
 		m->mask = nsets - 1;
-		m->base = 1 + tb_ct_nidx(nsets);
+		m->dl_base = 1 + tb_ct_nidx(nsets);
+		m->base = m->dl_base + tb_ct_ndl(nsets);
 		atomic_thread_fence(memory_order_release);
 		m->magic = TB_CT_MAGIC;
 	}
+	/* Userspace writes compute deadlines with the timeouts the programs now use. */
+	t.map[0].timeouts = *timeouts;
 	munmap(t.map, t.len);
 	return 0;
 }
@@ -98,13 +102,15 @@ int tb_ct_table_open(int fd, struct tb_ct_table *t)
 	if (err)
 		return err;
 	m = &t->map[0].meta;
-	if (m->magic != TB_CT_MAGIC || m->base != 1 + tb_ct_nidx(m->mask + 1) ||
+	if (m->magic != TB_CT_MAGIC || m->dl_base != 1 + tb_ct_nidx(m->mask + 1) ||
+	    m->base != m->dl_base + tb_ct_ndl(m->mask + 1) ||
 	    (uint64_t)m->base + m->mask + 1 > max) {
 		tb_ct_table_close(t);
 		return -EINVAL;
 	}
 	t->nsets = m->mask + 1;
 	t->base = m->base;
+	t->dl_base = m->dl_base;
 	t->seed = m->seed;
 	return 0;
 }
@@ -120,11 +126,12 @@ static void set_ref(const struct tb_ct_table *t, uint32_t s, struct way_ref *r)
 {
 	r->set = &t->map[t->base + s];
 	r->fpw = (_Atomic uint64_t *)&t->map[1 + s / TB_CT_FP_PER_ELEM].fp[s % TB_CT_FP_PER_ELEM];
+	r->dl = &t->map[t->dl_base + s / TB_CT_DL_PER_ELEM].dl[s % TB_CT_DL_PER_ELEM];
 	r->way = -1;
 }
 
 static void locate(const struct tb_ct_table *t, const struct tb_ct_key *k, struct way_ref *r,
-		   uint32_t *tag, uint8_t *fp)
+		   uint16_t *tag, uint8_t *fp)
 {
 	uint64_t h = tb_ct_hash(k, t->seed);
 
@@ -138,13 +145,13 @@ static uint8_t fp_byte(uint64_t word, int way)
 	return (uint8_t)(word >> (8 * way));
 }
 
-static _Atomic uint32_t *tag_at(const struct way_ref *r)
+static _Atomic uint16_t *tag_at(const struct way_ref *r)
 {
-	return (_Atomic uint32_t *)&r->set->tag[r->way];
+	return (_Atomic uint16_t *)&r->set->e[r->way].tag;
 }
 
 /* The way of `r`'s set holding k, or -1. */
-static int find_way(struct way_ref *r, uint32_t tag, uint8_t fp, const struct tb_ct_key *k)
+static int find_way(struct way_ref *r, uint16_t tag, uint8_t fp, const struct tb_ct_key *k)
 {
 	uint64_t word = atomic_load_explicit(r->fpw, memory_order_acquire);
 
@@ -168,14 +175,13 @@ static void entry_value(const struct tb_ct_entry *e, struct tb_ct_value *v)
 	v->rule_id = e->rule_id;
 	v->state = e->state;
 	v->flags = e->flags;
-	v->opener_dir = e->opener_dir;
 }
 
 /* Copies r's way when it holds a published entry that stays so while copied: 0 or -EAGAIN. */
-static int copy_way(const struct way_ref *r, uint32_t *tag, struct tb_ct_entry *e)
+static int copy_way(const struct way_ref *r, uint16_t *tag, struct tb_ct_entry *e)
 {
 	uint8_t fp = fp_byte(atomic_load_explicit(r->fpw, memory_order_acquire), r->way);
-	uint32_t t = atomic_load_explicit(tag_at(r), memory_order_acquire);
+	uint16_t t = atomic_load_explicit(tag_at(r), memory_order_acquire);
 
 	if (fp == TB_CT_FP_EMPTY || fp == TB_CT_FP_BUSY || t == TB_CT_TAG_EMPTY ||
 	    t == TB_CT_TAG_BUSY)
@@ -193,7 +199,7 @@ int tb_ct_table_get(const struct tb_ct_table *t, const struct tb_ct_key *k,
 {
 	struct tb_ct_entry e;
 	struct way_ref r;
-	uint32_t tag, got;
+	uint16_t tag, got;
 	uint8_t fp;
 
 	locate(t, k, &r, &tag, &fp);
@@ -227,12 +233,11 @@ static void set_fp(const struct way_ref *r, uint8_t fp)
 			      memory_order_release);
 }
 
-static int pick_way(struct way_ref *r, uint32_t tag, uint8_t fp, const struct tb_ct_key *k,
-		    uint32_t now_c, uint8_t *expect)
+static int pick_way(struct way_ref *r, uint16_t tag, uint8_t fp, const struct tb_ct_key *k,
+		    uint16_t now_dl, uint8_t *expect)
 {
+	int pick = -1, soonest = 0;
 	uint64_t word;
-	uint32_t oldest = 0;
-	int pick = -1;
 
 	if (find_way(r, tag, fp, k) >= 0) {
 		*expect = fp;
@@ -246,9 +251,13 @@ static int pick_way(struct way_ref *r, uint32_t tag, uint8_t fp, const struct tb
 			*expect = b;
 			return r->way = i;
 		}
-		if (b != TB_CT_FP_BUSY && (pick < 0 || now_c - r->set->seen[i] > oldest)) {
+		if (b == TB_CT_FP_BUSY)
+			continue;
+		int left = tb_ct_dl_left(r->dl->way[i], now_dl);
+
+		if (pick < 0 || left < soonest) {
 			pick = i;
-			oldest = now_c - r->set->seen[i];
+			soonest = left;
 			*expect = b;
 		}
 	}
@@ -257,13 +266,14 @@ static int pick_way(struct way_ref *r, uint32_t tag, uint8_t fp, const struct tb
 
 int tb_ct_table_put(struct tb_ct_table *t, const struct tb_ct_key *k, const struct tb_ct_value *v)
 {
+	const struct tb_ct_timeouts *to = &t->map[0].timeouts;
 	struct tb_ct_entry *e;
 	struct way_ref r;
 	uint8_t fp, expect;
-	uint32_t tag;
+	uint16_t tag;
 
 	locate(t, k, &r, &tag, &fp);
-	if (pick_way(&r, tag, fp, k, tb_ct_coarse(tb_ct_now_ns()), &expect) < 0 ||
+	if (pick_way(&r, tag, fp, k, tb_ct_dl_now(tb_ct_now_ns()), &expect) < 0 ||
 	    !claim(&r, expect))
 		return -EBUSY;
 	atomic_store_explicit(tag_at(&r), TB_CT_TAG_BUSY, memory_order_relaxed);
@@ -276,15 +286,14 @@ int tb_ct_table_put(struct tb_ct_table *t, const struct tb_ct_key *k, const stru
 	e->created = tb_ct_coarse(v->created_ns);
 	e->state = v->state;
 	e->flags = v->flags;
-	e->opener_dir = v->opener_dir;
-	r.set->seen[r.way] = tb_ct_coarse(v->last_seen_ns);
+	r.dl->way[r.way] = tb_ct_deadline(v->last_seen_ns, tb_ct_timeout(to, k->proto, v->state));
 	atomic_store_explicit(tag_at(&r), tag, memory_order_release);
 	set_fp(&r, fp);
 	return 0;
 }
 
 /* Empties r's way if it still holds the entry tagged `tag` under index byte `fp`: 1 if so. */
-static int clear_way(const struct way_ref *r, uint32_t tag, uint8_t fp)
+static int clear_way(const struct way_ref *r, uint16_t tag, uint8_t fp)
 {
 	if (!claim(r, fp))
 		return 0;
@@ -300,7 +309,7 @@ static int clear_way(const struct way_ref *r, uint32_t tag, uint8_t fp)
 int tb_ct_table_delete(struct tb_ct_table *t, const struct tb_ct_key *k)
 {
 	struct way_ref r;
-	uint32_t tag;
+	uint16_t tag;
 	uint8_t fp;
 
 	locate(t, k, &r, &tag, &fp);
@@ -321,12 +330,12 @@ int tb_ct_table_walk(struct tb_ct_table *t, tb_ct_visit_fn fn, void *arg, uint64
 		set_ref(t, s, &r);
 		word = atomic_load_explicit(r.fpw, memory_order_acquire);
 		if (!word)
-			continue; /* an empty set: its 576 bytes are not even read */
+			continue; /* an empty set: its 512 bytes are not even read */
 		for (r.way = 0; r.way < TB_CT_WAYS; r.way++) {
 			uint8_t fp = fp_byte(word, r.way);
 			struct tb_ct_entry e;
 			struct tb_ct_value v;
-			uint32_t tag;
+			uint16_t tag;
 
 			if (fp == TB_CT_FP_EMPTY || fp == TB_CT_FP_BUSY || copy_way(&r, &tag, &e))
 				continue;

@@ -14,15 +14,19 @@
 #include "tabby/conntrack.h"
 
 struct tb_ct_table {
-	struct tb_ct_set *map;	/* element 0: the header, then the index, then the sets */
+	struct tb_ct_set *map;	/* element 0: the header, then index, deadlines, sets */
 	size_t len;		/* bytes mapped */
 	uint32_t nsets;
+	uint32_t dl_base;	/* element of the first deadlines */
 	uint32_t base;		/* element of set 0 */
 	uint32_t seed;
 };
 
-/* Gives a new table (magic unset) its header: seed and size. 0 or -errno; a no-op if set. */
-int tb_ct_table_init(int fd);
+/*
+ * Gives a new table (magic unset) its header: seed and size; and every table the timeouts
+ * its programs now use, for the deadlines of userspace writes. 0 or -errno.
+ */
+int tb_ct_table_init(int fd, const struct tb_ct_timeouts *timeouts);
 
 /* Maps the table behind map fd `fd`. 0, -EINVAL (not a conntrack table) or -errno. */
 int tb_ct_table_open(int fd, struct tb_ct_table *t);
@@ -33,8 +37,8 @@ int tb_ct_table_get(const struct tb_ct_table *t, const struct tb_ct_key *k,
 		    struct tb_ct_value *v);
 
 /*
- * Writes k's entry: over its own, else into an empty way, else over the way seen longest
- * ago (as the datapath does). 0, or -EBUSY when the way was being written meanwhile.
+ * Writes k's entry: over its own, else into an empty way, else over the way that expires
+ * first (as the datapath does). 0, or -EBUSY when the way was being written meanwhile.
  */
 int tb_ct_table_put(struct tb_ct_table *t, const struct tb_ct_key *k, const struct tb_ct_value *v);
 
