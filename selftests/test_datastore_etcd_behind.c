@@ -15,6 +15,7 @@
 
 #include "datastore.h"
 #include "helpers/etcd_fixture.h"
+#include "helpers/kv_model.h"
 
 static struct etcd_fx fx;
 
@@ -35,47 +36,6 @@ static int open_eps(const char *eps, struct tb_ds **out)
 	struct tb_ds_config cfg = {.type = TB_DS_ETCDV3, .etcd_endpoints = (char *)eps};
 
 	return tb_ds_open(&cfg, out);
-}
-
-/* Applies an event to a model of the prefix, as a resyncing client does. */
-static int model_apply(struct tb_kv_list *m, const struct tb_ds_event *ev)
-{
-	size_t i;
-
-	for (i = 0; i < m->n && strcmp(m->items[i].key, ev->kv.key); i++)
-		;
-	if (ev->type == TB_DS_EV_DELETE) {
-		if (i == m->n)
-			return -ENOENT;
-		tb_kv_free(&m->items[i]);
-		m->items[i] = m->items[--m->n];
-		return 0;
-	}
-	if (i == m->n) {
-		struct tb_kv *items = realloc(m->items, (m->n + 1) * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		m->items = items;
-		m->items[m->n++] = (struct tb_kv){0};
-	}
-	tb_kv_free(&m->items[i]);
-	m->items[i].key = strdup(ev->kv.key);
-	m->items[i].value = strdup(ev->kv.value);
-	m->items[i].mod_revision = ev->kv.mod_revision;
-	return m->items[i].key && m->items[i].value ? 0 : -ENOMEM;
-}
-
-static bool model_equals(const struct tb_kv_list *m, const struct tb_kv_list *truth)
-{
-	size_t found = 0;
-
-	for (size_t i = 0; i < truth->n; i++)
-		for (size_t j = 0; j < m->n; j++)
-			found += !strcmp(m->items[j].key, truth->items[i].key) &&
-				 !strcmp(m->items[j].value, truth->items[i].value) &&
-				 m->items[j].mod_revision == truth->items[i].mod_revision;
-	return m->n == truth->n && found == truth->n;
 }
 
 /* Puts and deletes under /calico/c/ through ds; the last write's revision in *last. */
@@ -132,14 +92,14 @@ Test(etcd_behind, compaction_while_watcher_behind)
 	cr_assert_eq(churn(others, 2, &last), 0);
 	cr_assert_eq(tb_ds_put(others, "/calico/c/end", "{}", TB_REV_ANY, &last), 0);
 	while ((r = tb_ds_watch_next(w, &ev, 5000)) == 1) {
-		cr_assert_eq(model_apply(&model, &ev), 0, "apply %s", ev.kv.key);
+		cr_assert_eq(kv_model_apply(&model, &ev), 0, "apply %s", ev.kv.key);
 		tb_ds_event_free(&ev);
 		if (model.n && ev.kv.mod_revision == last)
 			break;
 	}
 	cr_assert_eq(r, 1, "the resynced watch delivers: %d", r);
 	cr_assert_eq(tb_ds_list(others, "/calico/", &truth), 0);
-	cr_expect(model_equals(&model, &truth), "list + watch reproduces the store exactly");
+	cr_expect(kv_model_equals(&model, &truth), "list + watch reproduces the store exactly");
 	tb_kv_list_free(&model);
 	tb_kv_list_free(&truth);
 	tb_ds_watch_close(w);

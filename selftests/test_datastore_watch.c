@@ -13,6 +13,7 @@
 
 #include "datastore.h"
 #include "helpers/ds_fixture.h"
+#include "helpers/kv_model.h"
 
 static struct ds_fx fx;
 static struct tb_ds *ds;
@@ -278,52 +279,6 @@ Test(datastore_watch, big_txn_crosses_read_batches)
 	tb_ds_watch_close(w);
 }
 
-/* Applies an event to a model of the prefix (the list items), as a resyncing client does. */
-static int model_apply(struct tb_kv_list *m, const struct tb_ds_event *ev)
-{
-	size_t i;
-
-	for (i = 0; i < m->n && strcmp(m->items[i].key, ev->kv.key); i++)
-		;
-	if (ev->type == TB_DS_EV_DELETE) {
-		if (i == m->n)
-			return -ENOENT;
-		tb_kv_free(&m->items[i]);
-		m->items[i] = m->items[--m->n];
-		return 0;
-	}
-	if (i == m->n) {
-		struct tb_kv *items = realloc(m->items, (m->n + 1) * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		m->items = items;
-		m->items[m->n++] = (struct tb_kv){ 0 };
-	}
-	tb_kv_free(&m->items[i]);
-	m->items[i].key = strdup(ev->kv.key);
-	m->items[i].value = strdup(ev->kv.value);
-	m->items[i].mod_revision = ev->kv.mod_revision;
-	return m->items[i].key && m->items[i].value ? 0 : -ENOMEM;
-}
-
-static bool model_equals(const struct tb_kv_list *m, const struct tb_kv_list *truth)
-{
-	if (m->n != truth->n)
-		return false;
-	for (size_t i = 0; i < truth->n; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < m->n && !found; j++)
-			found = !strcmp(m->items[j].key, truth->items[i].key) &&
-				!strcmp(m->items[j].value, truth->items[i].value) &&
-				m->items[j].mod_revision == truth->items[i].mod_revision;
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 Test(datastore_watch, resync_after_compaction)
 {
 	struct tb_kv_list model = { 0 }, truth = { 0 };
@@ -345,7 +300,7 @@ Test(datastore_watch, resync_after_compaction)
 	cr_assert_eq(ds_fx_run_children(1, child_write_script, &fx), 0, "writer process");
 	cr_assert_eq(tb_ds_put(ds, "/w/last", "x", TB_REV_ANY, &r), 0);
 	while ((err = tb_ds_watch_next(w, &ev, 1000)) == 1) {
-		cr_assert_eq(model_apply(&model, &ev), 0, "apply %s", ev.kv.key);
+		cr_assert_eq(kv_model_apply(&model, &ev), 0, "apply %s", ev.kv.key);
 		if (ev.kv.mod_revision == r)
 			break;
 		tb_ds_event_free(&ev);
@@ -353,7 +308,7 @@ Test(datastore_watch, resync_after_compaction)
 	tb_ds_event_free(&ev);
 	cr_assert_eq(err, 1, "watch ended early: %d", err);
 	cr_assert_eq(tb_ds_list(ds, "/w/", &truth), 0);
-	cr_expect(model_equals(&model, &truth), "list + watch reproduces the store exactly");
+	cr_expect(kv_model_equals(&model, &truth), "list + watch reproduces the store exactly");
 	tb_kv_list_free(&model);
 	tb_kv_list_free(&truth);
 	tb_ds_watch_close(w);
