@@ -32,14 +32,7 @@ static int env_open(struct env *e)
 	memset(e, 0, sizeof(*e));
 	if (tb_fixture_open_flags(&e->f, 0, 0))
 		return -1;
-	fds.ep = tb_dp_map_fd(e->f.dp, "tb_pol_ep_v1");
-	fds.hdr = tb_dp_map_fd(e->f.dp, "tb_pol_hdr_v1");
-	fds.keys = tb_dp_map_fd(e->f.dp, "tb_pol_keys_v1");
-	fds.bits = tb_dp_map_fd(e->f.dp, "tb_pol_bits_v1");
-	fds.hash = tb_dp_map_fd(e->f.dp, "tb_pol_hash_v1");
-	fds.cnt = tb_dp_map_fd(e->f.dp, "tb_pol_cnt_v1");
-	if (fds.ep < 0 || fds.hdr < 0 || fds.keys < 0 || fds.bits < 0 || fds.hash < 0 ||
-	    fds.cnt < 0 || tb_pol_maps_new(&fds, &e->maps)) {
+	if (tb_fixture_pol_map_fds(&e->f, &fds) || tb_pol_maps_new(&fds, &e->maps)) {
 		tb_fixture_close(&e->f);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include "bpf_run.h"
 #include "conntrack_gc.h"
 #include "tabby/frag.h"
+#include "workload.skel.h"
 
 int tb_fixture_open(struct tb_fixture *f, uint32_t ct_entries)
 {
@@ -49,6 +50,11 @@ void tb_fixture_close(struct tb_fixture *f)
 	tb_ct_table_close(&f->ct);
 	tb_dp_destroy(f->dp);
 	f->dp = NULL;
+}
+
+int tb_fixture_pol_map_fds(const struct tb_fixture *f, struct tb_pol_map_fds *fds)
+{
+	return tb_pol_map_fds_from_object(((struct workload *)tb_dp_skel(f->dp))->obj, fds);
 }
 
 static int clear_map(int fd, size_t key_size)

@@ -11,6 +11,7 @@
 #include "bpf_loader.h"
 #include "conntrack_table.h"
 #include "pkt.h"
+#include "policy_maps.h"
 #include "tabby/conntrack.h"
 #include "tabby/counters.h"
 
@@ -35,6 +36,9 @@ int tb_fixture_open(struct tb_fixture *f, uint32_t ct_entries);
 /* The same with the given TB_CFG_F_* flags (0: the real classifier decides). */
 int tb_fixture_open_flags(struct tb_fixture *f, uint32_t ct_entries, uint32_t flags);
 void tb_fixture_close(struct tb_fixture *f);
+/* The real classifier's maps in the fixture's workload object, for tests that install
+ * compiled policy (fixtures opened without TB_CFG_F_TEST_POLICY). 0 or -ENOENT. */
+int tb_fixture_pol_map_fds(const struct tb_fixture *f, struct tb_pol_map_fds *fds);
 /* Empties conntrack, fragment and test-policy maps (counters are compared as deltas). */
 int tb_fixture_reset(struct tb_fixture *f);
 
