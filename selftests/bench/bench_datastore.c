@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "datastore.h"
+#include "helpers/bench_report.h"
 #include "helpers/ds_fixture.h"
 
 #define ROUNDS 3
@@ -32,50 +33,6 @@
 #define WATCH_GAP_US 1500
 
 static struct ds_fx fx;
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void row(const char *name, double value, const char *unit, const char *peer,
-		double peer_value, const char *target)
-{
-	printf("{\"name\":\"%s\",\"value\":%.1f,\"unit\":\"%s\",", name, value, unit);
-	if (peer)
-		printf("\"peer\":\"%s\",\"peer_value\":%.1f,\"ratio\":%.3f,", peer, peer_value,
-		       value / peer_value);
-	else
-		printf("\"peer\":null,\"peer_value\":null,\"ratio\":null,");
-	printf("\"target\":\"%s\"}\n", target);
-	fflush(stdout);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int64_t percentile(int64_t *v, size_t n, double p)
-{
-	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-
-	qsort(v, n, sizeof(*v), cmp_i64);
-	return v[i];
-}
-
-/* A value of the size of a typical resource. */
-static const char resource_json[] =
-	"{\"kind\":\"WorkloadEndpoint\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":"
-	"{\"name\":\"node1-k8s-pod--1-eth0\",\"namespace\":\"default\",\"labels\":{\"app\":"
-	"\"web\",\"projectcalico.org/namespace\":\"default\"}},\"spec\":{\"node\":\"node1\","
-	"\"pod\":\"pod-1\",\"endpoint\":\"eth0\",\"interfaceName\":\"tab0123456789a\","
-	"\"ipNetworks\":[\"10.65.0.1/32\"],\"profiles\":[\"kns.default\"]}}";
 
 /* The disk's floor under the durable writes, interleaved with them round by round. */
 struct floor {
@@ -90,11 +47,11 @@ static int floor_round(struct floor *f)
 	int64_t t0;
 
 	for (int i = 0; i < SYNCS; i++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (pwrite(f->fd, page, sizeof(page), (off_t)(i % 64) * 4096) != sizeof(page) ||
 		    fdatasync(f->fd))
 			return -errno;
-		f->lat[f->n++] = now_ns() - t0;
+		f->lat[f->n++] = bench_now_ns() - t0;
 	}
 	return 0;
 }
@@ -107,9 +64,9 @@ static int put_round(struct tb_ds *ds, int64_t *lat)
 
 	for (int i = 0; !err && i < PUTS; i++) {
 		snprintf(key, sizeof(key), "/bench/put/%d", i % 100);
-		t0 = now_ns();
-		err = tb_ds_put(ds, key, resource_json, TB_REV_ANY, NULL);
-		lat[i] = now_ns() - t0;
+		t0 = bench_now_ns();
+		err = tb_ds_put(ds, key, bench_resource_json, TB_REV_ANY, NULL);
+		lat[i] = bench_now_ns() - t0;
 	}
 	return err;
 }
@@ -157,29 +114,29 @@ static int bench_writes(struct tb_ds *ds, struct floor *f)
 		err = floor_round(f);
 		if (!err)
 			err = put_round(ds, put_lat + r * PUTS);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (int i = 0; !err && i < CAS_ONE; i++)
 			err = cas_increment(ds, "/bench/counter1");
-		cas1_ns += now_ns() - t0;
-		t0 = now_ns();
+		cas1_ns += bench_now_ns() - t0;
+		t0 = bench_now_ns();
 		if (!err)
 			err = ds_fx_run_children(CAS_PROCS, child_cas, NULL) ? -EIO : 0;
-		cas8_ns += now_ns() - t0;
+		cas8_ns += bench_now_ns() - t0;
 	}
 	if (err)
 		return err;
 	/* The median, not the mean: a few multi-ms stalls of the shared disk would dominate it. */
-	fl50 = percentile(f->lat, f->n, 0.50);
+	fl50 = bench_percentile(f->lat, f->n, 0.50);
 	floor_rate = 1e9 / (double)fl50;
-	fl99 = percentile(f->lat, f->n, 0.99);
-	row("datastore_put_p50", percentile(put_lat, ROUNDS * PUTS, 0.50) / 1e3, "us",
-	    "fdatasync p50", fl50 / 1e3, "<= 2.0");
-	row("datastore_put_p99", percentile(put_lat, ROUNDS * PUTS, 0.99) / 1e3, "us",
-	    "fdatasync p99", fl99 / 1e3, "<= 2.0");
-	row("datastore_cas_incr_1proc", ROUNDS * CAS_ONE / (cas1_ns / 1e9), "ops/s",
-	    "1/fdatasync p50", floor_rate, ">= 0.4");
-	row("datastore_cas_incr_8proc", ROUNDS * CAS_PROCS * CAS_EACH / (cas8_ns / 1e9), "ops/s",
-	    "1/fdatasync p50", floor_rate, ">= 0.25");
+	fl99 = bench_percentile(f->lat, f->n, 0.99);
+	bench_row("datastore_put_p50", bench_percentile(put_lat, ROUNDS * PUTS, 0.50) / 1e3, "us",
+		  "fdatasync p50", fl50 / 1e3, "<= 2.0");
+	bench_row("datastore_put_p99", bench_percentile(put_lat, ROUNDS * PUTS, 0.99) / 1e3, "us",
+		  "fdatasync p99", fl99 / 1e3, "<= 2.0");
+	bench_row("datastore_cas_incr_1proc", ROUNDS * CAS_ONE / (cas1_ns / 1e9), "ops/s",
+		  "1/fdatasync p50", floor_rate, ">= 0.4");
+	bench_row("datastore_cas_incr_8proc", ROUNDS * CAS_PROCS * CAS_EACH / (cas8_ns / 1e9),
+		  "ops/s", "1/fdatasync p50", floor_rate, ">= 0.25");
 	return 0;
 }
 
@@ -201,9 +158,9 @@ static int child_writer(int idx, void *arg)
 	for (int i = 0; !err && i < WATCH_EVENTS; i++) {
 		snprintf(val, sizeof(val), "%d", i);
 		usleep(WATCH_GAP_US);
-		times->put_start[i] = now_ns();
+		times->put_start[i] = bench_now_ns();
 		err = tb_ds_put(ds, "/bench/watch/k", val, TB_REV_ANY, NULL);
-		times->put_done[i] = now_ns();
+		times->put_done[i] = bench_now_ns();
 	}
 	tb_ds_close(ds);
 	return err;
@@ -229,7 +186,7 @@ static int bench_watch(struct tb_ds *ds, struct floor *f)
 	if (err)
 		goto out;
 	while (got < WATCH_EVENTS && (r = tb_ds_watch_next(w, &ev, 5000)) == 1) {
-		seen[got] = now_ns();
+		seen[got] = bench_now_ns();
 		if (atoi(ev.kv.value) != got)
 			break;
 		got++;
@@ -248,14 +205,16 @@ static int bench_watch(struct tb_ds *ds, struct floor *f)
 		commit_lat[i] = seen[i] - times->put_done[i];
 	}
 	/* Put-to-event includes the writer's fdatasync; commit-to-event is the watch path alone. */
-	row("datastore_put_to_watch_p50", percentile(put_lat, WATCH_EVENTS, 0.50) / 1e3, "us",
-	    "fdatasync p50", percentile(f->lat, f->n, 0.50) / 1e3, "<= 3.0");
-	row("datastore_put_to_watch_p99", percentile(put_lat, WATCH_EVENTS, 0.99) / 1e3, "us",
-	    "fdatasync p99", percentile(f->lat, f->n, 0.99) / 1e3, "<= 3.0");
-	row("datastore_commit_to_watch_p50", percentile(commit_lat, WATCH_EVENTS, 0.50) / 1e3,
-	    "us", NULL, 0, "<= 1000");
-	row("datastore_commit_to_watch_p99", percentile(commit_lat, WATCH_EVENTS, 0.99) / 1e3,
-	    "us", NULL, 0, "<= 2000");
+	bench_row("datastore_put_to_watch_p50",
+		  bench_percentile(put_lat, WATCH_EVENTS, 0.50) / 1e3, "us", "fdatasync p50",
+		  bench_percentile(f->lat, f->n, 0.50) / 1e3, "<= 3.0");
+	bench_row("datastore_put_to_watch_p99",
+		  bench_percentile(put_lat, WATCH_EVENTS, 0.99) / 1e3, "us", "fdatasync p99",
+		  bench_percentile(f->lat, f->n, 0.99) / 1e3, "<= 3.0");
+	bench_row("datastore_commit_to_watch_p50",
+		  bench_percentile(commit_lat, WATCH_EVENTS, 0.50) / 1e3, "us", NULL, 0, "<= 1000");
+	bench_row("datastore_commit_to_watch_p99",
+		  bench_percentile(commit_lat, WATCH_EVENTS, 0.99) / 1e3, "us", NULL, 0, "<= 2000");
 out:
 	tb_ds_watch_close(w);
 	return err;
@@ -276,25 +235,26 @@ static int bench_bulk(struct tb_ds *ds)
 	for (int round = 0; !err && round < BULK_KEYS / BULK_TXN; round++) {
 		for (int i = 0; i < BULK_TXN; i++) {
 			snprintf(keys[i], sizeof(keys[i]), "/bench/bulk/ns%d/wep-%05d", round, i);
-			ops[i] = (struct tb_txn_op){ TB_TXN_PUT, keys[i], resource_json, TB_REV_ANY };
+			ops[i] = (struct tb_txn_op){ TB_TXN_PUT, keys[i], bench_resource_json,
+						    TB_REV_ANY };
 		}
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		err = tb_ds_txn(ds, ops, BULK_TXN, NULL);
-		txn_ns += now_ns() - t0;
+		txn_ns += bench_now_ns() - t0;
 	}
 	if (err)
 		return err;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	err = tb_ds_list(ds, "/bench/bulk/", &l);
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	if (!err && l.n != BULK_KEYS)
 		err = -EIO;
 	tb_kv_list_free(&l);
 	if (err)
 		return err;
-	row("datastore_txn_1000_puts", txn_ns / 1e6 / (BULK_KEYS / BULK_TXN), "ms", NULL, 0,
-	    "<= 50");
-	row("datastore_list_10000_keys", t0 / 1e6, "ms", NULL, 0, "<= 50");
+	bench_row("datastore_txn_1000_puts", txn_ns / 1e6 / (BULK_KEYS / BULK_TXN), "ms", NULL, 0,
+		  "<= 50");
+	bench_row("datastore_list_10000_keys", t0 / 1e6, "ms", NULL, 0, "<= 50");
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "datastore.h"
+#include "helpers/bench_report.h"
 #include "helpers/etcd_fixture.h"
 
 #define APPLY_ROUNDS 3
@@ -37,51 +38,15 @@
 #define ETCDCTL_PUTS 60
 #define WATCH_PUTS 200
 
-static const char resource_json[] =
-    "{\"kind\":\"WorkloadEndpoint\",\"apiVersion\":\"projectcalico.org/v3\",\"metadata\":"
-    "{\"name\":\"node1-k8s-pod--1-eth0\",\"namespace\":\"default\",\"labels\":{\"app\":"
-    "\"web\",\"projectcalico.org/namespace\":\"default\"}},\"spec\":{\"node\":\"node1\","
-    "\"pod\":\"pod-1\",\"endpoint\":\"eth0\",\"interfaceName\":\"tab0123456789a\","
-    "\"ipNetworks\":[\"10.65.0.1/32\"],\"profiles\":[\"kns.default\"]}}";
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void row(const char *name, double value, const char *unit, const char *peer,
-		double peer_value, const char *target)
-{
-	printf("{\"name\":\"%s\",\"value\":%.1f,\"unit\":\"%s\",", name, value, unit);
-	if (peer)
-		printf("\"peer\":\"%s\",\"peer_value\":%.1f,\"ratio\":%.3f,", peer, peer_value,
-		       value / peer_value);
-	else
-		printf("\"peer\":null,\"peer_value\":null,\"ratio\":null,");
-	printf("\"target\":\"%s\"}\n", target);
-	fflush(stdout);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double pct_us(int64_t *v, size_t n, double p)
 {
-	qsort(v, n, sizeof(*v), cmp_i64);
-	return v[(size_t)(p * (double)(n - 1) + 0.5)] / 1e3;
+	return bench_percentile(v, n, p) / 1e3;
 }
 
 /* Time for APPLY_PUTS sequential puts of distinct keys through tabby. */
 static int tabby_apply(struct tb_ds *ds, int round, int64_t *ns)
 {
-	int64_t t0 = now_ns();
+	int64_t t0 = bench_now_ns();
 	char key[96];
 	int err = 0;
 
@@ -90,9 +55,9 @@ static int tabby_apply(struct tb_ds *ds, int round, int64_t *ns)
 			 "/calico/resources/v3/projectcalico.org/"
 			 "workloadendpoints/tabby/wep-%d-%d",
 			 round, i);
-		err = tb_ds_put(ds, key, resource_json, TB_REV_ANY, NULL);
+		err = tb_ds_put(ds, key, bench_resource_json, TB_REV_ANY, NULL);
 	}
-	*ns += now_ns() - t0;
+	*ns += bench_now_ns() - t0;
 	return err;
 }
 
@@ -100,16 +65,16 @@ static int tabby_apply(struct tb_ds *ds, int round, int64_t *ns)
 static int etcdctl_apply(const struct etcd_fx *fx, double *wps)
 {
 	char script[2048];
-	int64_t t0 = now_ns();
+	int64_t t0 = bench_now_ns();
 	int err;
 
 	snprintf(script, sizeof(script),
 		 "i=0; while [ $i -lt %d ]; do ETCDCTL_API=3 etcdctl"
 		 " --endpoints=%s put /calico/bench/ctl/wep-$i '%s' >/dev/null || exit 1;"
 		 " i=$((i+1)); done",
-		 ETCDCTL_PUTS, fx->endpoints, resource_json);
+		 ETCDCTL_PUTS, fx->endpoints, bench_resource_json);
 	err = system(script) ? -EIO : 0;
-	*wps = ETCDCTL_PUTS / ((now_ns() - t0) / 1e9);
+	*wps = ETCDCTL_PUTS / ((bench_now_ns() - t0) / 1e9);
 	return err;
 }
 
@@ -131,7 +96,7 @@ static int curl_apply(const struct etcd_fx *fx, int round, int64_t *ns)
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	b64(resource_json, vb);
+	b64(bench_resource_json, vb);
 	for (int i = 0; i < APPLY_PUTS; i++) {
 		snprintf(key, sizeof(key),
 			 "/calico/resources/v3/projectcalico.org/"
@@ -145,9 +110,9 @@ static int curl_apply(const struct etcd_fx *fx, int round, int64_t *ns)
 	}
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "curl -sf -K '%s'", path);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	err = system(cmd) ? -EIO : 0;
-	*ns += now_ns() - t0;
+	*ns += bench_now_ns() - t0;
 	return err;
 }
 
@@ -166,11 +131,11 @@ static int tabby_txn(struct tb_ds *ds, int round, int64_t *ns)
 		snprintf(keys[i], sizeof(keys[i]),
 			 "/calico/resources/v3/projectcalico.org/workloadendpoints/txn%d/wep-%d",
 			 round, i);
-		ops[i] = (struct tb_txn_op){TB_TXN_PUT, keys[i], resource_json, TB_REV_ANY};
+		ops[i] = (struct tb_txn_op){TB_TXN_PUT, keys[i], bench_resource_json, TB_REV_ANY};
 	}
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	err = tb_ds_txn(ds, ops, TXN_PUTS, NULL);
-	*ns += now_ns() - t0;
+	*ns += bench_now_ns() - t0;
 	return err;
 }
 
@@ -191,14 +156,14 @@ static int etcdctl_txn(const struct etcd_fx *fx, int round, int64_t *ns)
 		fprintf(f,
 			"put /calico/resources/v3/projectcalico.org/workloadendpoints/ctl%d/wep-%d "
 			"%s\n",
-			round, i, resource_json);
+			round, i, bench_resource_json);
 	fprintf(f, "\n\n");
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "ETCDCTL_API=3 etcdctl --endpoints=%s txn < '%s' >/dev/null",
 		 fx->endpoints, path);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	err = system(cmd) ? -EIO : 0;
-	*ns += now_ns() - t0;
+	*ns += bench_now_ns() - t0;
 	return err;
 }
 
@@ -318,19 +283,19 @@ static int watch_latency(const struct etcd_fx *fx, struct tb_ds *ds, int64_t *mi
 	for (int r = 0; !err && r < WATCH_ROUNDS; r++) {
 		for (int i = 0; !err && i < per; i++, n++) {
 			snprintf(key, sizeof(key), "%stabby-%d", prefix, n);
-			t0 = now_ns();
-			err = tb_ds_put(ds, key, resource_json, TB_REV_ANY, NULL);
+			t0 = bench_now_ns();
+			err = tb_ds_put(ds, key, bench_resource_json, TB_REV_ANY, NULL);
 			err = err ?: next_event(w);
-			mine[n] = now_ns() - t0;
+			mine[n] = bench_now_ns() - t0;
 			/* etcdctl sees this put too: read it off so its pipe stays in step. */
 			err = err ?: ctl_wait(&ctl, key, 5000);
 		}
 		for (int i = 0; !err && i < per; i++, m++) {
 			snprintf(key, sizeof(key), "%sctl-%d", prefix, m);
-			t0 = now_ns();
-			err = tb_ds_put(ds, key, resource_json, TB_REV_ANY, NULL);
+			t0 = bench_now_ns();
+			err = tb_ds_put(ds, key, bench_resource_json, TB_REV_ANY, NULL);
 			err = err ?: ctl_wait(&ctl, key, 5000);
-			theirs[m] = now_ns() - t0;
+			theirs[m] = bench_now_ns() - t0;
 			err = err ?: next_event(w);
 		}
 	}
@@ -369,21 +334,21 @@ static int bench_cluster(int members)
 	err = err ?: watch_latency(&fx, ds, mine, theirs);
 	if (!err) {
 		snprintf(name, sizeof(name), "etcd%d_apply_writes", members);
-		row(name, tabby_wps, "writes/s", "etcdctl put (a process per put)", ctl_wps,
-		    ">= peer");
+		bench_row(name, tabby_wps, "writes/s", "etcdctl put (a process per put)", ctl_wps,
+			  ">= peer");
 		snprintf(name, sizeof(name), "etcd%d_apply_writes_vs_gateway", members);
 		snprintf(target, sizeof(target), ">= 0.9 x peer");
-		row(name, tabby_wps, "writes/s", "curl -K (one connection, same JSON)", curl_wps,
-		    target);
+		bench_row(name, tabby_wps, "writes/s", "curl -K (one connection, same JSON)",
+			  curl_wps, target);
 		snprintf(name, sizeof(name), "etcd%d_apply_100_resources", members);
-		row(name, tabby_txn_ns / 1e6 / TXN_ROUNDS, "ms", "etcdctl txn (same 100 puts)",
-		    ctl_txn_ns / 1e6 / TXN_ROUNDS, "<= peer");
+		bench_row(name, tabby_txn_ns / 1e6 / TXN_ROUNDS, "ms",
+			  "etcdctl txn (same 100 puts)", ctl_txn_ns / 1e6 / TXN_ROUNDS, "<= peer");
 		snprintf(name, sizeof(name), "etcd%d_put_to_watch_p50", members);
-		row(name, pct_us(mine, WATCH_PUTS, 0.5), "us", "etcdctl watch",
-		    pct_us(theirs, WATCH_PUTS, 0.5), "<= peer");
+		bench_row(name, pct_us(mine, WATCH_PUTS, 0.5), "us", "etcdctl watch",
+			  pct_us(theirs, WATCH_PUTS, 0.5), "<= peer");
 		snprintf(name, sizeof(name), "etcd%d_put_to_watch_p99", members);
-		row(name, pct_us(mine, WATCH_PUTS, 0.99), "us", "etcdctl watch",
-		    pct_us(theirs, WATCH_PUTS, 0.99), "<= peer");
+		bench_row(name, pct_us(mine, WATCH_PUTS, 0.99), "us", "etcdctl watch",
+			  pct_us(theirs, WATCH_PUTS, 0.99), "<= peer");
 	}
 	tb_ds_close(ds);
 	etcd_fx_stop(&fx);
