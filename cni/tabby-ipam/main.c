@@ -70,7 +70,20 @@ static int cmd_check(struct tb_ds *ds, const struct tb_cni_env *env, const struc
 	return r;
 }
 
-static int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)
+static int release_handle(struct tb_ds *ds, const struct tb_cni_env *env,
+			  const struct tb_cni_conf *c, struct tb_cni_error *e)
+{
+	return tb_ipam_cni_release(ds, c, env->container_id, e);
+}
+
+static int gc_handles(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
+		      struct tb_cni_error *e)
+{
+	return tb_ipam_cni_gc(ds, c, NULL, NULL, e);
+}
+
+static int cmd_status(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
+		      struct tb_cni_error *e)
 {
 	struct tb_ipam_pools pools;
 	bool v4 = false, v6 = false;
@@ -90,36 +103,16 @@ static int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_c
 	return 0;
 }
 
-static int dispatch(const struct tb_cni_env *env, const struct tb_cni_conf *c,
-		    struct tb_cni_error *e)
-{
-	struct tb_ds *ds;
-	int r;
-
-	if (tb_cni_ds_open(c, &ds, e))
-		return -1;
-	switch (env->cmd) {
-	case TB_CNI_ADD:
-		r = cmd_add(ds, env, c, e);
-		break;
-	case TB_CNI_DEL:
-		r = tb_ipam_cni_release(ds, c, env->container_id, e);
-		break;
-	case TB_CNI_CHECK:
-		r = cmd_check(ds, env, c, e);
-		break;
-	case TB_CNI_GC:
-		r = tb_ipam_cni_gc(ds, c, NULL, NULL, e);
-		break;
-	default:
-		r = cmd_status(ds, c, e);
-		break;
-	}
-	tb_ds_close(ds);
-	return r;
-}
+/* DEL and GC are the library's, as tabby's in-process IPAM uses them. */
+static const struct tb_cni_cmds ipam_cmds = {
+	.add = cmd_add,
+	.del = release_handle,
+	.check = cmd_check,
+	.gc = gc_handles,
+	.status = cmd_status,
+};
 
 int main(void)
 {
-	return tb_cni_run("tabby-ipam", dispatch);
+	return tb_cni_run("tabby-ipam", &ipam_cmds);
 }

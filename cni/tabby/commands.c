@@ -98,7 +98,8 @@ static void gc_released(const char *cid, void *arg)
 		g->r = gc_endpoints(g->ds, g->c, cid);
 }
 
-int cmd_gc(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)
+int cmd_gc(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
+	   struct tb_cni_error *e)
 {
 	struct gc_ctx g = {ds, c, 0};
 
@@ -107,7 +108,8 @@ int cmd_gc(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e
 	return g.r ? tb_cni_fail(e, TB_CNI_E_IO, "GC: deleting endpoints: %s", strerror(-g.r)) : 0;
 }
 
-int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e)
+int cmd_status(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
+	       struct tb_cni_error *e)
 {
 	struct tb_ipam_pools pools;
 	bool v4 = false, v6 = false;

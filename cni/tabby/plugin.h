@@ -66,7 +66,9 @@ int cmd_del(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_
 	    struct tb_cni_error *e);
 int cmd_check(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
 	      struct tb_cni_error *e);
-int cmd_gc(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e);
-int cmd_status(struct tb_ds *ds, const struct tb_cni_conf *c, struct tb_cni_error *e);
+int cmd_gc(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
+	   struct tb_cni_error *e);
+int cmd_status(struct tb_ds *ds, const struct tb_cni_env *env, const struct tb_cni_conf *c,
+	       struct tb_cni_error *e);
 
 #endif

@@ -153,12 +153,18 @@ struct tb_ds;
 int tb_cni_ds_open(const struct tb_cni_conf *c, struct tb_ds **ds, struct tb_cni_error *e);
 int tb_cni_print_result(const struct tb_cni_result *r, const char *version);
 
+/* A plugin's command handlers: each runs on the datastore opened for it (tb_cni_ds_open). */
+typedef int (*tb_cni_cmd_fn)(struct tb_ds *ds, const struct tb_cni_env *env,
+			     const struct tb_cni_conf *c, struct tb_cni_error *e);
+struct tb_cni_cmds {
+	tb_cni_cmd_fn add, del, check, gc, status;
+};
+
 /*
- * A plugin's whole life: environment, VERSION, the netconf on stdin, logging, then dispatch
- * for every other command; an error is printed as the spec's JSON. Returns the exit status.
+ * A plugin's whole life: environment, VERSION, the netconf on stdin, logging, then the
+ * datastore and the handler of every other command; an error is printed as the spec's JSON.
+ * Returns the exit status.
  */
-typedef int (*tb_cni_dispatch_fn)(const struct tb_cni_env *env, const struct tb_cni_conf *c,
-				  struct tb_cni_error *e);
-int tb_cni_run(const char *ident, tb_cni_dispatch_fn dispatch);
+int tb_cni_run(const char *ident, const struct tb_cni_cmds *cmds);
 
 #endif

@@ -90,7 +90,36 @@ int tb_cni_print_result(const struct tb_cni_result *r, const char *version)
 	return rc ? -EIO : 0;
 }
 
-int tb_cni_run(const char *ident, tb_cni_dispatch_fn dispatch)
+static tb_cni_cmd_fn handler(const struct tb_cni_cmds *cmds, enum tb_cni_cmd cmd)
+{
+	switch (cmd) {
+	case TB_CNI_ADD:
+		return cmds->add;
+	case TB_CNI_DEL:
+		return cmds->del;
+	case TB_CNI_CHECK:
+		return cmds->check;
+	case TB_CNI_GC:
+		return cmds->gc;
+	default:
+		return cmds->status;
+	}
+}
+
+static int dispatch(const struct tb_cni_cmds *cmds, const struct tb_cni_env *env,
+		    const struct tb_cni_conf *c, struct tb_cni_error *e)
+{
+	struct tb_ds *ds;
+	int r;
+
+	if (tb_cni_ds_open(c, &ds, e))
+		return -1;
+	r = handler(cmds, env->cmd)(ds, env, c, e);
+	tb_ds_close(ds);
+	return r;
+}
+
+int tb_cni_run(const char *ident, const struct tb_cni_cmds *cmds)
 {
 	struct tb_cni_error e = {0};
 	struct tb_cni_conf c = {0};
@@ -113,7 +142,7 @@ int tb_cni_run(const char *ident, tb_cni_dispatch_fn dispatch)
 	if (tb_cni_conf_parse(in, env.cmd, &c, &e))
 		goto out;
 	tb_cni_log_setup(ident, &c);
-	r = dispatch(&env, &c, &e);
+	r = dispatch(cmds, &env, &c, &e);
 out:
 	if (r) {
 		tb_err("%s %s: %s", env.container_id ? env.container_id : "",
