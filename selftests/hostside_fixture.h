@@ -7,6 +7,7 @@
 #ifndef TABBY_HOSTSIDE_FIXTURE_H
 #define TABBY_HOSTSIDE_FIXTURE_H
 
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -92,5 +93,13 @@ static inline int hs_in_netns(int (*fn)(void *arg), void *arg, int timeout_s, ch
 		snprintf(msg, len, "child killed by signal %d (timeout?)", WTERMSIG(st));
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
+
+/* A test's step: fn(arg) in a namespace of its own, the child's message on failure. */
+#define HS_RUN(fn, arg, timeout_s)                                                                 \
+	do {                                                                                       \
+		char m_[HS_MSG];                                                                   \
+		int r_ = hs_in_netns(fn, arg, timeout_s, m_, sizeof(m_));                          \
+		cr_assert_eq(r_, 0, "%s", m_);                                                     \
+	} while (0)
 
 #endif

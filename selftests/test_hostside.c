@@ -6,35 +6,12 @@
  */
 #include <criterion/criterion.h>
 
-#include "hostside_fixture.h"
-#include "log.h"
+#include "hostside_reconciler.h"
 
-/* tabbyd's sources are not in libtabby: the reconciler is compiled into this test. */
-#include "../userspace/tabbyd/hostside.c"
-#include "../userspace/tabbyd/hostside_blocks.c"
-#include "../userspace/tabbyd/hostside_repair.c"
-#include "../userspace/tabbyd/hostside_sweep.c"
-
-#define RUN(fn, arg)                                                                               \
-	do {                                                                                       \
-		char m_[HS_MSG];                                                                   \
-		int r_ = hs_in_netns(fn, arg, 30, m_, sizeof(m_));                                 \
-		cr_assert_eq(r_, 0, "%s", m_);                                                     \
-	} while (0)
-
-/* tabA (the endpoint's) and tabB (nobody's), both up, and a reconciler for node n1. */
-static int setup(double grace, struct hostside **h)
-{
-	struct hostside_opts o = {.node = "n1", .interval_s = 10, .grace_s = grace};
-	int r;
-
-	tb_log_set_level(TB_LOG_WARNING);
-	if (hs_sh("ip link add tabA type veth peer name wlA && ip link add tabB type veth peer "
-		  "name wlB && for l in tabA wlA tabB wlB; do ip link set $l up; done"))
-		return hs_fail("cannot create the veths");
-	r = hostside_new(&o, h);
-	return r ? hs_fail("hostside_new: %s", strerror(-r)) : 0;
-}
+/* tabA (the endpoint's) and tabB (nobody's), both up: where every case starts. */
+#define VETHS                                                                                      \
+	"ip link add tabA type veth peer name wlA && ip link add tabB type veth peer name wlB && " \
+	"for l in tabA wlA tabB wlB; do ip link set $l up; done"
 
 static const struct tb_ir_cidr ep_ips[] = {
     {.family = 4, .len = 32, .addr = {10, 65, 0, 5}},
@@ -84,58 +61,42 @@ static const struct breakage breakages[] = {
 
 /* An endpoint update builds the host side at once; a sweep repairs one breakage, then the
  * next sweep finds nothing to do. */
-static int repair_case(void *arg)
+static int repair_case(struct hostside *h, const void *arg)
 {
 	const struct breakage *b = arg;
 	struct hostside_stats st;
-	struct hostside *h = NULL;
 	uint64_t repairs;
-	int r = -1, e;
+	int e;
 
-	if (setup(1000, &h))
-		goto out;
 	e = hostside_endpoint_update(h, "wep/a", "tabA", ep_ips, 2);
-	if (e) {
-		hs_fail("endpoint update: %s", strerror(-e));
-		goto out;
-	}
+	if (e)
+		return hs_fail("endpoint update: %s", strerror(-e));
 	if (all_healthy("after the update") || hostside_sweep(h))
-		goto out;
+		return -1;
 	hostside_get_stats(h, &st);
-	if (st.repairs) {
-		hs_fail("a sweep of a healthy host side repaired %llu things",
-			(unsigned long long)st.repairs);
-		goto out;
-	}
-	if (hs_sh("%s", b->cmd)) {
-		hs_fail("%s: cannot break it", b->name);
-		goto out;
-	}
+	if (st.repairs)
+		return hs_fail("a sweep of a healthy host side repaired %llu things",
+			       (unsigned long long)st.repairs);
+	if (hs_sh("%s", b->cmd))
+		return hs_fail("%s: cannot break it", b->name);
 	e = hostside_sweep(h);
 	hostside_get_stats(h, &st);
-	if (e || !st.repairs) {
-		hs_fail("%s: sweep %s, %llu repairs", b->name, strerror(-e),
-			(unsigned long long)st.repairs);
-		goto out;
-	}
+	if (e || !st.repairs)
+		return hs_fail("%s: sweep %s, %llu repairs", b->name, strerror(-e),
+			       (unsigned long long)st.repairs);
 	repairs = st.repairs;
 	if (all_healthy(b->name) || hostside_sweep(h))
-		goto out;
+		return -1;
 	hostside_get_stats(h, &st);
-	if (st.repairs != repairs || st.links_removed || st.routes_removed) {
-		hs_fail("%s: the sweep after the repair changed things", b->name);
-		goto out;
-	}
-	r = 0;
-out:
-	hostside_free(h);
-	return r;
+	if (st.repairs != repairs || st.links_removed || st.routes_removed)
+		return hs_fail("%s: the sweep after the repair changed things", b->name);
+	return 0;
 }
 
 Test(hostside, repairs)
 {
 	for (size_t i = 0; i < sizeof(breakages) / sizeof(breakages[0]); i++)
-		RUN(repair_case, (void *)&breakages[i]);
+		HS_RUN_CASE(VETHS, 1000, repair_case, &breakages[i]);
 }
 
 struct item {
@@ -176,108 +137,74 @@ static const struct item items[] = {
 #define N_ITEMS (sizeof(items) / sizeof(items[0]))
 
 /* One sweep with no grace: exactly the items not kept are gone. */
-static int removal_case(void *arg)
+static int removal_case(struct hostside *h, const void *arg)
 {
 	struct hostside_stats st;
-	struct hostside *h = NULL;
 	struct tb_cidr block;
-	int r = -1, e;
+	int e;
 
-	if (setup(0, &h))
-		goto out;
 	tb_cidr_parse("10.65.3.0/26", &block);
 	if (hostside_endpoint_update(h, "wep/a", "tabA", ep_ips, 2) ||
-	    hostside_block_add(h, &block)) {
-		hs_fail("cannot set the desired state");
-		goto out;
-	}
+	    hostside_block_add(h, &block))
+		return hs_fail("cannot set the desired state");
 	for (size_t i = 0; i < N_ITEMS; i++) {
-		if (hs_sh("%s", items[i].make) || hs_sh("%s >/dev/null", items[i].present)) {
-			hs_fail("cannot make: %s", items[i].what);
-			goto out;
-		}
+		if (hs_sh("%s", items[i].make) || hs_sh("%s >/dev/null", items[i].present))
+			return hs_fail("cannot make: %s", items[i].what);
 	}
 	e = hostside_sweep(h);
-	if (e) {
-		hs_fail("sweep: %s", strerror(-e));
-		goto out;
-	}
+	if (e)
+		return hs_fail("sweep: %s", strerror(-e));
 	for (size_t i = 0; i < N_ITEMS; i++) {
 		bool there = !hs_sh("%s >/dev/null 2>&1", items[i].present);
 
-		if (there != items[i].kept) {
-			hs_fail("%s: %s", items[i].what, there ? "still there" : "removed");
-			goto out;
-		}
+		if (there != items[i].kept)
+			return hs_fail("%s: %s", items[i].what, there ? "still there" : "removed");
 	}
 	hostside_get_stats(h, &st);
-	if (st.links_removed != 1 || st.routes_removed != 2 || st.blackholes_removed != 2) {
-		hs_fail("stats: %llu links, %llu routes, %llu blackholes removed",
-			(unsigned long long)st.links_removed, (unsigned long long)st.routes_removed,
-			(unsigned long long)st.blackholes_removed);
-		goto out;
-	}
-	r = 0;
-out:
-	hostside_free(h);
-	return r;
+	if (st.links_removed != 1 || st.routes_removed != 2 || st.blackholes_removed != 2)
+		return hs_fail("stats: %llu links, %llu routes, %llu blackholes removed",
+			       (unsigned long long)st.links_removed,
+			       (unsigned long long)st.routes_removed,
+			       (unsigned long long)st.blackholes_removed);
+	return 0;
 }
 
 Test(hostside, removes_only_what_is_tabbys)
 {
-	RUN(removal_case, NULL);
+	HS_RUN_CASE(VETHS, 0, removal_case, NULL);
 }
 
 /*
  * With a grace period an orphan survives the sweep that finds it; it goes at the first sweep
  * after the grace period — unless an endpoint claimed it in between.
  */
-static int grace_case(void *arg)
+static int grace_case(struct hostside *h, const void *arg)
 {
 	static const struct tb_ir_cidr c_ip = {.family = 4, .len = 32, .addr = {10, 65, 0, 7}};
-	struct hostside *h = NULL;
-	int r = -1;
 
-	if (setup(0.3, &h))
-		goto out;
 	if (hs_sh("ip link add tabC type veth peer name wlC && ip link set tabC up && "
 		  "ip link set wlC up && ip route add 10.65.0.9/32 dev tabA && "
 		  "ip route add 10.65.0.7/32 dev tabC") ||
-	    hostside_endpoint_update(h, "wep/a", "tabA", ep_ips, 2)) {
-		hs_fail("setup failed");
-		goto out;
-	}
+	    hostside_endpoint_update(h, "wep/a", "tabA", ep_ips, 2))
+		return hs_fail("setup failed");
 	if (hostside_sweep(h) || hs_sh("ip link show tabB >/dev/null && ip link show tabC "
-				       ">/dev/null && ip route show 10.65.0.9/32 | grep -q tabA")) {
-		hs_fail("an orphan went before its grace period");
-		goto out;
-	}
+				       ">/dev/null && ip route show 10.65.0.9/32 | grep -q tabA"))
+		return hs_fail("an orphan went before its grace period");
 	/* The CNI plugin's endpoint for tabC reaches the agent late. */
-	if (hostside_endpoint_update(h, "wep/c", "tabC", &c_ip, 1)) {
-		hs_fail("endpoint update failed");
-		goto out;
-	}
+	if (hostside_endpoint_update(h, "wep/c", "tabC", &c_ip, 1))
+		return hs_fail("endpoint update failed");
 	usleep(350 * 1000);
-	if (hostside_sweep(h)) {
-		hs_fail("second sweep failed");
-		goto out;
-	}
+	if (hostside_sweep(h))
+		return hs_fail("second sweep failed");
 	if (!hs_sh("ip link show tabB >/dev/null 2>&1") ||
-	    !hs_sh("ip route show 10.65.0.9/32 | grep -q tabA")) {
-		hs_fail("orphans outlived the grace period");
-		goto out;
-	}
-	if (hs_sh("ip route show 10.65.0.7/32 | grep -q 'tabC proto 84'")) {
-		hs_fail("the claimed link or its route went");
-		goto out;
-	}
-	r = 0;
-out:
-	hostside_free(h);
-	return r;
+	    !hs_sh("ip route show 10.65.0.9/32 | grep -q tabA"))
+		return hs_fail("orphans outlived the grace period");
+	if (hs_sh("ip route show 10.65.0.7/32 | grep -q 'tabC proto 84'"))
+		return hs_fail("the claimed link or its route went");
+	return 0;
 }
 
 Test(hostside, grace_period)
 {
-	RUN(grace_case, NULL);
+	HS_RUN_CASE(VETHS, 0.3, grace_case, NULL);
 }
