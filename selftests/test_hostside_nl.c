@@ -11,17 +11,21 @@
 #include "nl_links.h"
 #include "nl_routes.h"
 
-#define RUN(fn, arg)                                                                               \
-	do {                                                                                       \
-		char m_[HS_MSG];                                                                   \
-		int r_ = hs_in_netns(fn, arg, 20, m_, sizeof(m_));                                 \
-		cr_assert_eq(r_, 0, "%s", m_);                                                     \
-	} while (0)
+#define TIMEOUT_S 20
 
-static int open_nl(struct tb_nl *nl)
+/* Runs the shell command a case starts from (links, routes), then opens netlink. */
+static int __attribute__((format(printf, 2, 3))) prepare(struct tb_nl *nl, const char *fmt, ...)
 {
-	int r = tb_nl_open(nl);
+	char cmd[1024];
+	va_list ap;
+	int r;
 
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (hs_sh("%s", cmd))
+		return hs_fail("setup failed");
+	r = tb_nl_open(nl);
 	return r ? hs_fail("tb_nl_open: %s", strerror(-r)) : 0;
 }
 
@@ -42,10 +46,9 @@ static int links_dump_case(void *arg)
 	struct tb_nl nl;
 	int r = -1;
 
-	if (hs_sh("ip link add tabA type veth peer name wlA && ip link add tabbr type bridge && "
-		  "ip link add other type veth peer name wlO && ip link set tabA group 7"))
-		return hs_fail("setup failed");
-	if (open_nl(&nl))
+	if (prepare(&nl, "ip link add tabA type veth peer name wlA && "
+		    "ip link add tabbr type bridge && "
+		    "ip link add other type veth peer name wlO && ip link set tabA group 7"))
 		return -1;
 	if (tb_nl_links_dump(&nl, "tab", &l)) {
 		hs_fail("dump failed");
@@ -76,7 +79,7 @@ out:
 
 Test(hostside_nl, links_dump)
 {
-	RUN(links_dump_case, NULL);
+	HS_RUN(links_dump_case, NULL, TIMEOUT_S);
 }
 
 /* 50 veths go in one batch; a link not in the batch stays, and so do the peers' namesakes. */
@@ -87,10 +90,8 @@ static int batch_case(void *arg)
 	size_t deleted = 0;
 	int r = -1, e;
 
-	if (hs_sh("for i in $(seq 1 50); do echo link add tabx$i type veth peer name wx$i; done "
-		  "| ip -batch - && ip link add tabkeep type veth peer name wkeep"))
-		return hs_fail("setup failed");
-	if (open_nl(&nl))
+	if (prepare(&nl, "for i in $(seq 1 50); do echo link add tabx$i type veth peer name wx$i; "
+		    "done | ip -batch - && ip link add tabkeep type veth peer name wkeep"))
 		return -1;
 	if (tb_nl_links_dump(&nl, "tabx", &l) || l.n != 50) {
 		hs_fail("expected 50 tabx links, got %zu", l.n);
@@ -120,7 +121,7 @@ out:
 
 Test(hostside_nl, batch_delete)
 {
-	RUN(batch_case, NULL);
+	HS_RUN(batch_case, NULL, TIMEOUT_S);
 }
 
 /* Someone else's link in the borrowed group: nothing is deleted, groups are given back. */
@@ -131,12 +132,10 @@ static int batch_stranger_case(void *arg)
 	size_t deleted = 0;
 	int r = -1, e;
 
-	if (hs_sh("ip link add taby1 type veth peer name wy1 && ip link set taby1 group 5 && "
-		  "ip link add taby2 type veth peer name wy2 && "
-		  "ip link add stranger type veth peer name ws && ip link set stranger group %u",
-		  TB_LINK_GROUP_DOOMED))
-		return hs_fail("setup failed");
-	if (open_nl(&nl))
+	if (prepare(&nl, "ip link add taby1 type veth peer name wy1 && "
+		    "ip link set taby1 group 5 && ip link add taby2 type veth peer name wy2 && "
+		    "ip link add stranger type veth peer name ws && ip link set stranger group %u",
+		    TB_LINK_GROUP_DOOMED))
 		return -1;
 	if (tb_nl_links_dump(&nl, "taby", &l) || l.n != 2) {
 		hs_fail("expected 2 taby links");
@@ -163,7 +162,7 @@ out:
 
 Test(hostside_nl, batch_refuses_strangers)
 {
-	RUN(batch_stranger_case, NULL);
+	HS_RUN(batch_stranger_case, NULL, TIMEOUT_S);
 }
 
 static const struct tb_nl_rt *find_rt(const struct tb_nl_rts *rts, const char *cidr)
@@ -201,10 +200,8 @@ static int route_put_case(void *arg)
 	struct tb_nl nl;
 	int r = -1, e, ifindex;
 
-	if (hs_sh("ip link add tabA type veth peer name wlA && ip link set tabA up && "
-		  "ip link set wlA up"))
-		return hs_fail("setup failed");
-	if (open_nl(&nl))
+	if (prepare(&nl, "ip link add tabA type veth peer name wlA && ip link set tabA up && "
+		    "ip link set wlA up"))
 		return -1;
 	ifindex = (int)if_nametoindex("tabA");
 	tb_cidr_parse(c->dst, &dst);
@@ -237,7 +234,7 @@ out:
 Test(hostside_nl, route_put)
 {
 	for (size_t i = 0; i < sizeof(puts_) / sizeof(puts_[0]); i++)
-		RUN(route_put_case, (void *)&puts_[i]);
+		HS_RUN(route_put_case, (void *)&puts_[i], TIMEOUT_S);
 }
 
 /* 150 deletes (past the window), a third of them already gone; other routes untouched. */
@@ -249,11 +246,9 @@ static int routes_del_case(void *arg)
 	size_t deleted = 0;
 	int r = -1, e, ifindex;
 
-	if (hs_sh("ip link add tabA type veth peer name wlA && ip link set tabA up && "
-		  "(for i in $(seq 0 149); do echo route add 10.70.$((i / 100)).$((i %% 100))/32 "
-		  "dev tabA; done; echo route add 10.71.0.1/32 dev tabA) | ip -batch -"))
-		return hs_fail("setup failed");
-	if (open_nl(&nl))
+	if (prepare(&nl, "ip link add tabA type veth peer name wlA && ip link set tabA up && "
+		    "(for i in $(seq 0 149); do echo route add 10.70.$((i / 100)).$((i %% 100))/32 "
+		    "dev tabA; done; echo route add 10.71.0.1/32 dev tabA) | ip -batch -"))
 		return -1;
 	ifindex = (int)if_nametoindex("tabA");
 	for (int i = 0; i < 150; i++) {
@@ -284,5 +279,5 @@ out:
 
 Test(hostside_nl, routes_del_pipelined)
 {
-	RUN(routes_del_case, NULL);
+	HS_RUN(routes_del_case, NULL, TIMEOUT_S);
 }
