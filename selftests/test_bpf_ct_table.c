@@ -52,6 +52,17 @@ static int admit(struct tb_fixture *f, int i, char *why, size_t len)
 				len);
 }
 
+/* Admits flows 0..n-1 as new flows, or fails the test. */
+static void admit_flows(struct tb_fixture *f, int n)
+{
+	char why[200] = "";
+
+	for (int i = 0; i < n; i++) {
+		if (admit(f, i, why, sizeof(why)))
+			cr_assert_fail("flow %d: %s", i, why);
+	}
+}
+
 static int present(struct tb_fixture *f, int i)
 {
 	struct tb_pkt_spec spec = udp_flow(i);
@@ -115,10 +126,7 @@ Test(bpf_ct_table, full_set_evicts_first_to_expire)
 
 	cr_assert_eq(tb_fixture_open(&f, TB_CT_WAYS), 0, "datapath did not load");
 	cr_assert_eq(f.ct.nsets, 1);
-	for (int i = 0; i < TB_CT_WAYS; i++) {
-		if (admit(&f, i, why, sizeof(why)))
-			cr_assert_fail("flow %d: %s", i, why);
-	}
+	admit_flows(&f, TB_CT_WAYS);
 	/* Flow 3 idle 30 s, flow 5 idle 20 s, the rest fresh: flow 3 goes first. */
 	cr_assert_eq(make_idle(&f, 3, 30), 0);
 	cr_assert_eq(make_idle(&f, 5, 20), 0);
@@ -177,10 +185,7 @@ Test(bpf_ct_table, full_set_keeps_long_lived_flows)
 
 	cr_assert_eq(tb_fixture_open(&f, TB_CT_WAYS), 0, "datapath did not load");
 	cr_assert_eq(tb_ct_table_put(&f.ct, &tcp, &v), 0);
-	for (int i = 0; i < TB_CT_WAYS - 1; i++) {
-		if (admit(&f, i, why, sizeof(why)))
-			cr_assert_fail("flow %d: %s", i, why);
-	}
+	admit_flows(&f, TB_CT_WAYS - 1);
 	cr_assert_eq(make_idle(&f, 2, 5), 0);
 	evicted0 = stat_of(&f, TB_STAT_CT_EVICTED);
 	if (admit(&f, 100, why, sizeof(why)))
@@ -200,10 +205,7 @@ Test(bpf_ct_table, traffic_refreshes_the_deadline)
 	char why[200] = "";
 
 	cr_assert_eq(tb_fixture_open(&f, TB_CT_WAYS), 0, "datapath did not load");
-	for (int i = 0; i < TB_CT_WAYS; i++) {
-		if (admit(&f, i, why, sizeof(why)))
-			cr_assert_fail("flow %d: %s", i, why);
-	}
+	admit_flows(&f, TB_CT_WAYS);
 	cr_assert_eq(make_idle(&f, 3, 30), 0);
 	cr_assert_eq(make_idle(&f, 5, 20), 0);
 	/* Flow 3's next packet is a conntrack hit, which refreshes its entry and deadline. */
