@@ -22,7 +22,10 @@ for b in "$BUILD"/bench/bench_* scripts/bench/*.sh; do
 	fi
 done
 
-jq -c --arg p "$BENCH" 'select(type == "object" and (.name | startswith($p)))' "$rows" |
+# Lines that are not JSON rows are skipped: read as JSON, one stray line would end the parse
+# and drop every row after it.
+jq -cR --arg p "$BENCH" 'fromjson? | select(type == "object" and (.name | startswith($p)))' \
+	"$rows" |
 	jq -s '.' >"$BUILD/bench.json"
 jq -r '["name", "value", "unit", "peer", "peer value", "ratio", "target"],
 	(.[] | [.name, (.value | tostring), .unit, (.peer // "-"),

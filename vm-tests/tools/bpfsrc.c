@@ -8,7 +8,7 @@
  *
  * It reads the program's line info and, for each, the JIT address it starts at
  * (bpf_prog_info.jited_line_info), and names the last line starting at or before ADDR. An
- * address outside the program prints "?". scripts/bench/profile-dataplane.sh drives it.
+ * address outside the program prints "?". scripts/profile-dataplane.sh drives it.
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>

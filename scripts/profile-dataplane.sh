@@ -7,9 +7,9 @@
 # `make bench`: a tool for reading a profile by hand (docs/perf.md, "Where a new flow's time
 # went"). Needs perf (Debian's linux-perf).
 #
-#   scripts/bench/profile-dataplane.sh [SECONDS]     prints the top source lines and files
+#   scripts/profile-dataplane.sh [SECONDS]     prints the top source lines and files
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECS=${1:-1.5}
 BUILD=${BUILD:-build}
 command -v perf >/dev/null || { echo "profile-dataplane: perf missing (apt-get install linux-perf)" >&2; exit 1; }
