@@ -236,7 +236,7 @@ static void set_fp(const struct way_ref *r, uint8_t fp)
 static int pick_way(struct way_ref *r, uint16_t tag, uint8_t fp, const struct tb_ct_key *k,
 		    uint16_t now_dl, uint8_t *expect)
 {
-	int pick = -1, soonest = 0;
+	int pick = -1, soonest = 0, left;
 	uint64_t word;
 
 	if (find_way(r, tag, fp, k) >= 0) {
@@ -253,8 +253,7 @@ static int pick_way(struct way_ref *r, uint16_t tag, uint8_t fp, const struct tb
 		}
 		if (b == TB_CT_FP_BUSY)
 			continue;
-		int left = tb_ct_dl_left(r->dl->way[i], now_dl);
-
+		left = tb_ct_dl_left(r->dl->way[i], now_dl);
 		if (pick < 0 || left < soonest) {
 			pick = i;
 			soonest = left;
