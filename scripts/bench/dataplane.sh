@@ -156,11 +156,16 @@ m_tcp() {
 		jq '.end.sum_received.bits_per_second / 1e9'
 }
 
-# prog_stats: "run_time_ns run_cnt" of tabby's tc egress program on tabB (pod B's ingress
-# policy: the 10,000-rule decision), from the kernel's BPF run-time statistics.
+# tabB_prog: the id of tabby's tc egress program on tabB (pod B's ingress policy: the
+# 10,000-rule decision).
+tabB_prog() {
+	tc -n $NB filter show dev tabB egress | sed -n 's/.* id \([0-9]*\) name tb_wl_egress.*/\1/p'
+}
+
+# prog_stats: "run_time_ns run_cnt" of tabB_prog, from the kernel's BPF run-time statistics.
 prog_stats() {
-	local id re='s/.* id \([0-9]*\) name tb_wl_egress.*/\1/p'
-	id=$(tc -n $NB filter show dev tabB egress | sed -n "$re")
+	local id
+	id=$(tabB_prog)
 	[ -n "$id" ] && bpftool -j prog show id "$id" |
 		jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
@@ -189,7 +194,7 @@ m_udp_tabby() {
 # the live flow's decision, without the live run's noise.
 decide_hot() {
 	local id ifi best=
-	id=$(tc -n $NB filter show dev tabB egress | sed -n 's/.* id \([0-9]*\) name tb_wl_egress.*/\1/p')
+	id=$(tabB_prog)
 	ifi=$(ip netns exec $NB cat /sys/class/net/tabB/ifindex) && [ -n "$id" ] || return 1
 	python3 - "$ifi" "$W/syn.bin" "$W/ctx.bin" <<'PY' || return 1
 import struct, sys
