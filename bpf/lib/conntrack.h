@@ -230,7 +230,7 @@ __noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, struct tb_ct_dl *dl
 {
 	struct tb_ct_entry *e;
 	__u8 state, flags;
-	int way, reply;
+	int way, reply, refresh;
 	__u64 seen;
 
 	if (!set || !fpw || !dl || !k || !m)
@@ -262,12 +262,12 @@ __noinline int tb_ct_meet(struct tb_ct_set *set, __u64 *fpw, struct tb_ct_dl *dl
 		e->flags |= TB_CT_F_REPLY_SEEN;
 	/* Refresh coarsely: a write per packet would bounce the line between CPUs. The
 	 * deadline follows the refresh and any state change (its timeout may differ). */
-	if (m->now - seen > TB_CT_REFRESH_NS) {
+	refresh = m->now - seen > TB_CT_REFRESH_NS;
+	if (refresh) {
 		e->last_seen_ns = m->now;
 		seen = m->now;
-		state = TB_CT_NONE; /* forces the deadline's update below */
 	}
-	if (READ_ONCE(e->state) != state)
+	if (refresh || READ_ONCE(e->state) != state)
 		WRITE_ONCE(dl->way[way], tb_ct_deadline_of(m->proto, READ_ONCE(e->state), seen));
 	return reply ? TB_CT_REPLY : TB_CT_HIT;
 }
