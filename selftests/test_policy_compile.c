@@ -211,3 +211,89 @@ Test(policy_compile, hashed_fields_have_lengths_per_family)
 	tb_ir_free(ir);
 	tb_diag_free(&diag);
 }
+
+/*
+ * The set's hash: every hashed entry is found where the BPF side looks (its bucket or the
+ * next), keys that are not there are not found, and class records never cross a line.
+ */
+Test(policy_compile, hash_finds_every_entry_and_nothing_else)
+{
+	struct tb_pol_compiled *c = NULL;
+	struct tb_pol_sets sets;
+	struct tb_diag diag;
+	struct tb_ir *ir = tb_ir_new();
+	size_t hashed = 0, found = 0, strays = 0;
+	int err = !ir || tb_ir_add_tier(ir, "t", TB_IR_DENY) || tb_ir_add_policy(ir, "p");
+
+	tb_pol_sets_init(&sets);
+	tb_diag_init(&diag);
+	for (int i = 0; i < 3000 && !err; i++) {
+		struct tb_ir_cidr cidr;
+		struct tb_ir_rule r;
+		char net[32];
+
+		snprintf(net, sizeof(net), "10.%d.%d.1/32", i / 256, i % 256);
+		tb_ir_rule_init(&r, TB_IR_ALLOW);
+		err = tb_ir_cidr_parse(net, &cidr) || tb_ir_side_add_net(&r.src, 0, &cidr) ||
+		      tb_ir_add_rule(ir, 0, &r);
+		tb_ir_rule_free(&r);
+	}
+	if (err || tb_pol_compile(ir, &sets, &diag, &c) || !(c->hash_mask & (1u << TB_PF_SRC)))
+		cr_assert_fail("setup");
+	for (size_t i = 0; i < c->n_entries; i++) {
+		struct tb_pol_key k = c->entries[i].key;
+
+		if (!(c->hash_mask & (1u << k.field)))
+			continue;
+		hashed++;
+		found += tb_pol_hash_lookup(c, &k) == c->class_rec[c->entries[i].cls];
+		if (k.prefixlen != 8 + 8 + 32)
+			continue; /* the root and family entries: no host in them */
+		/* the same address one bit shorter, and a host no rule names */
+		k.prefixlen--;
+		strays += tb_pol_hash_lookup(c, &k) != 0;
+		k.prefixlen++;
+		k.data[1] = 11;
+		strays += tb_pol_hash_lookup(c, &k) != 0;
+	}
+	for (size_t k = 0; k < c->n_classes; k++)
+		if (c->class_rec[k] % TB_POL_LINE_WORDS + TB_POL_REC_WORDS(c->nsum) >
+		    TB_POL_LINE_WORDS)
+			cr_assert_fail("record %zu at word %u crosses a line", k, c->class_rec[k]);
+	cr_expect(hashed >= 3000 && found == hashed && !strays,
+		  "%zu hashed, %zu found, %zu strays", hashed, found, strays);
+	cr_expect(hashed <= 2 * TB_POL_BUCKET_ENTRIES * ((size_t)c->hash_nb_mask + 1) / 2,
+		  "buckets at most half full: %zu keys, %u buckets", hashed, c->hash_nb_mask + 1);
+	tb_pol_compiled_free(c);
+	tb_ir_free(ir);
+	tb_diag_free(&diag);
+}
+
+/* The BPF side builds hashed keys from the flow in registers: the same words as the key bytes. */
+Test(policy_compile, hashed_key_words_match_the_key_bytes)
+{
+	struct tb_gen g;
+
+	tb_gen_seed(&g, 7);
+	for (int i = 0; i < 2000; i++) {
+		struct tb_flow f;
+
+		tb_gen_flow(&g, &f);
+		for (int field = 0; field < TB_PF_MAX; field++) {
+			uint64_t from_bytes[3];
+			__u64 from_flow[3];
+			struct tb_pol_key k;
+
+			tb_pol_flow_key(&f, field, &k);
+			tb_pol_hent_key(&k, from_bytes);
+			tb_pol_hkey_of_flow(&f, (uint32_t)field, from_flow);
+			/* the full key's words, the prefix length byte aside */
+			from_bytes[2] &= ~(0xffull << 56);
+			if (memcmp(from_bytes, from_flow, sizeof(from_flow)))
+				cr_assert_fail("flow %d field %d: %016llx %016llx %016llx", i, field,
+					       (unsigned long long)from_flow[0],
+					       (unsigned long long)from_flow[1],
+					       (unsigned long long)from_flow[2]);
+		}
+	}
+}

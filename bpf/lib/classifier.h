@@ -10,6 +10,7 @@
 #define TABBY_BPF_CLASSIFIER_H
 
 #include "lib/classifier_maps.h"
+#include "lib/consts.h"
 
 static __always_inline __u32 tb_ctz64(__u64 x)
 {
@@ -88,23 +89,42 @@ static __always_inline void tb_cls_key(const struct tb_flow *f, __u32 field, str
 	}
 }
 
-static __always_inline __u64 tb_cls_bits(void *bits, __u32 idx)
+/*
+ * Word idx of a set's lines (tabby/policy.h), or NULL past its end. The word's offset in its
+ * line makes the verifier track idx exactly back to where it came from: through the bit
+ * searches' branches, whose paths it then could no longer merge. Passed through memory, idx
+ * is just a number to it.
+ */
+static __always_inline const __u64 *tb_cls_wordp(struct tb_pol_scratch *sc, void *lines,
+						  __u32 idx)
 {
-	__u64 *v = bpf_map_lookup_elem(bits, &idx);
+	const struct tb_pol_line *l;
+	__u32 li;
+
+	WRITE_ONCE(sc->opaque, idx);
+	idx = READ_ONCE(sc->opaque);
+	li = idx / TB_POL_LINE_WORDS;
+	l = bpf_map_lookup_elem(lines, &li);
+	return l ? &l->w[idx & (TB_POL_LINE_WORDS - 1)] : NULL;
+}
+
+static __always_inline __u64 tb_cls_bits(struct tb_pol_scratch *sc, void *lines, __u32 idx)
+{
+	const __u64 *v = tb_cls_wordp(sc, lines, idx);
 
 	return v ? *v : 0;
 }
 
 /* Field f's bitmap word w: the class's own word where it differs, else the wildcard word. */
-static __always_inline __u64 tb_cls_word(const struct tb_pol_scratch *sc, void *bits, __u32 f,
+static __always_inline __u64 tb_cls_word(struct tb_pol_scratch *sc, void *bits, __u32 f,
 					 __u32 w)
 {
 	__u32 k = (w >> 6) & (TB_POL_SUM_WORDS - 1), b = w & 63;
 	__u64 ds = sc->dsum[f][k];
 
 	if (ds & (1ull << b))
-		return tb_cls_bits(bits, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
-	return tb_cls_bits(bits, sc->nbits + f * sc->nwords + w);
+		return tb_cls_bits(sc, bits, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
+	return tb_cls_bits(sc, bits, sc->nbits + f * sc->nwords + w);
 }
 
 /* First candidate word at or after word `from_w`, or -1. */
@@ -140,7 +160,7 @@ static __always_inline void tb_cls_log(const struct tb_pol_scratch *sc, __u32 ru
 /* Acts on the first matching bit b; returns 1 when the verdict is made. */
 static __always_inline long tb_cls_act(struct tb_pol_scratch *sc, void *bits, __u32 b)
 {
-	struct tb_pol_rule *r = bpf_map_lookup_elem(bits, &b);
+	const struct tb_pol_rule *r = (const void *)tb_cls_wordp(sc, bits, b);
 
 	if (!r)
 		return 1;
@@ -178,7 +198,7 @@ static long tb_cls_step(__u32 i, void *ctx)
 	if (nw < 0 || nw >= TB_POL_MAX_WORDS)
 		return 1;
 	w = (__u32)nw;
-	bits = bpf_map_lookup_elem(&tb_pol_bits_v1, &sc->slot);
+	bits = bpf_map_lookup_elem(&tb_pol_bits_v2, &sc->slot);
 	if (!bits)
 		return 1;
 #pragma unroll

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The classifier's maps. A table set lives in one slot of two arrays of maps (LPM classes;
- * rule actions and bitmap words) plus its header; an endpoint points at a slot. Userspace fills a
+ * The classifier's maps. A table set lives in one slot of two arrays of maps (its LPM trie;
+ * its lines: rules, bitmap words, class records and hash) plus its header; an endpoint points
+ * at a slot. Userspace fills a
  * free slot completely, then flips the endpoint's entry: one map update, so a packet reads
  * either the old slot or the new one, and the kernel keeps a replaced inner map alive until
  * the programs using it are done.
@@ -35,7 +36,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tb_pol_hdr);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tb_pol_hdr_v1 SEC(".maps");
+} tb_pol_hdr_v2 SEC(".maps");
 
 /*
  * Inner map templates. Sizes are given as key_size/value_size: clang 14 may emit a struct
@@ -47,7 +48,7 @@ struct tb_pol_keys_inner {
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(key_size, sizeof(struct tb_pol_key));
-	__uint(value_size, sizeof(struct tb_pol_class));
+	__uint(value_size, sizeof(__u32)); /* the class record's first word */
 };
 
 struct tb_pol_bits_inner {
@@ -55,7 +56,7 @@ struct tb_pol_bits_inner {
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u64));
+	__uint(value_size, sizeof(struct tb_pol_line));
 };
 
 struct {
@@ -64,7 +65,7 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct tb_pol_keys_inner);
-} tb_pol_keys_v1 SEC(".maps");
+} tb_pol_keys_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -72,17 +73,7 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct tb_pol_bits_inner);
-} tb_pol_bits_v1 SEC(".maps");
-
-/* The hashed fields of every set, keyed by slot: written before the set's endpoints flip. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TB_POL_MAX_HASHED);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct tb_pol_hkey);
-	__type(value, struct tb_pol_class);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tb_pol_hash_v1 SEC(".maps");
+} tb_pol_bits_v2 SEC(".maps");
 
 /* Per-rule counters by global rule id. */
 struct {
@@ -108,10 +99,11 @@ struct tb_pol_scratch {
 	__u64 sum[TB_POL_SUM_WORDS];
 	__u64 dsum[TB_PF_MAX][TB_POL_SUM_WORDS];
 	__u32 base[TB_PF_MAX][TB_POL_SUM_WORDS];
-	struct tb_pol_hkey hk; /* the key being looked up */
+	struct tb_pol_key key; /* an LPM field's key */
 	struct tb_flow flow;
 	__u32 slot, nwords, nbits, mask;
-	__u32 from, done, allow, reason, rule_id, ifindex, dir, pad;
+	__u32 from, done, allow, reason, rule_id, ifindex, dir;
+	__u32 opaque; /* a word index passed through memory: see tb_cls_wordp() */
 };
 
 struct {

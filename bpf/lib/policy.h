@@ -25,31 +25,41 @@ static __always_inline __u64 tb_pol_valid_words(__u32 nwords, __u32 k)
 	return (1ull << (nwords - k * 64)) - 1;
 }
 
-/* Clears the key's data bits from `bits` on; only the field's first `nbytes` can be set. */
-static __always_inline void tb_pol_mask(__u8 *d, __u32 bits, __u32 nbytes)
+/* The record of the set's hash entry for key k0..k2, or 0 when there is none. */
+static __always_inline __u32 tb_pol_hash_find(const struct tb_pol_hdr *hdr, void *lines,
+					      __u64 k0, __u64 k1, __u64 k2)
 {
-	__u32 i = bits / 8, rest = bits % 8;
+	__u32 mask = hdr->hash_nb_mask, b = tb_pol_hash_bucket(hdr->hash_seed, k0, k1, k2, mask);
 
-	/* opaque to clang, so that the bound checked below is the one the verifier sees */
-	__asm__ __volatile__("" : "+r"(i));
-	if (i >= TB_POL_KEY_DATA)
-		return;
-	if (rest)
-		d[i++] &= (__u8)(0xff << (8 - rest));
-	for (; i < nbytes && i < TB_POL_KEY_DATA; i++) {
-		d[i] = 0;
-		/* keeps clang from turning the loop into a memset call, which BPF lacks */
-		__asm__ __volatile__("" : : : "memory");
+#pragma unroll
+	for (__u32 i = 0; i < TB_POL_HASH_PROBES; i++) {
+		__u32 li = hdr->hash_line + ((b + i) & mask);
+		const struct tb_pol_line *l = bpf_map_lookup_elem(lines, &li);
+
+		if (!l)
+			return 0;
+#pragma unroll
+		for (__u32 e = 0; e < TB_POL_BUCKET_ENTRIES; e++) {
+			const struct tb_pol_hent *h = (const void *)&l->w[4 * e];
+
+			if (h->key[2] == k2 && h->key[0] == k0 && h->key[1] == k1)
+				return h->rec;
+			if (!h->key[2]) /* keys fill buckets in order: it is not further on */
+				return 0;
+		}
 	}
+	return 0;
 }
 
 /* A hashed field: exact lookups at each of its prefix lengths, longest first. */
-static __always_inline struct tb_pol_class *tb_pol_hash_class(struct tb_pol_scratch *sc,
-							      const struct tb_pol_hdr *hdr, __u32 f,
-							      __u32 fam, __u32 nbytes)
+static __always_inline __u32 tb_pol_hash_class(const struct tb_pol_scratch *sc,
+					       const struct tb_pol_hdr *hdr, void *lines, __u32 f,
+					       __u32 fam)
 {
-	struct tb_pol_class *c = NULL;
+	__u32 rec = 0;
+	__u64 k[3];
 
+	tb_pol_hkey_of_flow(&sc->flow, f, k);
 #pragma unroll
 	for (__u32 i = 0; i < TB_POL_MAX_LENS; i++) {
 		__u32 len;
@@ -57,57 +67,86 @@ static __always_inline struct tb_pol_class *tb_pol_hash_class(struct tb_pol_scra
 		if (i >= hdr->nlens[f][fam])
 			break;
 		len = hdr->lens[f][fam][i];
-		sc->hk.key.prefixlen = len;
-		tb_pol_mask(sc->hk.key.data, len - 8, nbytes);
-		c = bpf_map_lookup_elem(&tb_pol_hash_v1, &sc->hk);
-		if (c)
+		rec = tb_pol_hash_find(hdr, lines, k[0] & tb_pol_hkey_mask(len, 0),
+				       k[1] & tb_pol_hkey_mask(len, 1),
+				       (k[2] & tb_pol_hkey_mask(len, 2)) | (__u64)len << 56);
+		if (rec)
 			break;
 	}
-	return c;
+	return rec;
 }
 
-/* Key bytes a field uses for this flow (the rest is always zero). */
-static __always_inline __u32 tb_pol_field_bytes(__u32 f, const struct tb_flow *flow)
+/* ANDs the class record at word rec into the candidate words; keeps its diff words' places. */
+static __always_inline int tb_pol_take_class(struct tb_pol_scratch *sc, void *lines, __u32 rec,
+					     __u32 f, __u32 nsum)
 {
-	__u32 alen = flow->family == TB_AF_INET ? 4 : 16;
+	__u32 li = rec / TB_POL_LINE_WORDS, o = rec % TB_POL_LINE_WORDS;
+	const struct tb_pol_line *l = bpf_map_lookup_elem(lines, &li);
 
-	if (f == TB_PF_SRC || f == TB_PF_DST)
-		return 1 + alen;
-	if (f == TB_PF_SRC_NAMED || f == TB_PF_DST_NAMED)
-		return 4 + alen;
-	return 2;
+	if (!l)
+		return -1;
+#pragma unroll
+	for (__u32 k = 0; k < TB_POL_SUM_WORDS; k++) {
+		if (k >= nsum)
+			continue; /* sum[k] is 0 already: nothing reads these */
+		/* the compiler keeps a record within its line; the masks show the verifier */
+		sc->sum[k] &= l->w[(o + 3 * k) & (TB_POL_LINE_WORDS - 1)];
+		sc->dsum[f][k] = l->w[(o + 3 * k + 1) & (TB_POL_LINE_WORDS - 1)];
+		sc->base[f][k] = (__u32)l->w[(o + 3 * k + 2) & (TB_POL_LINE_WORDS - 1)];
+	}
+	return 0;
 }
 
-/* Looks up every constrained field of the flow; 0, or a drop reason on broken tables. */
-static __always_inline int tb_pol_classes(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr,
-					  const struct tb_flow *flow)
+/*
+ * Looks up field f of the flow in sc and takes its class; 0, or a drop reason. A global
+ * function: the verifier checks its probes once, not at every field of every caller.
+ */
+__noinline int tb_pol_field_class(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr,
+				  __u32 f)
 {
-	void *keys;
+	void *lines;
+	__u32 rec;
 
-	keys = bpf_map_lookup_elem(&tb_pol_keys_v1, &sc->slot);
-	if (!keys)
+	if (!sc || !hdr)
 		return TB_DROP_NO_ENDPOINT;
-	sc->hk.slot = sc->slot;
+	f &= TB_PF_MAX - 1;
+	lines = bpf_map_lookup_elem(&tb_pol_bits_v2, &sc->slot);
+	if (!lines)
+		return TB_DROP_NO_ENDPOINT;
+	if (hdr->hash_mask & (1u << f)) {
+		rec = tb_pol_hash_class(sc, hdr, lines, f, sc->flow.family == TB_AF_INET6);
+	} else {
+		void *keys = bpf_map_lookup_elem(&tb_pol_keys_v2, &sc->slot);
+		__u32 *v;
+
+		tb_cls_key(&sc->flow, f, &sc->key);
+		v = keys ? bpf_map_lookup_elem(keys, &sc->key) : NULL;
+		rec = v ? *v : 0;
+	}
+	if (!rec)
+		return TB_DROP_DEFAULT_DENY;
+	if (tb_pol_take_class(sc, lines, rec, f, hdr->nsum))
+		return TB_DROP_NO_ENDPOINT;
+	return 0;
+}
+
+/*
+ * Looks up every constrained field of the flow; 0, or a drop reason. Global too: its answer
+ * is one number to the caller, whichever field failed.
+ */
+__noinline int tb_pol_classes(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr)
+{
+	if (!sc || !hdr)
+		return TB_DROP_NO_ENDPOINT;
 #pragma unroll
 	for (__u32 f = 0; f < TB_PF_MAX; f++) {
-		struct tb_pol_class *c;
+		int err;
 
 		if (!(sc->mask & (1u << f)))
 			continue;
-		tb_cls_key(flow, f, &sc->hk.key);
-		if (hdr->hash_mask & (1u << f))
-			c = tb_pol_hash_class(sc, hdr, f, flow->family == TB_AF_INET6,
-					      tb_pol_field_bytes(f, flow));
-		else
-			c = bpf_map_lookup_elem(keys, &sc->hk.key);
-		if (!c)
-			return TB_DROP_DEFAULT_DENY;
-#pragma unroll
-		for (__u32 k = 0; k < TB_POL_SUM_WORDS; k++) {
-			sc->sum[k] &= c->sum[k];
-			sc->dsum[f][k] = c->dsum[k];
-			sc->base[f][k] = c->base[k];
-		}
+		err = tb_pol_field_class(sc, hdr, f);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -137,7 +176,7 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 		return 0;
 	}
 	slot = ep->slot; /* read once: every table below comes from this slot */
-	hdr = bpf_map_lookup_elem(&tb_pol_hdr_v1, &slot);
+	hdr = bpf_map_lookup_elem(&tb_pol_hdr_v2, &slot);
 	sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
 	if (!hdr || !sc)
 		return 0;
@@ -153,9 +192,11 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 #pragma unroll
 	for (__u32 k = 0; k < TB_POL_SUM_WORDS; k++)
 		sc->sum[k] = tb_pol_valid_words(sc->nwords, k);
-	err = tb_pol_classes(sc, hdr, flow);
+	err = tb_pol_classes(sc, hdr);
 	if (err) {
-		res->reason = err;
+		/* constants for the verifier: an unknown reason multiplies the drop paths */
+		res->reason = err == TB_DROP_DEFAULT_DENY ? TB_DROP_DEFAULT_DENY
+							  : TB_DROP_NO_ENDPOINT;
 		return 0;
 	}
 	bpf_loop(TB_POL_MAX_ITERS, tb_cls_step, NULL, 0);

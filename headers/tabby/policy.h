@@ -5,14 +5,17 @@
  *
  * One compiled "table set" serves every endpoint with the same ordered policy list in one
  * direction. Each rule (after expansion), each tier end and the final catch-all get one bit in
- * priority order. Every field of the flow is looked up (in the set's LPM trie, or by exact hash
- * per prefix length, see TB_POL_MAX_LENS); the value found is the class of rules matching that
- * value: the class's summary (one bit per 64-bit word that holds a match) and its words where
- * they differ from the field's wildcard bitmap ("diff" words, stored packed, found by rank).
- * ANDing summaries first and then only the candidate words keeps the cost flat in the rule
- * count. The set's array of 64-bit words holds the rules' actions (struct tb_pol_rule, word b
- * for bit b), then each field's wildcard bitmap (nwords words per field, from word nbits), then
- * the classes' diff words.
+ * priority order. Every field of the flow is looked up (in the set's own hash, one exact
+ * lookup per prefix length, see TB_POL_MAX_LENS, or in its LPM trie); what is found is the
+ * class of rules matching that value: the class's summary (one bit per 64-bit word that holds
+ * a match) and its words where they differ from the field's wildcard bitmap ("diff" words,
+ * stored packed, found by rank). ANDing summaries first and then only the candidate words
+ * keeps the cost flat in the rule count.
+ *
+ * A set's memory is one array of 128-byte lines (struct tb_pol_line); word w is w % 16 of line
+ * w / 16. In word order it holds the rules' actions (struct tb_pol_rule, word b for bit b),
+ * each field's wildcard bitmap (nwords words per field, from word nbits), the classes' diff
+ * words, the class records, and from line hash_line the hash's buckets.
  */
 #ifndef TABBY_POLICY_H
 #define TABBY_POLICY_H
@@ -22,6 +25,7 @@
 #else
 #include <linux/types.h>
 #endif
+#include "tabby/flow.h"
 
 /* Bits (rules after expansion + tier ends + final catch-all) per endpoint and direction. */
 #define TB_POL_MAX_BITS 16384
@@ -39,8 +43,6 @@
 /* Per-rule counters (global rule ids, allocated in ranges per table set). */
 #define TB_POL_MAX_RULE_IDS (1 << 18)
 #define TB_POL_MAX_ENDPOINTS 65536
-/* Entries of the shared hash of all sets' hashed fields. */
-#define TB_POL_MAX_HASHED (1 << 21)
 #define TB_POL_KEY_DATA 23
 
 enum tb_pol_field {
@@ -62,12 +64,112 @@ struct tb_pol_key {
 	__u8 data[TB_POL_KEY_DATA];
 };
 
-/* LPM value: the class of rules matching the looked-up value. */
+/* The class of rules matching a looked-up value (what the compiler produces). */
 struct tb_pol_class {
 	__u64 sum[TB_POL_SUM_WORDS];  /* word w holds a matching rule */
 	__u64 dsum[TB_POL_SUM_WORDS]; /* word w differs from the wildcard word: stored here */
 	__u32 base[TB_POL_SUM_WORDS]; /* index in bits of the first diff word of each sum word */
 };
+
+#define TB_POL_LINE_WORDS 16
+
+struct tb_pol_line {
+	__u64 w[TB_POL_LINE_WORDS];
+};
+
+/*
+ * A class as the BPF side reads it: a record of the set's nsum summary words (nwords / 64,
+ * rounded up), each as three words (sum, dsum, base), starting at a word that is a multiple of
+ * 4 and within one line. Trie values and hash entries give the record's first word.
+ */
+#define TB_POL_REC_WORDS(nsum) (3 * (nsum))
+
+/*
+ * The hash of a set's hashed fields: buckets of TB_POL_BUCKET_ENTRIES entries, one line each.
+ * An entry's key is 24 bytes: the field byte, the first 22 key data bytes masked to the
+ * prefix (tb_pol_hkey_mask), and the prefix length in the last byte: the bytes a struct
+ * tb_pol_key has from its field on, with the last data byte (never used by a field)
+ * replaced. Keys
+ * go in the first free entry of bucket h or the next one (TB_POL_HASH_PROBES), so a lookup
+ * stops at the first empty entry. key[2] is 0 only in an empty entry: it holds the prefix
+ * length, at least 8.
+ */
+#define TB_POL_BUCKET_ENTRIES 4
+#define TB_POL_HASH_PROBES 2
+
+struct tb_pol_hent {
+	__u64 key[3];
+	__u32 rec; /* first word of the class record */
+	__u32 pad;
+};
+
+/*
+ * Word i of the mask that keeps a key's first len bits (the field byte and len - 8 data bits,
+ * in byte order, high bits first within a byte), on the little-endian words of a hashed key.
+ */
+static inline __u64 tb_pol_hkey_mask(__u32 len, __u32 i)
+{
+	__u32 n = len / 8, r = len % 8, t;
+
+	if (n >= 8 * (i + 1))
+		return ~0ull;
+	if (n < 8 * i)
+		return 0;
+	t = 8 * (n - 8 * i);
+	return ((1ull << t) - 1) | ((__u64)((0xff00u >> r) & 0xff) << t);
+}
+
+/*
+ * A flow's hashed key words for one field, unmasked (the prefix length byte 0): the bytes
+ * tb_pol_flow_key() gives from the field byte on, built from the flow in registers. On the
+ * BPF side, writing the key's bytes to memory and reading them back as words stalls each load
+ * until the narrow stores before it have drained. Little-endian words, as everywhere here.
+ */
+static inline void tb_pol_hkey_of_flow(const struct tb_flow *fl, __u32 field, __u64 k[3])
+{
+	int src = field == TB_PF_SRC || field == TB_PF_SRC_NAMED;
+	const __u32 *a = src ? fl->saddr : fl->daddr;
+	__u64 port = field == TB_PF_SPORT || field == TB_PF_SRC_NAMED ? fl->sport : fl->dport;
+	__u64 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], fb = field;
+
+	k[1] = k[2] = 0;
+	switch (field) {
+	case TB_PF_PROTO:
+		k[0] = fb | (__u64)fl->family << 8 | (__u64)fl->proto << 16;
+		return;
+	case TB_PF_SPORT:
+	case TB_PF_DPORT:
+		k[0] = fb | (port >> 8) << 8 | (port & 0xff) << 16;
+		return;
+	case TB_PF_ICMP:
+		k[0] = fb | (__u64)fl->icmp_type << 8 | (__u64)fl->icmp_code << 16;
+		return;
+	case TB_PF_SRC_NAMED:
+	case TB_PF_DST_NAMED:
+		/* proto, port (big-endian), family, address from byte 5 */
+		k[0] = fb | (__u64)fl->proto << 8 | (port >> 8) << 16 | (port & 0xff) << 24 |
+		       (__u64)fl->family << 32 | (a0 & 0xffffff) << 40;
+		k[1] = a0 >> 24 | a1 << 8 | (a2 & 0xffffff) << 40;
+		k[2] = a2 >> 24 | a3 << 8;
+		return;
+	default:
+		/* family, address from byte 2 */
+		k[0] = fb | (__u64)fl->family << 8 | a0 << 16 | (a1 & 0xffff) << 48;
+		k[1] = a1 >> 16 | a2 << 16 | (a3 & 0xffff) << 48;
+		k[2] = a3 >> 16;
+		return;
+	}
+}
+
+/* The bucket of a hashed key: multiply-xorshift mixing, the table's seed first. */
+static inline __u32 tb_pol_hash_bucket(__u64 seed, __u64 k0, __u64 k1, __u64 k2, __u32 mask)
+{
+	__u64 h = (k0 ^ seed) * 0x9e3779b97f4a7c15ull;
+
+	h = (h ^ (h >> 32) ^ k1) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 29) ^ k2) * 0x94d049bb133111ebull;
+	return (__u32)(h >> 32) & mask;
+}
 
 enum tb_pol_act {
 	TB_PACT_ALLOW = 0,
@@ -84,32 +186,29 @@ struct tb_pol_rule {
 	__u8 reason;	/* enum tb_drop_reason for Deny */
 };
 
-/* Per table set, indexed by slot; written before any endpoint points at the slot. */
 /*
  * A field whose prefixes have at most TB_POL_MAX_LENS distinct lengths per family (the root
- * included) is looked up in the shared hash tb_pol_hash_v1, one exact lookup per length, longest
- * first:
+ * included) is looked up in the set's hash, one exact lookup per length, longest first:
  * unlike an LPM walk, that costs the same for 10 entries as for 10,000. Other fields use the
  * set's LPM trie.
  */
 #define TB_POL_MAX_LENS 3
 
+/* Per table set, indexed by slot; written before any endpoint points at the slot. */
 struct tb_pol_hdr {
+	__u64 hash_seed;
 	__u32 nbits;
 	__u32 nwords;
+	__u32 nsum;	  /* summary words of a class record */
 	__u32 field_mask; /* bit f: field f constrains some rule and must be looked up */
+	__u32 hash_mask;  /* bit f: field f is in the hash, at lens[f][fam][0..nlens[f][fam]) */
+	__u32 hash_line;  /* first line of the hash's buckets */
+	__u32 hash_nb_mask; /* buckets - 1, a power of two */
 	__u32 flags;
-	__u32 hash_mask; /* bit f: field f is in the hash, at lens[f][fam][0..nlens[f][fam]) */
 	/* per family of the flow (0: IPv4, 1: IPv6): a prefix that fixes the family byte only
 	 * concerns flows of that family */
 	__u8 nlens[TB_PF_MAX][2];
 	__u8 lens[TB_PF_MAX][2][TB_POL_MAX_LENS]; /* prefixlen values, longest first */
-};
-
-/* Key of tb_pol_hash_v1: the slot, then an LPM-style key masked to its prefixlen. */
-struct tb_pol_hkey {
-	__u32 slot;
-	struct tb_pol_key key;
 };
 
 struct tb_pol_ep_key {
@@ -155,10 +254,10 @@ struct tb_policy_result {
 };
 
 _Static_assert(sizeof(struct tb_pol_key) == 28, "tb_pol_key layout is shared with BPF");
-_Static_assert(sizeof(struct tb_pol_class) == 80, "tb_pol_class layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_line) == 128, "tb_pol_line layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_hent) * TB_POL_BUCKET_ENTRIES == 128, "a bucket is a line");
 _Static_assert(sizeof(struct tb_pol_rule) == 8, "tb_pol_rule layout is shared with BPF");
-_Static_assert(sizeof(struct tb_pol_hdr) == 84, "tb_pol_hdr layout is shared with BPF");
-_Static_assert(sizeof(struct tb_pol_hkey) == 32, "tb_pol_hkey layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_hdr) == 104, "tb_pol_hdr layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep) == 8, "tb_pol_ep layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep_key) == 8, "tb_pol_ep_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_counter) == 16, "tb_pol_counter layout is shared with BPF");

@@ -12,8 +12,7 @@
  *                                 a set all lists use changes): tb_pol_maps_replace_many of
  *                                 the 100 new lists, over the map entries it writes (us);
  *   classifier_scale_memory_kib   kernel memory of the 100 table sets: the inner maps'
- *                                 memlock as the kernel reports it, plus the shared hash's
- *                                 entries at key + value + 64 bytes each (KiB).
+ *                                 memlock as the kernel reports it (KiB).
  */
 #include <bpf/bpf.h>
 #include <stdio.h>
@@ -102,27 +101,17 @@ static unsigned long inner_memlock(int outer_fd)
 	return sum;
 }
 
-static unsigned long hash_entries(int fd)
-{
-	struct tb_pol_hkey k, next;
-	unsigned long n = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
-}
-
 /*
- * Map entries one set's install writes: its field entries, its bit words (rules, wildcards,
- * class diffs), one counter per bit, its header and its two outer-map slots.
+ * Map entries one set's install writes: its trie entries, its lines (rules, wildcards, class
+ * diffs and records, the hash), one counter per bit, its header and its two outer-map slots.
  */
 static size_t entries_written(const struct tb_pol_compiled *c)
 {
-	return c->n_entries + c->n_bits + c->nbits + 3;
+	size_t trie = 0;
+
+	for (size_t i = 0; i < c->n_entries; i++)
+		trie += !(c->hash_mask & (1u << c->entries[i].key.field));
+	return trie + c->n_bits / TB_POL_LINE_WORDS + c->nbits + 3;
 }
 
 /* Every list replaced in one batch; us per map entry written, or a negative value. */
@@ -211,9 +200,7 @@ int main(void)
 	if (update_us < 0)
 		return 1;
 	tb_pol_maps_gc(p.maps, 1);
-	mem = inner_memlock(p.fds.keys) + inner_memlock(p.fds.bits) +
-	      hash_entries(p.fds.hash) *
-		  (sizeof(struct tb_pol_hkey) + sizeof(struct tb_pol_class) + 64);
+	mem = inner_memlock(p.fds.keys) + inner_memlock(p.fds.bits);
 	row("classifier_scale_build_ms", build_ms, "ms", NULL);
 	row("classifier_scale_install_ms", install_ms, "ms", NULL);
 	row("classifier_scale_attach_us", attach_ms * 1000 / ENDPOINTS, "us", "<= 10");

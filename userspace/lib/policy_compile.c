@@ -346,6 +346,8 @@ static int compile_fields(struct tb_pol_compiled *c, const struct layout *l,
 		err = pack(c, fo);
 	if (!err)
 		choose_modes(c);
+	if (!err)
+		err = tb_pol_lay_tables(c);
 	for (int f = 0; f < TB_PF_MAX; f++)
 		tb_field_out_free(&fo[f]);
 	return err;
@@ -394,6 +396,7 @@ void tb_pol_compiled_free(struct tb_pol_compiled *c)
 	free(c->refs);
 	free(c->entries);
 	free(c->classes);
+	free(c->class_rec);
 	free(c->bits);
 	free(c);
 }

@@ -32,9 +32,15 @@ struct tb_pol_compiled {
 	struct tb_pol_entry *entries;
 	size_t n_entries;
 	struct tb_pol_class *classes;
+	uint32_t *class_rec; /* per class: the first word of its record in bits */
 	size_t n_classes;
-	/* nbits words for the rules (filled in by the map writer), TB_PF_MAX * nwords wildcard
-	 * words, then the classes' diff words */
+	uint32_t nsum; /* summary words per class record */
+	/* the hash of the hashed fields' entries (tabby/policy.h) */
+	uint64_t hash_seed;
+	uint32_t hash_line, hash_nb_mask;
+	/* the set's words, a whole number of lines: nbits words for the rules (filled in by
+	 * the map writer), TB_PF_MAX * nwords wildcard words, the classes' diff words, their
+	 * records, the hash */
 	uint64_t *bits;
 	size_t n_bits;
 };
@@ -67,6 +73,13 @@ struct tb_pol_sim_result {
 /* The BPF lookup, done on the compiled tables in userspace. */
 void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flow *f,
 			    struct tb_pol_sim_result *res);
+
+/* Lays out class records and the hash after the words (policy_compile_image.c). */
+int tb_pol_lay_tables(struct tb_pol_compiled *c);
+/* A hash entry's 24 key bytes, as three words. */
+void tb_pol_hent_key(const struct tb_pol_key *k, uint64_t out[3]);
+/* The record of the hash entry of key k (masked to its prefixlen), 0 when none. */
+uint32_t tb_pol_hash_lookup(const struct tb_pol_compiled *c, const struct tb_pol_key *k);
 
 /* The lookup key of one field for a flow (what the BPF side builds). */
 void tb_pol_flow_key(const struct tb_flow *f, enum tb_pol_field field, struct tb_pol_key *key);

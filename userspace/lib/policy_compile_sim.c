@@ -60,8 +60,8 @@ static int key_covers(const struct tb_pol_key *e, const struct tb_pol_key *k)
 	return !rest || !((e->data[full] ^ k->data[full]) & (0xff00 >> rest) & 0xff);
 }
 
-static const struct tb_pol_class *lookup(const struct tb_pol_compiled *c,
-					 const struct tb_pol_key *k)
+/* The trie's answer: the longest entry of an unhashed field covering k. */
+static uint32_t trie_lookup(const struct tb_pol_compiled *c, const struct tb_pol_key *k)
 {
 	const struct tb_pol_entry *best = NULL;
 
@@ -69,17 +69,39 @@ static const struct tb_pol_class *lookup(const struct tb_pol_compiled *c,
 		if (key_covers(&c->entries[i].key, k) &&
 		    (!best || c->entries[i].key.prefixlen > best->key.prefixlen))
 			best = &c->entries[i];
-	return best ? &c->classes[best->cls] : NULL;
+	return best ? c->class_rec[best->cls] : 0;
 }
 
-static uint64_t word_of(const struct tb_pol_compiled *c, int f, const struct tb_pol_class *cl,
-			uint32_t w)
+/* A hashed field: the set's hash at each of the field's lengths, longest first. */
+static uint32_t hash_lookup(const struct tb_pol_compiled *c, const struct tb_flow *f, int fi,
+			    struct tb_pol_key *k)
 {
-	uint64_t ds = cl->dsum[w / 64];
+	int fam = f->family == TB_AF_INET6;
+
+	for (int i = 0; i < c->nlens[fi][fam]; i++) {
+		uint32_t rec;
+
+		k->prefixlen = c->lens[fi][fam][i];
+		rec = tb_pol_hash_lookup(c, k);
+		if (rec)
+			return rec;
+	}
+	return 0;
+}
+
+/* Summary word s of the record at rec: its sum, dsum and base. */
+static uint64_t rec_word(const struct tb_pol_compiled *c, uint32_t rec, uint32_t s, int which)
+{
+	return c->bits[rec + 3 * s + (uint32_t)which];
+}
+
+static uint64_t word_of(const struct tb_pol_compiled *c, int f, uint32_t rec, uint32_t w)
+{
+	uint64_t ds = rec_word(c, rec, w / 64, 1);
 
 	if (ds & (1ull << (w % 64)))
-		return c
-		    ->bits[cl->base[w / 64] + __builtin_popcountll(ds & ((1ull << (w % 64)) - 1))];
+		return c->bits[rec_word(c, rec, w / 64, 2) +
+			       (uint64_t)__builtin_popcountll(ds & ((1ull << (w % 64)) - 1))];
 	return c->bits[c->nbits + f * c->nwords + w];
 }
 
@@ -100,7 +122,7 @@ static int next_word(const uint64_t *sum, uint32_t from_w)
 void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flow *f,
 			    struct tb_pol_sim_result *res)
 {
-	const struct tb_pol_class *cls[TB_PF_MAX] = {0};
+	uint32_t rec[TB_PF_MAX] = {0};
 	uint64_t sum[TB_POL_SUM_WORDS] = {0};
 	uint32_t from = 0;
 
@@ -115,11 +137,11 @@ void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flo
 		if (!(c->field_mask & (1u << fi)))
 			continue;
 		tb_pol_flow_key(f, fi, &k);
-		cls[fi] = lookup(c, &k);
-		if (!cls[fi])
+		rec[fi] = c->hash_mask & (1u << fi) ? hash_lookup(c, f, fi, &k) : trie_lookup(c, &k);
+		if (!rec[fi])
 			return;
-		for (int s = 0; s < TB_POL_SUM_WORDS; s++)
-			sum[s] &= cls[fi]->sum[s];
+		for (uint32_t s = 0; s < TB_POL_SUM_WORDS; s++)
+			sum[s] &= s < c->nsum ? rec_word(c, rec[fi], s, 0) : 0;
 	}
 	for (uint32_t step = 0; step < TB_POL_MAX_ITERS; step++) {
 		int w = next_word(sum, from / 64);
@@ -130,8 +152,8 @@ void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flo
 		if (w < 0)
 			return;
 		for (int fi = 0; fi < TB_PF_MAX; fi++)
-			if (cls[fi])
-				acc &= word_of(c, fi, cls[fi], (uint32_t)w);
+			if (rec[fi])
+				acc &= word_of(c, fi, rec[fi], (uint32_t)w);
 		if ((uint32_t)w == c->nwords - 1 && c->nbits % 64)
 			acc &= (1ull << (c->nbits % 64)) - 1;
 		if ((uint32_t)w == from / 64)

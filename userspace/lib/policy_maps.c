@@ -50,7 +50,6 @@ void tb_pol_maps_free(struct tb_pol_maps *m)
 		return;
 	for (unsigned s = 0; s < TB_POL_MAX_SETS; s++) {
 		free(m->sets[s].key);
-		free(m->sets[s].hkeys);
 	}
 	tb_pol_pool_free_all(m);
 	free(m->eps);
@@ -101,9 +100,7 @@ void tb_pol_sets_drop(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		struct pset *p = &m->sets[slots[i]];
 
-		tb_pol_set_unhash(&m->fds, p->hkeys, p->n_hkeys);
 		free(p->key);
-		free(p->hkeys);
 		memset(p, 0, sizeof(*p));
 		/* a pooled slot stays published, emptied, unless the pool is full */
 		if (tb_pol_pool_release(m, slots[i]) == 1)
@@ -128,8 +125,8 @@ static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_p
 	if (err)
 		return err;
 	/* a pooled slot is already published: filling it pays no grace period */
-	pooled = c->n_bits <= UINT32_MAX &&
-		 !tb_pol_pool_take(m, (uint32_t)c->n_bits, tb_pol_set_n_lpm(c), slot, &pkfd, &pbfd);
+	pooled = !tb_pol_pool_take(m, tb_pol_set_n_lines(c), tb_pol_set_n_lpm(c), slot, &pkfd,
+				   &pbfd);
 	err = pooled ? 0 : alloc_slot(m, slot);
 	if (err)
 		return err;
@@ -139,9 +136,8 @@ static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_p
 	p->refs = 1;
 	p->rule_base = base;
 	p->n_rules = c->n_rule_ids;
-	p->n_hkeys = tb_pol_set_hkeys(c, *slot, &p->hkeys);
 	p->key = strdup(key);
-	if (!p->key || !p->hkeys)
+	if (!p->key)
 		return -ENOMEM;
 	err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
 	if (err)

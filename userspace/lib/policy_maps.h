@@ -17,7 +17,7 @@
 #include "policy_compile.h"
 
 struct tb_pol_map_fds {
-	int ep, hdr, keys, bits, hash, cnt;
+	int ep, hdr, keys, bits, cnt;
 };
 
 struct tb_pol_maps;
@@ -80,11 +80,11 @@ int tb_pol_maps_gc(struct tb_pol_maps *m, int force);
  */
 #define TB_POL_POOL_FREE 8	 /* free slots a refill tops up to */
 #define TB_POL_POOL_MAX 512	 /* slots with pooled maps, free or in use */
-#define TB_POL_POOL_WORDS 2048 /* bits words per pooled slot: 16 KiB, preallocated */
+#define TB_POL_POOL_LINES 256	 /* lines per pooled slot: 32 KiB, preallocated */
 #define TB_POL_POOL_KEYS 65536	 /* trie entries per pooled slot (allocated when filled) */
 
 struct tb_pol_pool_conf {
-	uint32_t free_target, max_pooled, words, keys;
+	uint32_t free_target, max_pooled, lines, keys;
 };
 
 struct tb_pol_pool_stats {

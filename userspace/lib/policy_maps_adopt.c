@@ -16,9 +16,10 @@
 #include "log.h"
 #include "policy_maps_int.h"
 
-/* The set's rule id range, from the rule words at the start of its bits array. */
+/* The set's rule id range, from the rule words at the start of its lines. */
 static int adopt_rule_ids(struct tb_pol_maps *m, uint32_t slot, struct pset *p)
 {
+	struct tb_pol_line line;
 	struct tb_pol_hdr hdr;
 	uint32_t id, lo = UINT32_MAX, hi = 0;
 	int fd, err = 0;
@@ -30,49 +31,20 @@ static int adopt_rule_ids(struct tb_pol_maps *m, uint32_t slot, struct pset *p)
 	if (fd < 0)
 		return -errno;
 	for (uint32_t b = 0; b < hdr.nbits && !err; b++) {
+		uint32_t li = b / TB_POL_LINE_WORDS;
 		struct tb_pol_rule r;
-		uint64_t w;
 
-		if (bpf_map_lookup_elem(fd, &b, &w)) {
+		if (b % TB_POL_LINE_WORDS == 0 && bpf_map_lookup_elem(fd, &li, &line)) {
 			err = -errno;
 			break;
 		}
-		memcpy(&r, &w, sizeof(r));
+		memcpy(&r, &line.w[b % TB_POL_LINE_WORDS], sizeof(r));
 		lo = r.rule_id < lo ? r.rule_id : lo;
 		hi = r.rule_id > hi ? r.rule_id : hi;
 	}
 	close(fd);
 	p->rule_base = lo <= hi ? lo : 0;
 	p->n_rules = lo <= hi ? hi - lo + 1 : 0;
-	return err;
-}
-
-/* Gives each adopted set its keys in the shared hash; removes keys of sets that are gone. */
-static int adopt_hash_keys(struct tb_pol_maps *m)
-{
-	struct tb_pol_hkey k, next, *stale = NULL, *nk;
-	size_t n_stale = 0;
-	void *prev = NULL;
-	int err = 0;
-
-	while (!err && !bpf_map_get_next_key(m->fds.hash, prev, &next)) {
-		struct pset *p = next.slot < TB_POL_MAX_SETS ? &m->sets[next.slot] : NULL;
-		int keep = p && p->used;
-		size_t *n = keep ? &p->n_hkeys : &n_stale;
-		struct tb_pol_hkey **arr = keep ? &p->hkeys : &stale;
-
-		k = next;
-		prev = &k;
-		nk = realloc(*arr, (*n + 1) * sizeof(*nk));
-		if (!nk) {
-			err = -ENOMEM;
-			break;
-		}
-		*arr = nk;
-		nk[(*n)++] = k;
-	}
-	tb_pol_set_unhash(&m->fds, stale, n_stale);
-	free(stale);
 	return err;
 }
 
@@ -133,8 +105,6 @@ int tb_pol_maps_adopt(struct tb_pol_maps *m)
 	}
 	if (!err)
 		err = adopt_endpoints(m);
-	if (!err)
-		err = adopt_hash_keys(m);
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS && !err; s++) {
 		if (!m->sets[s].used || m->sets[s].refs)
 			continue;

@@ -14,8 +14,6 @@ struct pset {
 	unsigned refs;
 	uint64_t dead_since; /* refs == 0: when */
 	uint32_t rule_base, n_rules;
-	struct tb_pol_hkey *hkeys; /* its entries in the shared hash */
-	size_t n_hkeys;
 };
 
 struct pep {
@@ -28,7 +26,7 @@ struct tb_pol_pslot {
 	int has, free; /* pooled maps; no set in it */
 	int pending;   /* being published by the refill's thread */
 	int kfd, bfd;
-	uint32_t words, keys; /* their capacity */
+	uint32_t lines, keys; /* their capacity */
 };
 
 /* Slots a refill publishes at once: bounds the job and one housekeeping pass. */
@@ -72,7 +70,7 @@ void tb_pol_sets_drop(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n);
 void tb_pol_pool_init(struct tb_pol_maps *m);
 void tb_pol_pool_free_all(struct tb_pol_maps *m);
 /* A free pooled slot with room for the set; its fds stay owned by the pool. -ENOSPC if none. */
-int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_bits, uint32_t n_lpm, uint32_t *slot,
+int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_lines, uint32_t n_lpm, uint32_t *slot,
 		     int *kfd, int *bfd);
 /* 1: the slot's set is gone and its maps are emptied and free again; 0: no room, or not pooled. */
 int tb_pol_pool_release(struct tb_pol_maps *m, uint32_t slot);
@@ -80,20 +78,17 @@ void tb_pol_pool_forget(struct tb_pol_maps *m, uint32_t slot);
 /* Adoption: 1 if the published slot holds pooled maps (now tracked, in use), 0 if not. */
 int tb_pol_pool_adopt(struct tb_pol_maps *m, uint32_t slot);
 
-/* Fills a set's inner maps (created or pooled), its shared hash entries and its header. */
+/* Fills a set's inner maps (created or pooled) and its header. */
 int tb_pol_set_fill(const struct tb_pol_map_fds *fds, uint32_t slot,
 		    const struct tb_pol_compiled *c, uint32_t rule_base, int kfd, int bfd);
-/* Trie entries of the set (the rest go to the shared hash). */
+/* Trie entries of the set (the rest go to its hash), and its lines. */
 uint32_t tb_pol_set_n_lpm(const struct tb_pol_compiled *c);
+uint32_t tb_pol_set_n_lines(const struct tb_pol_compiled *c);
 int tb_pol_set_prepare(const struct tb_pol_map_fds *fds, uint32_t slot,
 		       const struct tb_pol_compiled *c, uint32_t rule_base, int *kfd, int *bfd);
 int tb_pol_sets_publish(const struct tb_pol_map_fds *fds, const uint32_t *slots, const int *kfds,
 			const int *bfds, uint32_t n);
 void tb_pol_sets_unpublish(const struct tb_pol_map_fds *fds, const uint32_t *slots, uint32_t n);
-void tb_pol_set_unhash(const struct tb_pol_map_fds *fds, const struct tb_pol_hkey *hkeys,
-		       size_t n_hkeys);
-/* The set's keys in the shared hash (for removal); count, *out to free. */
-size_t tb_pol_set_hkeys(const struct tb_pol_compiled *c, uint32_t slot, struct tb_pol_hkey **out);
 int tb_pol_counters_zero(int fd, uint32_t base, uint32_t n);
 
 #endif

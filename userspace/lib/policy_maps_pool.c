@@ -7,7 +7,7 @@
  * program reads it. Housekeeping refills the pool (tb_pol_maps_refill) and collected sets give
  * their pooled slot back after their trie is emptied.
  *
- * Memory: the bits arrays preallocate (words * 8 bytes each), so the number of slots holding
+ * Memory: the bits arrays preallocate (lines * 128 bytes each), so the number of slots holding
  * pool-sized maps, free or in use, is capped by max_pooled; free ones beyond free_target are
  * unpublished when collected. Pooled maps carry their own names ("tb_pol_keys_p",
  * "tb_pol_bits_p") so that a restarted agent recognises them and takes them back.
@@ -33,14 +33,14 @@ void tb_pol_pool_init(struct tb_pol_maps *m)
 	m->pool_conf = (struct tb_pol_pool_conf){
 		.free_target = TB_POL_POOL_FREE,
 		.max_pooled = TB_POL_POOL_MAX,
-		.words = TB_POL_POOL_WORDS,
+		.lines = TB_POL_POOL_LINES,
 		.keys = TB_POL_POOL_KEYS,
 	};
 }
 
 int tb_pol_maps_pool_conf(struct tb_pol_maps *m, const struct tb_pol_pool_conf *conf)
 {
-	if (!conf->words || !conf->keys || conf->free_target > conf->max_pooled)
+	if (!conf->lines || !conf->keys || conf->free_target > conf->max_pooled)
 		return -EINVAL;
 	m->pool_conf = *conf;
 	return 0;
@@ -74,14 +74,14 @@ void tb_pol_pool_free_all(struct tb_pol_maps *m)
 		tb_pol_pool_forget(m, s);
 }
 
-int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_bits, uint32_t n_lpm, uint32_t *slot,
+int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_lines, uint32_t n_lpm, uint32_t *slot,
 		     int *kfd, int *bfd)
 {
 	harvest(m, 0);
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
 		struct tb_pol_pslot *ps = &m->pool[s];
 
-		if (!ps->has || !ps->free || ps->words < n_bits || ps->keys < n_lpm)
+		if (!ps->has || !ps->free || ps->lines < n_lines || ps->keys < n_lpm)
 			continue;
 		ps->free = 0;
 		m->n_pool_free--;
@@ -95,7 +95,7 @@ int tb_pol_pool_take(struct tb_pol_maps *m, uint32_t n_bits, uint32_t n_lpm, uin
 	return -ENOSPC;
 }
 
-/* Empties a pooled trie; the bits beyond a set's own words are never read, so they stay. */
+/* Empties a pooled trie; the lines beyond a set's own are never read, so they stay. */
 static int clear_trie(int fd)
 {
 	struct tb_pol_key k;
@@ -127,10 +127,11 @@ static int create_pooled(const struct tb_pol_pool_conf *conf, int *kfd, int *bfd
 	LIBBPF_OPTS(bpf_map_create_opts, bo, .map_flags = BPF_F_INNER_MAP);
 
 	*kfd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, POOL_KEYS_NAME, sizeof(struct tb_pol_key),
-			      sizeof(struct tb_pol_class), conf->keys, &ko);
+			      sizeof(uint32_t), conf->keys, &ko);
 	if (*kfd < 0)
 		return -errno;
-	*bfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, POOL_BITS_NAME, 4, 8, conf->words, &bo);
+	*bfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, POOL_BITS_NAME, 4, sizeof(struct tb_pol_line),
+			      conf->lines, &bo);
 	if (*bfd < 0) {
 		int err = -errno;
 
@@ -221,7 +222,7 @@ static int create_batch(struct tb_pol_maps *m, struct tb_pol_pool_job *job)
 		}
 		m->pool[s] = (struct tb_pol_pslot){
 			.has = 1, .pending = 1, .kfd = kfd, .bfd = bfd,
-			.words = conf->words, .keys = conf->keys,
+			.lines = conf->lines, .keys = conf->keys,
 		};
 		m->n_pooled++;
 		job->slots[job->n] = s;
@@ -301,7 +302,7 @@ int tb_pol_pool_adopt(struct tb_pol_maps *m, uint32_t slot)
 		return 0;
 	}
 	m->pool[slot] = (struct tb_pol_pslot){
-		.has = 1, .kfd = kfd, .bfd = bfd, .words = bi.max_entries, .keys = ki.max_entries,
+		.has = 1, .kfd = kfd, .bfd = bfd, .lines = bi.max_entries, .keys = ki.max_entries,
 	};
 	m->n_pooled++;
 	return 1;

@@ -13,13 +13,11 @@
 int tb_pol_map_fds_from_object(const struct bpf_object *obj, struct tb_pol_map_fds *fds)
 {
 	fds->ep = bpf_object__find_map_fd_by_name(obj, "tb_pol_ep_v1");
-	fds->hdr = bpf_object__find_map_fd_by_name(obj, "tb_pol_hdr_v1");
-	fds->keys = bpf_object__find_map_fd_by_name(obj, "tb_pol_keys_v1");
-	fds->bits = bpf_object__find_map_fd_by_name(obj, "tb_pol_bits_v1");
-	fds->hash = bpf_object__find_map_fd_by_name(obj, "tb_pol_hash_v1");
+	fds->hdr = bpf_object__find_map_fd_by_name(obj, "tb_pol_hdr_v2");
+	fds->keys = bpf_object__find_map_fd_by_name(obj, "tb_pol_keys_v2");
+	fds->bits = bpf_object__find_map_fd_by_name(obj, "tb_pol_bits_v2");
 	fds->cnt = bpf_object__find_map_fd_by_name(obj, "tb_pol_cnt_v1");
-	if (fds->ep < 0 || fds->hdr < 0 || fds->keys < 0 || fds->bits < 0 || fds->hash < 0 ||
-	    fds->cnt < 0)
+	if (fds->ep < 0 || fds->hdr < 0 || fds->keys < 0 || fds->bits < 0 || fds->cnt < 0)
 		return -ENOENT;
 	return 0;
 }
@@ -60,36 +58,20 @@ static int is_hashed(const struct tb_pol_compiled *c, const struct tb_pol_entry 
 	return !!(c->hash_mask & (1u << e->key.field));
 }
 
-static int fill_keys(int lpm_fd, int hash_fd, uint32_t slot, const struct tb_pol_compiled *c)
+/* The trie: entries of the fields that are not hashed (the hash is in the set's lines). */
+static int fill_trie(int fd, const struct tb_pol_compiled *c)
 {
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct tb_pol_entry *e = &c->entries[i];
-		const struct tb_pol_class *v = &c->classes[e->cls];
-		struct tb_pol_hkey hk = {.slot = slot, .key = e->key};
-		int err = is_hashed(c, e) ? bpf_map_update_elem(hash_fd, &hk, v, BPF_ANY)
-					  : bpf_map_update_elem(lpm_fd, &e->key, v, BPF_ANY);
 
-		if (err)
+		if (!is_hashed(c, e) && bpf_map_update_elem(fd, &e->key, &c->class_rec[e->cls], BPF_ANY))
 			return -errno;
 	}
 	return 0;
 }
 
-size_t tb_pol_set_hkeys(const struct tb_pol_compiled *c, uint32_t slot, struct tb_pol_hkey **out)
-{
-	size_t n = 0;
-
-	*out = calloc(c->n_entries + 1, sizeof(**out));
-	if (!*out)
-		return 0;
-	for (size_t i = 0; i < c->n_entries; i++)
-		if (is_hashed(c, &c->entries[i]))
-			(*out)[n++] = (struct tb_pol_hkey){.slot = slot, .key = c->entries[i].key};
-	return n;
-}
-
-/* The set's words with the rules (global ids) in front. */
-static int fill_bits(int fd, const struct tb_pol_compiled *c, uint32_t rule_base)
+/* The set's lines, with the rules (global ids) in front. */
+static int fill_lines(int fd, const struct tb_pol_compiled *c, uint32_t rule_base)
 {
 	uint64_t *w = malloc(c->n_bits * sizeof(*w));
 	int err;
@@ -103,7 +85,7 @@ static int fill_bits(int fd, const struct tb_pol_compiled *c, uint32_t rule_base
 		r.rule_id += rule_base;
 		memcpy(&w[b], &r, sizeof(r));
 	}
-	err = fill_array(fd, w, sizeof(*w), (uint32_t)c->n_bits);
+	err = fill_array(fd, w, sizeof(struct tb_pol_line), tb_pol_set_n_lines(c));
 	free(w);
 	return err;
 }
@@ -134,8 +116,12 @@ static void set_hdr(const struct tb_pol_compiled *c, struct tb_pol_hdr *hdr)
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->nbits = c->nbits;
 	hdr->nwords = c->nwords;
+	hdr->nsum = c->nsum;
 	hdr->field_mask = c->field_mask;
 	hdr->hash_mask = c->hash_mask;
+	hdr->hash_seed = c->hash_seed;
+	hdr->hash_line = c->hash_line;
+	hdr->hash_nb_mask = c->hash_nb_mask;
 	memcpy(hdr->nlens, c->nlens, sizeof(hdr->nlens));
 	memcpy(hdr->lens, c->lens, sizeof(hdr->lens));
 }
@@ -149,6 +135,11 @@ uint32_t tb_pol_set_n_lpm(const struct tb_pol_compiled *c)
 	return n;
 }
 
+uint32_t tb_pol_set_n_lines(const struct tb_pol_compiled *c)
+{
+	return (uint32_t)(c->n_bits / TB_POL_LINE_WORDS);
+}
+
 int tb_pol_set_fill(const struct tb_pol_map_fds *fds, uint32_t slot,
 		    const struct tb_pol_compiled *c, uint32_t rule_base, int kfd, int bfd)
 {
@@ -156,28 +147,28 @@ int tb_pol_set_fill(const struct tb_pol_map_fds *fds, uint32_t slot,
 	int err;
 
 	set_hdr(c, &hdr);
-	err = fill_keys(kfd, fds->hash, slot, c);
+	err = fill_trie(kfd, c);
 	if (!err)
-		err = fill_bits(bfd, c, rule_base);
+		err = fill_lines(bfd, c, rule_base);
 	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
 		err = -errno;
 	return err;
 }
 
 /*
- * Creates and fills a set's two inner maps (fds returned for tb_pol_sets_publish), its
- * entries in the shared hash and its header. Nothing points at the slot yet.
+ * Creates and fills a set's two inner maps (fds returned for tb_pol_sets_publish) and its
+ * header. Nothing points at the slot yet.
  */
 int tb_pol_set_prepare(const struct tb_pol_map_fds *fds, uint32_t slot,
 		       const struct tb_pol_compiled *c, uint32_t rule_base, int *kfd, int *bfd)
 {
 	*bfd = -1;
 	*kfd = create_inner(BPF_MAP_TYPE_LPM_TRIE, "tb_pol_keys_i", sizeof(struct tb_pol_key),
-			    sizeof(struct tb_pol_class), tb_pol_set_n_lpm(c), BPF_F_NO_PREALLOC);
+			    sizeof(uint32_t), tb_pol_set_n_lpm(c), BPF_F_NO_PREALLOC);
 	if (*kfd < 0)
 		return *kfd;
-	*bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, 8, (uint32_t)c->n_bits,
-			    BPF_F_INNER_MAP);
+	*bfd = create_inner(BPF_MAP_TYPE_ARRAY, "tb_pol_bits_i", 4, sizeof(struct tb_pol_line),
+			    tb_pol_set_n_lines(c), BPF_F_INNER_MAP);
 	return *bfd < 0 ? *bfd : tb_pol_set_fill(fds, slot, c, rule_base, *kfd, *bfd);
 }
 
@@ -210,13 +201,6 @@ void tb_pol_sets_unpublish(const struct tb_pol_map_fds *fds, const uint32_t *slo
 		bpf_map_delete_elem(fds->keys, &slots[i]);
 		bpf_map_delete_elem(fds->bits, &slots[i]);
 	}
-}
-
-void tb_pol_set_unhash(const struct tb_pol_map_fds *fds, const struct tb_pol_hkey *hkeys,
-		       size_t n_hkeys)
-{
-	for (size_t i = 0; i < n_hkeys; i++)
-		bpf_map_delete_elem(fds->hash, &hkeys[i]);
 }
 
 int tb_pol_maps_counter(const struct tb_pol_maps *m, uint32_t global, uint64_t *packets,
