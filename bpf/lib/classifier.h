@@ -89,42 +89,49 @@ static __always_inline void tb_cls_key(const struct tb_flow *f, __u32 field, str
 	}
 }
 
+/* Line rel of the flow's set, or NULL outside the set: a set never reads another's lines. */
+static __always_inline const struct tb_pol_line *tb_cls_line(const struct tb_pol_scratch *sc,
+							     __u32 rel)
+{
+	__u32 li;
+
+	if (rel >= sc->n_lines)
+		return NULL;
+	li = sc->line_base + rel;
+	return bpf_map_lookup_elem(&tb_pol_lines_v3, &li);
+}
+
 /*
- * Word idx of a set's lines (tabby/policy.h), or NULL past its end. The word's offset in its
- * line makes the verifier track idx exactly back to where it came from: through the bit
- * searches' branches, whose paths it then could no longer merge. Passed through memory, idx
- * is just a number to it.
+ * Word idx of the set, or NULL past its end. The word's offset in its line makes the verifier
+ * track idx exactly back to where it came from: through the bit searches' branches, whose
+ * paths it then could no longer merge. Passed through memory, idx is just a number to it.
  */
-static __always_inline const __u64 *tb_cls_wordp(struct tb_pol_scratch *sc, void *lines,
-						  __u32 idx)
+static __always_inline const __u64 *tb_cls_wordp(struct tb_pol_scratch *sc, __u32 idx)
 {
 	const struct tb_pol_line *l;
-	__u32 li;
 
 	WRITE_ONCE(sc->opaque, idx);
 	idx = READ_ONCE(sc->opaque);
-	li = idx / TB_POL_LINE_WORDS;
-	l = bpf_map_lookup_elem(lines, &li);
+	l = tb_cls_line(sc, idx / TB_POL_LINE_WORDS);
 	return l ? &l->w[idx & (TB_POL_LINE_WORDS - 1)] : NULL;
 }
 
-static __always_inline __u64 tb_cls_bits(struct tb_pol_scratch *sc, void *lines, __u32 idx)
+static __always_inline __u64 tb_cls_bits(struct tb_pol_scratch *sc, __u32 idx)
 {
-	const __u64 *v = tb_cls_wordp(sc, lines, idx);
+	const __u64 *v = tb_cls_wordp(sc, idx);
 
 	return v ? *v : 0;
 }
 
 /* Field f's bitmap word w: the class's own word where it differs, else the wildcard word. */
-static __always_inline __u64 tb_cls_word(struct tb_pol_scratch *sc, void *bits, __u32 f,
-					 __u32 w)
+static __always_inline __u64 tb_cls_word(struct tb_pol_scratch *sc, __u32 f, __u32 w)
 {
 	__u32 k = (w >> 6) & (TB_POL_SUM_WORDS - 1), b = w & 63;
 	__u64 ds = sc->dsum[f][k];
 
 	if (ds & (1ull << b))
-		return tb_cls_bits(sc, bits, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
-	return tb_cls_bits(sc, bits, sc->nbits + f * sc->nwords + w);
+		return tb_cls_bits(sc, sc->base[f][k] + tb_popcount64(ds & ((1ull << b) - 1)));
+	return tb_cls_bits(sc, sc->nbits + f * sc->nwords + w);
 }
 
 /* First candidate word at or after word `from_w`, or -1. */
@@ -158,9 +165,9 @@ static __always_inline void tb_cls_log(const struct tb_pol_scratch *sc, __u32 ru
 }
 
 /* Acts on the first matching bit b; returns 1 when the verdict is made. */
-static __always_inline long tb_cls_act(struct tb_pol_scratch *sc, void *bits, __u32 b)
+static __always_inline long tb_cls_act(struct tb_pol_scratch *sc, __u32 b)
 {
-	const struct tb_pol_rule *r = (const void *)tb_cls_wordp(sc, bits, b);
+	const struct tb_pol_rule *r = (const void *)tb_cls_wordp(sc, b);
 
 	if (!r)
 		return 1;
@@ -189,7 +196,6 @@ static long tb_cls_step(__u32 i, void *ctx)
 	__u32 zero = 0, w, b;
 	struct tb_pol_scratch *sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
 	__u64 acc = ~0ull;
-	void *bits;
 	int nw;
 
 	if (!sc)
@@ -198,13 +204,10 @@ static long tb_cls_step(__u32 i, void *ctx)
 	if (nw < 0 || nw >= TB_POL_MAX_WORDS)
 		return 1;
 	w = (__u32)nw;
-	bits = bpf_map_lookup_elem(&tb_pol_bits_v2, &sc->slot);
-	if (!bits)
-		return 1;
 #pragma unroll
 	for (__u32 f = 0; f < TB_PF_MAX; f++)
 		if (sc->mask & (1u << f))
-			acc &= tb_cls_word(sc, bits, f, w);
+			acc &= tb_cls_word(sc, f, w);
 	if (w == sc->nwords - 1 && (sc->nbits & 63))
 		acc &= (1ull << (sc->nbits & 63)) - 1;
 	if (w == sc->from / 64)
@@ -214,7 +217,7 @@ static long tb_cls_step(__u32 i, void *ctx)
 		return 0;
 	}
 	b = w * 64 + tb_ctz64(acc);
-	return tb_cls_act(sc, bits, b);
+	return tb_cls_act(sc, b);
 }
 
 #endif

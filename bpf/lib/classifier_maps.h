@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The classifier's maps. A table set lives in one slot of two arrays of maps (its LPM trie;
- * its lines: rules, bitmap words, class records and hash) plus its header; an endpoint points
- * at a slot. Userspace fills a
- * free slot completely, then flips the endpoint's entry: one map update, so a packet reads
- * either the old slot or the new one, and the kernel keeps a replaced inner map alive until
- * the programs using it are done.
+ * The classifier's maps. A table set is a header (by slot), a range of lines in one array all
+ * sets share, and its LPM fields' entries in one trie (keys prefixed by the slot); an
+ * endpoint points at a slot. Userspace writes a set completely, header last, into a free slot
+ * and free lines, then flips the endpoint's entry: one map update, so a packet reads either
+ * the old set or the new one. A set's lines and slot are reused only after a grace period.
+ * Every table is a plain map, so the verifier inlines the lookups: no calls on this path,
+ * which cost ~6.5 ns each on these machines (docs/perf.md).
  */
 #ifndef TABBY_BPF_CLASSIFIER_MAPS_H
 #define TABBY_BPF_CLASSIFIER_MAPS_H
@@ -17,9 +18,6 @@
 
 #ifndef BPF_F_NO_PREALLOC
 #define BPF_F_NO_PREALLOC (1U << 0)
-#endif
-#ifndef BPF_F_INNER_MAP
-#define BPF_F_INNER_MAP (1U << 12)
 #endif
 
 struct {
@@ -36,44 +34,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tb_pol_hdr);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tb_pol_hdr_v2 SEC(".maps");
+} tb_pol_hdr_v3 SEC(".maps");
 
-/*
- * Inner map templates. Sizes are given as key_size/value_size: clang 14 may emit a struct
- * used only here as a forward declaration, which libbpf cannot size. Arrays carry
- * BPF_F_INNER_MAP so that each table set's arrays can have their own length.
- */
-struct tb_pol_keys_inner {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct tb_pol_key));
-	__uint(value_size, sizeof(__u32)); /* the class record's first word */
-};
-
-struct tb_pol_bits_inner {
+/* The lines of every set; the loader sizes it (TB_POL_DEFAULT_LINES unless told). */
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct tb_pol_line));
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, TB_POL_MAX_SETS);
-	__uint(key_size, sizeof(__u32));
+	__uint(max_entries, TB_POL_DEFAULT_LINES);
+	__type(key, __u32);
+	__type(value, struct tb_pol_line);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct tb_pol_keys_inner);
-} tb_pol_keys_v2 SEC(".maps");
+} tb_pol_lines_v3 SEC(".maps");
 
+/* Every set's LPM fields: slot + field key -> the class record's word in the set. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, TB_POL_MAX_SETS);
-	__uint(key_size, sizeof(__u32));
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TB_POL_MAX_LPM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tb_pol_lkey);
+	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct tb_pol_bits_inner);
-} tb_pol_bits_v2 SEC(".maps");
+} tb_pol_lpm_v3 SEC(".maps");
 
 /* Per-rule counters by global rule id. */
 struct {
@@ -99,9 +79,10 @@ struct tb_pol_scratch {
 	__u64 sum[TB_POL_SUM_WORDS];
 	__u64 dsum[TB_PF_MAX][TB_POL_SUM_WORDS];
 	__u32 base[TB_PF_MAX][TB_POL_SUM_WORDS];
-	struct tb_pol_key key; /* an LPM field's key */
+	struct tb_pol_key key;	 /* an LPM field's key, as the compiler writes it */
+	struct tb_pol_lkey lkey; /* ... and as the shared trie is keyed */
 	struct tb_flow flow;
-	__u32 slot, nwords, nbits, mask;
+	__u32 slot, line_base, n_lines, nwords, nbits, mask;
 	__u32 from, done, allow, reason, rule_id, ifindex, dir;
 	__u32 opaque; /* a word index passed through memory: see tb_cls_wordp() */
 };

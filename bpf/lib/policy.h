@@ -26,15 +26,15 @@ static __always_inline __u64 tb_pol_valid_words(__u32 nwords, __u32 k)
 }
 
 /* The record of the set's hash entry for key k0..k2, or 0 when there is none. */
-static __always_inline __u32 tb_pol_hash_find(const struct tb_pol_hdr *hdr, void *lines,
-					      __u64 k0, __u64 k1, __u64 k2)
+static __always_inline __u32 tb_pol_hash_find(const struct tb_pol_scratch *sc,
+					      const struct tb_pol_hdr *hdr, __u64 k0, __u64 k1,
+					      __u64 k2)
 {
 	__u32 mask = hdr->hash_nb_mask, b = tb_pol_hash_bucket(hdr->hash_seed, k0, k1, k2, mask);
 
 #pragma unroll
 	for (__u32 i = 0; i < TB_POL_HASH_PROBES; i++) {
-		__u32 li = hdr->hash_line + ((b + i) & mask);
-		const struct tb_pol_line *l = bpf_map_lookup_elem(lines, &li);
+		const struct tb_pol_line *l = tb_cls_line(sc, hdr->hash_line + ((b + i) & mask));
 
 		if (!l)
 			return 0;
@@ -53,8 +53,7 @@ static __always_inline __u32 tb_pol_hash_find(const struct tb_pol_hdr *hdr, void
 
 /* A hashed field: exact lookups at each of its prefix lengths, longest first. */
 static __always_inline __u32 tb_pol_hash_class(const struct tb_pol_scratch *sc,
-					       const struct tb_pol_hdr *hdr, void *lines, __u32 f,
-					       __u32 fam)
+					       const struct tb_pol_hdr *hdr, __u32 f, __u32 fam)
 {
 	__u32 rec = 0;
 	__u64 k[3];
@@ -67,7 +66,7 @@ static __always_inline __u32 tb_pol_hash_class(const struct tb_pol_scratch *sc,
 		if (i >= hdr->nlens[f][fam])
 			break;
 		len = hdr->lens[f][fam][i];
-		rec = tb_pol_hash_find(hdr, lines, k[0] & tb_pol_hkey_mask(len, 0),
+		rec = tb_pol_hash_find(sc, hdr, k[0] & tb_pol_hkey_mask(len, 0),
 				       k[1] & tb_pol_hkey_mask(len, 1),
 				       (k[2] & tb_pol_hkey_mask(len, 2)) | (__u64)len << 56);
 		if (rec)
@@ -77,11 +76,11 @@ static __always_inline __u32 tb_pol_hash_class(const struct tb_pol_scratch *sc,
 }
 
 /* ANDs the class record at word rec into the candidate words; keeps its diff words' places. */
-static __always_inline int tb_pol_take_class(struct tb_pol_scratch *sc, void *lines, __u32 rec,
-					     __u32 f, __u32 nsum)
+static __always_inline int tb_pol_take_class(struct tb_pol_scratch *sc, __u32 rec, __u32 f,
+					     __u32 nsum)
 {
-	__u32 li = rec / TB_POL_LINE_WORDS, o = rec % TB_POL_LINE_WORDS;
-	const struct tb_pol_line *l = bpf_map_lookup_elem(lines, &li);
+	const struct tb_pol_line *l = tb_cls_line(sc, rec / TB_POL_LINE_WORDS);
+	__u32 o = rec % TB_POL_LINE_WORDS;
 
 	if (!l)
 		return -1;
@@ -97,6 +96,20 @@ static __always_inline int tb_pol_take_class(struct tb_pol_scratch *sc, void *li
 	return 0;
 }
 
+/* An LPM field: the shared trie, under the set's slot. */
+static __always_inline __u32 tb_pol_lpm_class(struct tb_pol_scratch *sc, __u32 f)
+{
+	__u32 *v;
+
+	tb_cls_key(&sc->flow, f, &sc->key);
+	sc->lkey.prefixlen = 32 + sc->key.prefixlen;
+	sc->lkey.slot_be = bpf_htonl(sc->slot);
+	sc->lkey.field = sc->key.field;
+	__builtin_memcpy(sc->lkey.data, sc->key.data, sizeof(sc->lkey.data));
+	v = bpf_map_lookup_elem(&tb_pol_lpm_v3, &sc->lkey);
+	return v ? *v : 0;
+}
+
 /*
  * Looks up field f of the flow in sc and takes its class; 0, or a drop reason. A global
  * function: the verifier checks its probes once, not at every field of every caller.
@@ -104,28 +117,18 @@ static __always_inline int tb_pol_take_class(struct tb_pol_scratch *sc, void *li
 __noinline int tb_pol_field_class(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr,
 				  __u32 f)
 {
-	void *lines;
 	__u32 rec;
 
 	if (!sc || !hdr)
 		return TB_DROP_NO_ENDPOINT;
 	f &= TB_PF_MAX - 1;
-	lines = bpf_map_lookup_elem(&tb_pol_bits_v2, &sc->slot);
-	if (!lines)
-		return TB_DROP_NO_ENDPOINT;
-	if (hdr->hash_mask & (1u << f)) {
-		rec = tb_pol_hash_class(sc, hdr, lines, f, sc->flow.family == TB_AF_INET6);
-	} else {
-		void *keys = bpf_map_lookup_elem(&tb_pol_keys_v2, &sc->slot);
-		__u32 *v;
-
-		tb_cls_key(&sc->flow, f, &sc->key);
-		v = keys ? bpf_map_lookup_elem(keys, &sc->key) : NULL;
-		rec = v ? *v : 0;
-	}
+	if (hdr->hash_mask & (1u << f))
+		rec = tb_pol_hash_class(sc, hdr, f, sc->flow.family == TB_AF_INET6);
+	else
+		rec = tb_pol_lpm_class(sc, f);
 	if (!rec)
 		return TB_DROP_DEFAULT_DENY;
-	if (tb_pol_take_class(sc, lines, rec, f, hdr->nsum))
+	if (tb_pol_take_class(sc, rec, f, hdr->nsum))
 		return TB_DROP_NO_ENDPOINT;
 	return 0;
 }
@@ -176,11 +179,13 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 		return 0;
 	}
 	slot = ep->slot; /* read once: every table below comes from this slot */
-	hdr = bpf_map_lookup_elem(&tb_pol_hdr_v2, &slot);
+	hdr = bpf_map_lookup_elem(&tb_pol_hdr_v3, &slot);
 	sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
-	if (!hdr || !sc)
+	if (!hdr || !sc || !hdr->n_lines)
 		return 0;
 	sc->slot = slot;
+	sc->line_base = hdr->line_base;
+	sc->n_lines = hdr->n_lines;
 	sc->nwords = hdr->nwords;
 	sc->nbits = hdr->nbits;
 	sc->mask = hdr->field_mask;

@@ -12,10 +12,12 @@
  * stored packed, found by rank). ANDing summaries first and then only the candidate words
  * keeps the cost flat in the rule count.
  *
- * A set's memory is one array of 128-byte lines (struct tb_pol_line); word w is w % 16 of line
- * w / 16. In word order it holds the rules' actions (struct tb_pol_rule, word b for bit b),
- * each field's wildcard bitmap (nwords words per field, from word nbits), the classes' diff
- * words, the class records, and from line hash_line the hash's buckets.
+ * A set's memory is a range of 128-byte lines (struct tb_pol_line) in one array all sets
+ * share, from line line_base of its header; word w of the set is w % 16 of its line w / 16.
+ * In word order it holds the rules' actions (struct tb_pol_rule, word b for bit b), each
+ * field's wildcard bitmap (nwords words per field, from word nbits), the classes' diff words,
+ * the class records, and from its line hash_line the hash's buckets. Fields looked up by
+ * longest prefix share one trie; their keys start with the set's slot.
  */
 #ifndef TABBY_POLICY_H
 #define TABBY_POLICY_H
@@ -38,8 +40,12 @@
  * Pass step, or decides.
  */
 #define TB_POL_MAX_ITERS (TB_POL_MAX_WORDS + TB_POL_MAX_STEPS + 1)
-/* Table sets alive at once (slots of the outer array-of-maps). */
+/* Table sets alive at once (slots: headers, and the trie's key prefix). */
 #define TB_POL_MAX_SETS 4096
+/* Lines of all sets (tb_pol_lines_v3) when the loader is not told otherwise: 16 MiB. */
+#define TB_POL_DEFAULT_LINES (1u << 17)
+/* Entries of the trie shared by all sets' LPM fields. */
+#define TB_POL_MAX_LPM (1u << 20)
 /* Per-rule counters (global rule ids, allocated in ranges per table set). */
 #define TB_POL_MAX_RULE_IDS (1 << 18)
 #define TB_POL_MAX_ENDPOINTS 65536
@@ -197,18 +203,31 @@ struct tb_pol_rule {
 /* Per table set, indexed by slot; written before any endpoint points at the slot. */
 struct tb_pol_hdr {
 	__u64 hash_seed;
+	__u32 line_base; /* the set's first line in tb_pol_lines_v3 */
+	__u32 n_lines;	 /* 0: no set in this slot */
 	__u32 nbits;
 	__u32 nwords;
 	__u32 nsum;	  /* summary words of a class record */
 	__u32 field_mask; /* bit f: field f constrains some rule and must be looked up */
 	__u32 hash_mask;  /* bit f: field f is in the hash, at lens[f][fam][0..nlens[f][fam]) */
-	__u32 hash_line;  /* first line of the hash's buckets */
+	__u32 hash_line;  /* the set's line of the hash's first bucket */
 	__u32 hash_nb_mask; /* buckets - 1, a power of two */
 	__u32 flags;
 	/* per family of the flow (0: IPv4, 1: IPv6): a prefix that fixes the family byte only
 	 * concerns flows of that family */
 	__u8 nlens[TB_PF_MAX][2];
 	__u8 lens[TB_PF_MAX][2][TB_POL_MAX_LENS]; /* prefixlen values, longest first */
+};
+
+/*
+ * Key of the trie of all sets' LPM fields: the slot (big-endian, so that it is the prefix's
+ * first 32 bits), then the field's key. prefixlen = 32 + the field key's prefixlen.
+ */
+struct tb_pol_lkey {
+	__u32 prefixlen;
+	__u32 slot_be;
+	__u8 field;
+	__u8 data[TB_POL_KEY_DATA];
 };
 
 struct tb_pol_ep_key {
@@ -257,7 +276,8 @@ _Static_assert(sizeof(struct tb_pol_key) == 28, "tb_pol_key layout is shared wit
 _Static_assert(sizeof(struct tb_pol_line) == 128, "tb_pol_line layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_hent) * TB_POL_BUCKET_ENTRIES == 128, "a bucket is a line");
 _Static_assert(sizeof(struct tb_pol_rule) == 8, "tb_pol_rule layout is shared with BPF");
-_Static_assert(sizeof(struct tb_pol_hdr) == 104, "tb_pol_hdr layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_hdr) == 112, "tb_pol_hdr layout is shared with BPF");
+_Static_assert(sizeof(struct tb_pol_lkey) == 32, "tb_pol_lkey layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep) == 8, "tb_pol_ep layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_ep_key) == 8, "tb_pol_ep_key layout is shared with BPF");
 _Static_assert(sizeof(struct tb_pol_counter) == 16, "tb_pol_counter layout is shared with BPF");

@@ -11,8 +11,9 @@
  *                                 every list changed at once (each rule's port moved, as when
  *                                 a set all lists use changes): tb_pol_maps_replace_many of
  *                                 the 100 new lists, over the map entries it writes (us);
- *   classifier_scale_memory_kib   kernel memory of the 100 table sets: the inner maps'
- *                                 memlock as the kernel reports it (KiB).
+ *   classifier_scale_memory_kib   kernel memory of the 100 table sets: the lines they hold
+ *                                 in the shared array, plus their trie entries at
+ *                                 key + value + 64 bytes each (KiB).
  */
 #include <bpf/bpf.h>
 #include <stdio.h>
@@ -64,39 +65,31 @@ static struct tb_pol_compiled *compile_list(int l, int variant)
 	return c;
 }
 
-static unsigned long fd_memlock(int fd)
+/* The shared trie's entries, at key + value + 64 bytes of node each. */
+static unsigned long trie_bytes(int fd)
 {
-	char path[64], line[128];
-	unsigned long v = 0;
-	FILE *f;
+	struct tb_pol_lkey k, next;
+	unsigned long n = 0;
+	void *prev = NULL;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %lu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n * (sizeof(struct tb_pol_lkey) + sizeof(uint32_t) + 64);
 }
 
-/* memlock of every inner map in the outer array, summed. */
-static unsigned long inner_memlock(int outer_fd)
+/* Bytes of the lines the live sets hold. */
+static unsigned long set_lines_bytes(int hdr_fd)
 {
 	unsigned long sum = 0;
 
 	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
-		uint32_t id;
-		int fd;
+		struct tb_pol_hdr hdr;
 
-		if (bpf_map_lookup_elem(outer_fd, &s, &id))
-			continue;
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		sum += fd_memlock(fd);
-		close(fd);
+		if (!bpf_map_lookup_elem(hdr_fd, &s, &hdr))
+			sum += (unsigned long)hdr.n_lines * sizeof(struct tb_pol_line);
 	}
 	return sum;
 }
@@ -200,7 +193,7 @@ int main(void)
 	if (update_us < 0)
 		return 1;
 	tb_pol_maps_gc(p.maps, 1);
-	mem = inner_memlock(p.fds.keys) + inner_memlock(p.fds.bits);
+	mem = set_lines_bytes(p.fds.hdr) + trie_bytes(p.fds.lpm);
 	row("classifier_scale_build_ms", build_ms, "ms", NULL);
 	row("classifier_scale_install_ms", install_ms, "ms", NULL);
 	row("classifier_scale_attach_us", attach_ms * 1000 / ENDPOINTS, "us", "<= 10");

@@ -4,6 +4,7 @@
  */
 #include "bpf_loader.h"
 #include "conntrack_table.h"
+#include "tabby/policy.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -78,6 +79,10 @@ static int size_maps(struct workload *skel, const struct tb_dp_opts *opts)
 	err = bpf_map__set_max_entries(skel->maps.tb_ct_v3,
 				       tb_ct_elems(tb_ct_nsets(opts->ct_entries ? opts->ct_entries :
 										 TB_CT_DEFAULT_ENTRIES)));
+	if (err)
+		return err;
+	err = bpf_map__set_max_entries(skel->maps.tb_pol_lines_v3,
+				       opts->pol_lines ? opts->pol_lines : TB_POL_DEFAULT_LINES);
 	if (err)
 		return err;
 	return bpf_map__set_max_entries(skel->maps.tb_frag_v1, opts->frag_entries ?

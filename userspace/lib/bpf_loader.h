@@ -24,6 +24,7 @@ struct tb_dp_opts {
 	const char *pin_root;		/* "<TABBY_BPF_PIN_PATH>/<node>"; NULL: no pins */
 	uint32_t ct_entries;		/* 0: TB_CT_DEFAULT_ENTRIES */
 	uint32_t frag_entries;		/* 0: TB_FRAG_DEFAULT_ENTRIES */
+	uint32_t pol_lines;		/* classifier lines of all sets; 0: TB_POL_DEFAULT_LINES */
 	const struct tb_dp_config *cfg;	/* NULL: Calico's default timeouts, no flags */
 };
 

@@ -34,8 +34,9 @@ int tb_pol_maps_new(const struct tb_pol_map_fds *fds, struct tb_pol_maps **out)
 	if (!m)
 		return -ENOMEM;
 	m->fds = *fds;
-	tb_pol_pool_init(m);
-	err = tb_pol_maps_adopt(m);
+	err = tb_pol_lines_capacity(fds->lines, &m->max_lines);
+	if (!err)
+		err = tb_pol_maps_adopt(m);
 	if (err) {
 		tb_pol_maps_free(m);
 		return err;
@@ -50,8 +51,8 @@ void tb_pol_maps_free(struct tb_pol_maps *m)
 		return;
 	for (unsigned s = 0; s < TB_POL_MAX_SETS; s++) {
 		free(m->sets[s].key);
+		free(m->sets[s].lkeys);
 	}
-	tb_pol_pool_free_all(m);
 	free(m->eps);
 	free(m);
 }
@@ -86,7 +87,7 @@ static int alloc_slot(struct tb_pol_maps *m, uint32_t *slot)
 	for (unsigned i = 0; i < TB_POL_MAX_SETS; i++) {
 		uint32_t s = (m->next_slot + i) % TB_POL_MAX_SETS;
 
-		if (!m->sets[s].used && !m->pool[s].has) {
+		if (!m->sets[s].used) {
 			m->next_slot = (s + 1) % TB_POL_MAX_SETS;
 			*slot = s;
 			return 0;
@@ -95,39 +96,69 @@ static int alloc_slot(struct tb_pol_maps *m, uint32_t *slot)
 	return -ENOSPC;
 }
 
+/* The range of a set, for sorting the used ones. */
+struct range {
+	uint32_t base, n;
+};
+
+static int by_base(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+/*
+ * First fit among the lines no live set holds (sets waiting for collection included: a packet
+ * may still read them).
+ */
+static int alloc_lines(const struct tb_pol_maps *m, uint32_t n, uint32_t *base)
+{
+	struct range *used = malloc((TB_POL_MAX_SETS + 1) * sizeof(*used));
+	uint32_t cand = 0, k = 0;
+
+	if (!used)
+		return -ENOMEM;
+	for (unsigned s = 0; s < TB_POL_MAX_SETS; s++)
+		if (m->sets[s].used && m->sets[s].n_lines)
+			used[k++] = (struct range){m->sets[s].line_base, m->sets[s].n_lines};
+	qsort(used, k, sizeof(*used), by_base);
+	for (uint32_t i = 0; i < k && used[i].base < cand + n; i++)
+		if (used[i].base + used[i].n > cand)
+			cand = used[i].base + used[i].n;
+	free(used);
+	if ((uint64_t)cand + n > m->max_lines)
+		return -ENOSPC;
+	*base = cand;
+	return 0;
+}
+
 void tb_pol_sets_drop(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		struct pset *p = &m->sets[slots[i]];
 
+		/* the header first: without it the slot is free to a restarted agent */
+		tb_pol_set_clear(&m->fds, slots[i], p->lkeys, p->n_lkeys);
 		free(p->key);
+		free(p->lkeys);
 		memset(p, 0, sizeof(*p));
-		/* a pooled slot stays published, emptied, unless the pool is full */
-		if (tb_pol_pool_release(m, slots[i]) == 1)
-			continue;
-		tb_pol_sets_unpublish(&m->fds, &slots[i], 1);
-		tb_pol_pool_forget(m, slots[i]);
 	}
 }
 
-/* Claims a slot and a rule id range for one set and writes its tables aside. */
-static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_pol_compiled *c,
-		       uint32_t *slot, int *kfd, int *bfd)
+/* Claims a slot, lines and a rule id range for one set and writes it, header last. */
+static int install_one(struct tb_pol_maps *m, const char *key, const struct tb_pol_compiled *c,
+		       uint32_t *slot)
 {
+	uint32_t base, lines, n_lines = tb_pol_set_n_lines(c);
 	struct pset *p;
-	uint32_t base;
 	int err;
 
-	int pooled, pkfd, pbfd;
-
-	*kfd = *bfd = -1;
 	err = alloc_rule_ids(m, c->n_rule_ids, &base);
-	if (err)
-		return err;
-	/* a pooled slot is already published: filling it pays no grace period */
-	pooled = !tb_pol_pool_take(m, tb_pol_set_n_lines(c), tb_pol_set_n_lpm(c), slot, &pkfd,
-				   &pbfd);
-	err = pooled ? 0 : alloc_slot(m, slot);
+	if (!err)
+		err = alloc_lines(m, n_lines, &lines);
+	if (!err)
+		err = alloc_slot(m, slot);
 	if (err)
 		return err;
 	p = &m->sets[*slot];
@@ -136,65 +167,35 @@ static int prepare_one(struct tb_pol_maps *m, const char *key, const struct tb_p
 	p->refs = 1;
 	p->rule_base = base;
 	p->n_rules = c->n_rule_ids;
+	p->line_base = lines;
+	p->n_lines = n_lines;
 	p->key = strdup(key);
 	if (!p->key)
 		return -ENOMEM;
-	err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
-	if (err)
-		return err;
-	if (pooled)
-		return tb_pol_set_fill(&m->fds, *slot, c, base, pkfd, pbfd);
-	return tb_pol_set_prepare(&m->fds, *slot, c, base, kfd, bfd);
-}
-
-/* Publishes the prepared sets that have new inner maps (kfd set), in one batch. */
-static int publish_new(struct tb_pol_maps *m, const uint32_t *slots, const int *fds, uint32_t n)
-{
-	uint32_t *ps = calloc((size_t)n + 1, sizeof(*ps)), np = 0;
-	int *pf = calloc(2 * (size_t)n + 1, sizeof(*pf));
-	int err = ps && pf ? 0 : -ENOMEM;
-
-	for (uint32_t i = 0; i < n && !err; i++) {
-		if (fds[i] < 0)
-			continue;
-		ps[np] = slots[i];
-		pf[np] = fds[i];
-		pf[n + np++] = fds[n + i];
-	}
+	err = tb_pol_set_lkeys(c, *slot, &p->lkeys, &p->n_lkeys);
 	if (!err)
-		err = tb_pol_sets_publish(&m->fds, ps, pf, pf + n, np);
-	free(pf);
-	free(ps);
+		err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
+	if (!err)
+		err = tb_pol_set_write(&m->fds, *slot, c, base, lines);
 	return err;
 }
 
-/* Installs n sets, each with one reference, publishing the new inner maps together. */
+/* Installs n sets, each with one reference. */
 static int install_many(struct tb_pol_maps *m, const char *const *keys,
 			const struct tb_pol_compiled *const *cs, uint32_t n, uint32_t *slots)
 {
-	int *fds = calloc(2 * (size_t)n + 1, sizeof(*fds));
 	uint32_t done = 0;
-	int err = fds ? 0 : -ENOMEM;
-
-	for (uint32_t i = 0; fds && i < 2 * n; i++)
-		fds[i] = -1;
+	int err = 0;
 
 	while (done < n && !err) {
 		slots[done] = UINT32_MAX;
-		err =
-		    prepare_one(m, keys[done], cs[done], &slots[done], &fds[done], &fds[n + done]);
+		err = install_one(m, keys[done], cs[done], &slots[done]);
 		/* a claimed slot is undone with the others */
 		if (!err || (slots[done] < TB_POL_MAX_SETS && m->sets[slots[done]].used))
 			done++;
 	}
-	if (!err)
-		err = publish_new(m, slots, fds, n);
-	for (uint32_t i = 0; fds && i < 2 * n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
 	if (err)
 		tb_pol_sets_drop(m, slots, done);
-	free(fds);
 	return err;
 }
 
@@ -224,8 +225,7 @@ int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *keys,
 	int err = mk && mc && ms ? 0 : -ENOMEM;
 
 	/*
-	 * No collection here: a set found below must still exist when it is referenced, and
-	 * removing dead sets waits for RCU grace periods that an update should not pay. The
+	 * No collection here: a set found below must still exist when it is referenced. The
 	 * owner collects from its housekeeping (tb_pol_maps_gc).
 	 */
 	/* the keys not installed yet, once each */

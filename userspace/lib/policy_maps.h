@@ -2,12 +2,12 @@
 /*
  * Writing compiled classifier tables into the BPF maps of bpf/lib/classifier_maps.h.
  *
- * A table set is installed aside into a free slot (two inner maps filled, header written; the
- * maps come from the slot pool, or are created and put into the outer arrays); endpoints then
- * point at it with one update of their tb_pol_ep_v1 entry. Endpoints with the same ordered
- * policy list (the same list key) share one set, reference-counted. A set nobody references
- * is removed after a grace period (packets that read the old slot just before a flip still
- * find its tables), by tb_pol_maps_gc(); a pooled slot is then emptied and kept.
+ * A table set is installed aside into a free slot and free lines of the shared lines array
+ * (lines, trie entries, header last); endpoints then point at it with one update of their
+ * tb_pol_ep_v1 entry. Endpoints with the same ordered policy list (the same list key) share
+ * one set, reference-counted. A set nobody references is removed after a grace period
+ * (packets that read the old slot just before a flip still find its tables), by
+ * tb_pol_maps_gc(); its slot and lines are free again only then.
  */
 #ifndef TABBY_POLICY_MAPS_H
 #define TABBY_POLICY_MAPS_H
@@ -17,7 +17,7 @@
 #include "policy_compile.h"
 
 struct tb_pol_map_fds {
-	int ep, hdr, keys, bits, cnt;
+	int ep, hdr, lines, lpm, cnt;
 };
 
 struct tb_pol_maps;
@@ -40,10 +40,7 @@ void tb_pol_maps_free(struct tb_pol_maps *m);
  */
 int tb_pol_maps_get(struct tb_pol_maps *m, const char *list_key, const struct tb_pol_compiled *c,
 		    uint32_t *slot);
-/*
- * The same for n lists at once: the sets to install are published together, so the grace
- * periods an outer-map update waits for are paid once per batch, not once per set.
- */
+/* The same for n lists at once. */
 int tb_pol_maps_get_many(struct tb_pol_maps *m, const char *const *list_keys,
 			 const struct tb_pol_compiled *const *cs, uint32_t n, uint32_t *slots);
 /* Drops a reference taken by tb_pol_maps_get. */
@@ -65,46 +62,12 @@ int tb_pol_maps_detach(struct tb_pol_maps *m, uint32_t ifindex, uint32_t dir);
  */
 int tb_pol_maps_replace(struct tb_pol_maps *m, const char *list_key,
 			const struct tb_pol_compiled *c);
-/* The same for n lists, published together. */
+/* The same for n lists. */
 int tb_pol_maps_replace_many(struct tb_pol_maps *m, const char *const *list_keys,
 			     const struct tb_pol_compiled *const *cs, uint32_t n);
 
 /* Removes sets unreferenced for longer than the grace period (all of them when force). */
 int tb_pol_maps_gc(struct tb_pol_maps *m, int force);
-
-/*
- * The slot pool (policy_maps_pool.c): free slots whose inner maps are created and already in
- * the outer arrays, so that an install fills them without an outer-map update and its RCU
- * grace period. A set that does not fit a pooled slot, or finds the pool empty, is installed
- * the old way. Without a call to tb_pol_maps_refill there is no pool.
- */
-#define TB_POL_POOL_FREE 8	 /* free slots a refill tops up to */
-#define TB_POL_POOL_MAX 512	 /* slots with pooled maps, free or in use */
-#define TB_POL_POOL_LINES 256	 /* lines per pooled slot: 32 KiB, preallocated */
-#define TB_POL_POOL_KEYS 65536	 /* trie entries per pooled slot (allocated when filled) */
-
-struct tb_pol_pool_conf {
-	uint32_t free_target, max_pooled, lines, keys;
-};
-
-struct tb_pol_pool_stats {
-	unsigned free, pooled;
-	/* installs from the pool, installs that fell back, slots created, slots given back */
-	uint64_t takes, fallbacks, created, returned;
-};
-
-/* Changes the sizes above for later refills (slots already pooled keep theirs). */
-int tb_pol_maps_pool_conf(struct tb_pol_maps *m, const struct tb_pol_pool_conf *conf);
-/*
- * Tops the pool up towards free_target free slots: creates their maps and publishes them in
- * one batch on a thread of its own (the publish waits for grace periods); the slots are handed
- * out once a later refill or install sees the publish done. Call it from housekeeping. Slots
- * being published (0 while an earlier publish is still in flight), or -errno.
- */
-int tb_pol_maps_refill(struct tb_pol_maps *m);
-/* Waits for a publish in flight and makes its slots free (tests, shutdown). */
-void tb_pol_maps_pool_settle(struct tb_pol_maps *m);
-void tb_pol_maps_pool_stats(const struct tb_pol_maps *m, struct tb_pol_pool_stats *st);
 
 /* Global rule id (counter index) of the set's local rule id, and back. */
 int tb_pol_maps_rule_id(const struct tb_pol_maps *m, uint32_t slot, uint32_t local,

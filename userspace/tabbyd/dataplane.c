@@ -55,8 +55,6 @@ int agent_dataplane_open(struct agent *a)
 		       strerror(-r));
 		return r;
 	}
-	/* free slots published ahead, so that installing a new list waits for no grace period */
-	tb_pol_maps_refill(a->pol);
 	tb_ct_timeouts_default(&a->ct_timeouts);
 	/* Expiry off the agent's loop: a full table's pass must not delay policy updates. */
 	r = ct_gc_thread_start(tb_dp_map_fd(a->dp, TB_CT_MAP_NAME), &a->ct_timeouts, 1000,
@@ -283,7 +281,6 @@ void agent_dataplane_housekeeping(struct agent *a)
 		tb_calc_resend(a->calc, e->key);
 	}
 	tb_pol_maps_gc(a->pol, 0);
-	tb_pol_maps_refill(a->pol);
 	/* Removals need the whole desired state: only once in sync. */
 	if (a->in_sync)
 		hostside_tick(a->hostside);

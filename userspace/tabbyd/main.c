@@ -70,12 +70,8 @@ static void flush(struct agent *a, double t0)
 {
 	int n = tb_calc_flush(a->calc);
 
-	if (n > 0) {
+	if (n > 0)
 		tb_hist_observe(&a->m.calc_seconds, now_s() - t0);
-		/* Lists just installed took pooled slots: publish replacements now, on the pool's
-		 * thread, so that the next change finds free slots instead of paying for its own. */
-		tb_pol_maps_refill(a->pol);
-	}
 	a->programmed_rev = tb_syncer_revision(a->syncer);
 }
 
