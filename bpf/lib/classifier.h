@@ -190,16 +190,13 @@ static __always_inline long tb_cls_act(struct tb_pol_scratch *sc, __u32 b)
 	return 0;
 }
 
-/* One bpf_loop step: examine the next candidate word. Returns 1 to stop. */
-static long tb_cls_step(__u32 i, void *ctx)
+/* One step: examines the next candidate word. Returns 1 to stop. */
+static __always_inline long tb_cls_step_sc(struct tb_pol_scratch *sc)
 {
-	__u32 zero = 0, w, b;
-	struct tb_pol_scratch *sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
 	__u64 acc = ~0ull;
+	__u32 w, b;
 	int nw;
 
-	if (!sc)
-		return 1;
 	nw = tb_cls_next_word(sc, sc->from / 64);
 	if (nw < 0 || nw >= TB_POL_MAX_WORDS)
 		return 1;
@@ -218,6 +215,15 @@ static long tb_cls_step(__u32 i, void *ctx)
 	}
 	b = w * 64 + tb_ctz64(acc);
 	return tb_cls_act(sc, b);
+}
+
+/* The bpf_loop callback: the steps after the first, which the caller takes inline. */
+static long tb_cls_step(__u32 i, void *ctx)
+{
+	__u32 zero = 0;
+	struct tb_pol_scratch *sc = bpf_map_lookup_elem(&tb_pol_scr_v1, &zero);
+
+	return sc ? tb_cls_step_sc(sc) : 1;
 }
 
 #endif

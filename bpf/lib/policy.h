@@ -110,12 +110,9 @@ static __always_inline __u32 tb_pol_lpm_class(struct tb_pol_scratch *sc, __u32 f
 	return v ? *v : 0;
 }
 
-/*
- * Looks up field f of the flow in sc and takes its class; 0, or a drop reason. A global
- * function: the verifier checks its probes once, not at every field of every caller.
- */
-__noinline int tb_pol_field_class(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr,
-				  __u32 f)
+/* Looks up field f of the flow in sc and takes its class; 0, or a drop reason. */
+static __always_inline int tb_pol_field_class(struct tb_pol_scratch *sc,
+					      const struct tb_pol_hdr *hdr, __u32 f)
 {
 	__u32 rec;
 
@@ -134,8 +131,8 @@ __noinline int tb_pol_field_class(struct tb_pol_scratch *sc, const struct tb_pol
 }
 
 /*
- * Looks up every constrained field of the flow; 0, or a drop reason. Global too: its answer
- * is one number to the caller, whichever field failed.
+ * Looks up every constrained field of the flow; 0, or a drop reason. A global function: the
+ * verifier checks its probes once, not on every path of every caller.
  */
 __noinline int tb_pol_classes(struct tb_pol_scratch *sc, const struct tb_pol_hdr *hdr)
 {
@@ -204,7 +201,9 @@ static __always_inline int tb_policy_decide(const struct tb_flow *flow, __u32 if
 							  : TB_DROP_NO_ENDPOINT;
 		return 0;
 	}
-	bpf_loop(TB_POL_MAX_ITERS, tb_cls_step, NULL, 0);
+	/* most verdicts are made by the first candidate word: no loop, no callback call */
+	if (!tb_cls_step_sc(sc))
+		bpf_loop(TB_POL_MAX_ITERS - 1, tb_cls_step, NULL, 0);
 	res->reason = TB_DROP_DEFAULT_DENY;
 	if (!sc->done)
 		return 0;
