@@ -24,9 +24,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tb_ct_set);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} tb_ct_v3 SEC(".maps");
+} tb_ct_v4 SEC(".maps");
 
-/* Where a key lives: its set, the set's index word and deadlines, the key's tag and fingerprint. */
+/* Where a key lives: its set, the set's index word and deadlines (one line), its tag and fingerprint. */
 struct tb_ct_where {
 	struct tb_ct_set *set;
 	__u64 *fpw;
@@ -38,7 +38,7 @@ struct tb_ct_where {
 static __always_inline int tb_ct_locate(const struct tb_ct_key *k, struct tb_ct_where *w)
 {
 	__u32 idx = 0, s;
-	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v3, &idx), *ix, *dl;
+	struct tb_ct_set *hdr = bpf_map_lookup_elem(&tb_ct_v4, &idx), *meta;
 	__u64 h;
 
 	if (!hdr || hdr->meta.magic != TB_CT_MAGIC)
@@ -46,15 +46,13 @@ static __always_inline int tb_ct_locate(const struct tb_ct_key *k, struct tb_ct_
 	h = tb_ct_hash(k, hdr->meta.seed);
 	s = (__u32)h & hdr->meta.mask;
 	idx = hdr->meta.base + s;
-	w->set = bpf_map_lookup_elem(&tb_ct_v3, &idx);
-	idx = 1 + s / TB_CT_FP_PER_ELEM;
-	ix = bpf_map_lookup_elem(&tb_ct_v3, &idx);
-	idx = hdr->meta.dl_base + s / TB_CT_DL_PER_ELEM;
-	dl = bpf_map_lookup_elem(&tb_ct_v3, &idx);
-	if (!w->set || !ix || !dl)
+	w->set = bpf_map_lookup_elem(&tb_ct_v4, &idx);
+	idx = 1 + s / TB_CT_META_PER_ELEM;
+	meta = bpf_map_lookup_elem(&tb_ct_v4, &idx);
+	if (!w->set || !meta)
 		return -1;
-	w->fpw = &ix->fp[s & (TB_CT_FP_PER_ELEM - 1)];
-	w->dl = &dl->dl[s & (TB_CT_DL_PER_ELEM - 1)];
+	w->fpw = &meta->m[s & (TB_CT_META_PER_ELEM - 1)].fp;
+	w->dl = &meta->m[s & (TB_CT_META_PER_ELEM - 1)].dl;
 	w->tag = tb_ct_tag(h);
 	w->fp = tb_ct_fp(h);
 	return 0;

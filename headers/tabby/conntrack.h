@@ -20,7 +20,7 @@
 
 #include "tabby/config.h"
 
-#define TB_CT_MAP_NAME "tb_ct_v3"
+#define TB_CT_MAP_NAME "tb_ct_v4"
 #define TB_CT_DEFAULT_ENTRIES 262144
 
 struct tb_ct_key {
@@ -69,23 +69,26 @@ struct tb_ct_value {
  * hashes to one set of TB_CT_WAYS ways; each way is one cache line holding the whole entry,
  * its tag included, so a new flow writes one line of the set and never reads it.
  *
- * In front of the sets sit two dense arrays, small enough to stay in the CPU's caches where
- * the sets (16 MiB for the default table) are not, and where every line of a set costs a
- * DRAM access (~130-150 ns on the machines measured, docs/perf.md):
- * - The index: one 64-bit word per set, a byte per way holding a 7-bit fingerprint of the
- *   way's key (TB_CT_FP_EMPTY, TB_CT_FP_BUSY, or 1..128); 256 KiB for the default table.
- *   A flow the table does not hold is known from the index alone in all but ~6% of lookups,
- *   and a new flow finds an empty way there. Its bytes also say who owns a way: a writer
- *   claims a way by compare-and-swap of the set's index word (its byte to TB_CT_FP_BUSY),
- *   writes the entry (tag BUSY, fields, tag), its deadline, then stores the fingerprint.
+ * In front of the sets sits a dense array of per-set metadata, 32 bytes per set (1 MiB for the
+ * default table), far smaller than the sets (16 MiB), where every line of a set costs a DRAM
+ * access (~130-150 ns on the machines measured, docs/perf.md). A set's metadata is one
+ * 32-byte record, so that a lookup and a new flow read one line of it:
+ * - The index word: a byte per way holding a 7-bit fingerprint of the way's key
+ *   (TB_CT_FP_EMPTY, TB_CT_FP_BUSY, or 1..128). A flow the table does not hold is known from
+ *   the index alone in all but ~6% of lookups, and a new flow finds an empty way there. Its
+ *   bytes also say who owns a way: a writer claims a way by compare-and-swap of the set's
+ *   index word (its byte to TB_CT_FP_BUSY), writes the entry (tag BUSY, fields, tag), its
+ *   deadline, then stores the fingerprint.
  * - The deadlines: per way, when its entry expires if no packet refreshes it, in
- *   TB_CT_DL_SHIFT units (~1.07 s) modulo 2^16; 512 KiB for the default table. A full set
- *   evicts the way that expires first (an expired one if there is any), and counts an
- *   eviction only when that way had not expired, without reading the set.
+ *   TB_CT_DL_SHIFT units (~1.07 s) modulo 2^16. A full set evicts the way that expires first
+ *   (an expired one if there is any), and counts an eviction only when that way had not
+ *   expired, without reading the set.
+ * (Until session 4 these were two arrays; a full set's new flow then read two random lines of
+ * them, and the deadlines' line was 7% of the programs' samples on the UDP flood.)
  *
  * Elements: 0 is the header (struct tb_ct_meta, and the timeouts the deadlines were computed
- * with); 1..nidx the index (TB_CT_FP_PER_ELEM words each); dl_base.. the deadlines
- * (TB_CT_DL_PER_ELEM sets each); base..base+nsets-1 the sets.
+ * with); 1..nmeta the sets' metadata (TB_CT_META_PER_ELEM sets each); base..base+nsets-1 the
+ * sets.
  *
  * Readers take no locks: a reader whose fingerprint and tag match compares the whole key,
  * copies what it needs and checks that the tag did not change meanwhile; if it did, the way
@@ -98,9 +101,8 @@ struct tb_ct_value {
 #define TB_CT_TAG_BUSY 1u
 #define TB_CT_FP_EMPTY 0x00
 #define TB_CT_FP_BUSY 0xff
-#define TB_CT_FP_PER_ELEM 64
-#define TB_CT_DL_PER_ELEM 32
-#define TB_CT_MAGIC 0x74626376u /* "tbcv" */
+#define TB_CT_META_PER_ELEM 16
+#define TB_CT_MAGIC 0x74626334u /* "tbc4" */
 /* Coarse stamps: CLOCK_MONOTONIC ns >> 20 (~1.05 ms units), wrapping after ~52 days. */
 #define TB_CT_COARSE_SHIFT 20
 /* Deadlines: ns >> 30 (~1.07 s units), 16 bits; told apart up to ~9.7 h either way. */
@@ -122,13 +124,19 @@ struct tb_ct_dl {
 	__u16 way[TB_CT_WAYS];
 };
 
+/* A set's metadata: its index word and its deadlines, in one line with its neighbour's. */
+struct tb_ct_setmeta {
+	__u64 fp;
+	struct tb_ct_dl dl;
+	__u64 pad;
+};
+
 struct tb_ct_meta {
 	__u32 magic;		/* TB_CT_MAGIC once the loader has set the table up */
 	__u32 seed;		/* hash seed, chosen when the table was created */
 	__u32 mask;		/* nsets - 1 (nsets is a power of two) */
-	__u32 dl_base;		/* element of the first deadlines: 1 + index elements */
-	__u32 base;		/* element of set 0: dl_base + deadline elements */
-	__u32 pad[11];
+	__u32 base;		/* element of set 0: 1 + metadata elements */
+	__u32 pad[12];
 };
 
 struct tb_ct_set {
@@ -138,8 +146,7 @@ struct tb_ct_set {
 			struct tb_ct_meta meta;		/* element 0 only */
 			struct tb_ct_timeouts timeouts;	/* of the last load: userspace writes */
 		};
-		__u64 fp[TB_CT_FP_PER_ELEM];		/* index elements: one word per set */
-		struct tb_ct_dl dl[TB_CT_DL_PER_ELEM];	/* deadline elements */
+		struct tb_ct_setmeta m[TB_CT_META_PER_ELEM]; /* metadata elements */
 	};
 };
 
@@ -147,24 +154,19 @@ _Static_assert(sizeof(struct tb_ct_key) == 44, "tb_ct_key layout is shared with 
 _Static_assert(sizeof(struct tb_ct_value) == 24, "tb_ct_value layout is shared with BPF");
 _Static_assert(sizeof(struct tb_ct_entry) == 64, "a conntrack entry is one cache line");
 _Static_assert(sizeof(struct tb_ct_meta) == 64, "tb_ct_meta is one line");
+_Static_assert(sizeof(struct tb_ct_setmeta) == 32, "two sets' metadata per line");
 _Static_assert(sizeof(struct tb_ct_set) == 64 * TB_CT_WAYS, "tb_ct_set is whole lines");
 
-/* Index elements in front of `nsets` sets. */
-static inline __u32 tb_ct_nidx(__u32 nsets)
+/* Metadata elements in front of `nsets` sets. */
+static inline __u32 tb_ct_nmeta(__u32 nsets)
 {
-	return (nsets + TB_CT_FP_PER_ELEM - 1) / TB_CT_FP_PER_ELEM;
-}
-
-/* Deadline elements for `nsets` sets. */
-static inline __u32 tb_ct_ndl(__u32 nsets)
-{
-	return (nsets + TB_CT_DL_PER_ELEM - 1) / TB_CT_DL_PER_ELEM;
+	return (nsets + TB_CT_META_PER_ELEM - 1) / TB_CT_META_PER_ELEM;
 }
 
 /* Array elements of a table of `nsets` sets: header, index, deadlines, sets. */
 static inline __u32 tb_ct_elems(__u32 nsets)
 {
-	return 1 + tb_ct_nidx(nsets) + tb_ct_ndl(nsets) + nsets;
+	return 1 + tb_ct_nmeta(nsets) + nsets;
 }
 
 /* Sets for a table of `entries` flows: a power of two, at least one. */

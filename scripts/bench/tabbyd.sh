@@ -93,7 +93,7 @@ metrics_line() {
 resources() { # tag
 	local cpu rss bytes n
 	echo "# ${SECONDS}s: resources $1" >&2
-	n=$("$BUILD/tools/udpflow" flush "$C_BPF/node1/tb_ct_v3")
+	n=$("$BUILD/tools/udpflow" flush "$C_BPF/node1/tb_ct_v4")
 	sleep 2	# let the last change and a housekeeping round pass
 	cpu=$(idle_cpu 10)
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$TABBYD_PID/status")
@@ -282,7 +282,7 @@ hist_row() { # name before after
 # second, about 50,000 by its end), so they differ only in endpoints and policies.
 flips() { # tag [keep-ct]
 	local n= dp0 dp1 calc0 calc1
-	[ -n "${2:-}" ] || n=$("$BUILD/tools/udpflow" flush "$C_BPF/node1/tb_ct_v3")
+	[ -n "${2:-}" ] || n=$("$BUILD/tools/udpflow" flush "$C_BPF/node1/tb_ct_v4")
 	echo "# ${SECONDS}s: flips $1 (${n:-no} conntrack entries flushed)" >&2
 	dp0=$(hist tabby_dataplane_update_duration_seconds)
 	calc0=$(hist tabby_calc_duration_seconds)

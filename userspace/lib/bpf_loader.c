@@ -76,7 +76,7 @@ static int size_maps(struct workload *skel, const struct tb_dp_opts *opts)
 	}
 
 	/* The conntrack table: header, index and sets in one array. */
-	err = bpf_map__set_max_entries(skel->maps.tb_ct_v3,
+	err = bpf_map__set_max_entries(skel->maps.tb_ct_v4,
 				       tb_ct_elems(tb_ct_nsets(opts->ct_entries ? opts->ct_entries :
 										 TB_CT_DEFAULT_ENTRIES)));
 	if (err)
@@ -140,7 +140,7 @@ int tb_dp_load(const struct tb_dp_opts *opts, struct tb_dp **out)
 		goto err_destroy;
 	}
 	/* A new table gets its hash seed before any packet; a reused one keeps its own. */
-	err = tb_ct_table_init(bpf_map__fd(dp->skel->maps.tb_ct_v3), &dp->skel->rodata->tb_cfg.ct);
+	err = tb_ct_table_init(bpf_map__fd(dp->skel->maps.tb_ct_v4), &dp->skel->rodata->tb_cfg.ct);
 	if (err) {
 		tb_err("bpf: cannot set up the conntrack table: %s", strerror(-err));
 		goto err_destroy;

@@ -80,8 +80,7 @@ int tb_ct_table_init(int fd, const struct tb_ct_timeouts *timeouts)
 		nsets = sets_for(max);
 		m->seed = seed;
 		m->mask = nsets - 1;
-		m->dl_base = 1 + tb_ct_nidx(nsets);
-		m->base = m->dl_base + tb_ct_ndl(nsets);
+		m->base = 1 + tb_ct_nmeta(nsets);
 		atomic_thread_fence(memory_order_release);
 		m->magic = TB_CT_MAGIC;
 	}
@@ -102,15 +101,13 @@ int tb_ct_table_open(int fd, struct tb_ct_table *t)
 	if (err)
 		return err;
 	m = &t->map[0].meta;
-	if (m->magic != TB_CT_MAGIC || m->dl_base != 1 + tb_ct_nidx(m->mask + 1) ||
-	    m->base != m->dl_base + tb_ct_ndl(m->mask + 1) ||
+	if (m->magic != TB_CT_MAGIC || m->base != 1 + tb_ct_nmeta(m->mask + 1) ||
 	    (uint64_t)m->base + m->mask + 1 > max) {
 		tb_ct_table_close(t);
 		return -EINVAL;
 	}
 	t->nsets = m->mask + 1;
 	t->base = m->base;
-	t->dl_base = m->dl_base;
 	t->seed = m->seed;
 	return 0;
 }
@@ -124,9 +121,11 @@ void tb_ct_table_close(struct tb_ct_table *t)
 
 static void set_ref(const struct tb_ct_table *t, uint32_t s, struct way_ref *r)
 {
+	struct tb_ct_setmeta *sm = &t->map[1 + s / TB_CT_META_PER_ELEM].m[s % TB_CT_META_PER_ELEM];
+
 	r->set = &t->map[t->base + s];
-	r->fpw = (_Atomic uint64_t *)&t->map[1 + s / TB_CT_FP_PER_ELEM].fp[s % TB_CT_FP_PER_ELEM];
-	r->dl = &t->map[t->dl_base + s / TB_CT_DL_PER_ELEM].dl[s % TB_CT_DL_PER_ELEM];
+	r->fpw = (_Atomic uint64_t *)&sm->fp;
+	r->dl = &sm->dl;
 	r->way = -1;
 }
 

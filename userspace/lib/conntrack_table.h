@@ -14,10 +14,9 @@
 #include "tabby/conntrack.h"
 
 struct tb_ct_table {
-	struct tb_ct_set *map;	/* element 0: the header, then index, deadlines, sets */
+	struct tb_ct_set *map;	/* element 0: the header, then the sets' metadata, the sets */
 	size_t len;		/* bytes mapped */
 	uint32_t nsets;
-	uint32_t dl_base;	/* element of the first deadlines */
 	uint32_t base;		/* element of set 0 */
 	uint32_t seed;
 };
