@@ -103,7 +103,8 @@ resources() { # tag
 	row "tabbyd.idle_cpu.$1" "$cpu" "% of a CPU" ""
 	row "tabbyd.bpf_maps.$1" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')" \
 		MiB ""
-	echo "# $1: VmRSS $rss kB, CPU $cpu %, maps $bytes bytes, $n conntrack entries" \
+	echo "# $1: VmRSS $rss kB ($(awk '/^Rss(Anon|File|Shmem)/ { printf "%s %s kB ", $1, $2 }' \
+		"/proc/$TABBYD_PID/status")), CPU $cpu %, maps $bytes bytes, $n conntrack entries" \
 		"flushed; $(metrics_line)" >&2
 }
 
