@@ -181,6 +181,20 @@ Test(policy_compile, set_users_and_descriptions)
 		cr_assert_fail("uses/describe: %s", buf);
 }
 
+/* Appends a rule allowing source `net` to the IR's first policy; 0 or -1. */
+static int allow_src(struct tb_ir *ir, const char *net)
+{
+	struct tb_ir_cidr cidr;
+	struct tb_ir_rule r;
+	int err;
+
+	tb_ir_rule_init(&r, TB_IR_ALLOW);
+	err = tb_ir_cidr_parse(net, &cidr) || tb_ir_side_add_net(&r.src, 0, &cidr) ||
+	      tb_ir_add_rule(ir, 0, &r);
+	tb_ir_rule_free(&r);
+	return err ? -1 : 0;
+}
+
 Test(policy_compile, hashed_fields_have_lengths_per_family)
 {
 	struct tb_pol_compiled *c = NULL;
@@ -192,15 +206,8 @@ Test(policy_compile, hashed_fields_have_lengths_per_family)
 
 	tb_pol_sets_init(&sets);
 	tb_diag_init(&diag);
-	for (int i = 0; i < 3 && !err; i++) {
-		struct tb_ir_cidr cidr;
-		struct tb_ir_rule r;
-
-		tb_ir_rule_init(&r, TB_IR_ALLOW);
-		err = tb_ir_cidr_parse(nets[i], &cidr) || tb_ir_side_add_net(&r.src, 0, &cidr) ||
-		      tb_ir_add_rule(ir, 0, &r);
-		tb_ir_rule_free(&r);
-	}
+	for (int i = 0; i < 3 && !err; i++)
+		err = allow_src(ir, nets[i]);
 	/* four lengths in all, but IPv4 flows try 48, 40, 8 and IPv6 flows 144, 8 */
 	if (err || tb_pol_compile(ir, &sets, &diag, &c) || !(c->hash_mask & (1u << TB_PF_SRC)) ||
 	    c->nlens[TB_PF_SRC][0] != 3 || c->nlens[TB_PF_SRC][1] != 2 ||
@@ -228,15 +235,10 @@ Test(policy_compile, hash_finds_every_entry_and_nothing_else)
 	tb_pol_sets_init(&sets);
 	tb_diag_init(&diag);
 	for (int i = 0; i < 3000 && !err; i++) {
-		struct tb_ir_cidr cidr;
-		struct tb_ir_rule r;
 		char net[32];
 
 		snprintf(net, sizeof(net), "10.%d.%d.1/32", i / 256, i % 256);
-		tb_ir_rule_init(&r, TB_IR_ALLOW);
-		err = tb_ir_cidr_parse(net, &cidr) || tb_ir_side_add_net(&r.src, 0, &cidr) ||
-		      tb_ir_add_rule(ir, 0, &r);
-		tb_ir_rule_free(&r);
+		err = allow_src(ir, net);
 	}
 	if (err || tb_pol_compile(ir, &sets, &diag, &c) || !(c->hash_mask & (1u << TB_PF_SRC)))
 		cr_assert_fail("setup");
