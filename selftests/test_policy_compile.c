@@ -262,8 +262,8 @@ Test(policy_compile, hash_finds_every_entry_and_nothing_else)
 		if (c->class_rec[k] % TB_POL_LINE_WORDS + TB_POL_REC_WORDS(c->nsum) >
 		    TB_POL_LINE_WORDS)
 			cr_assert_fail("record %zu at word %u crosses a line", k, c->class_rec[k]);
-	cr_expect(hashed >= 3000 && found == hashed && !strays,
-		  "%zu hashed, %zu found, %zu strays", hashed, found, strays);
+	cr_expect(hashed >= 3000 && found == hashed && !strays, "%zu hashed, %zu found, %zu strays",
+		  hashed, found, strays);
 	cr_expect(hashed <= 2 * TB_POL_BUCKET_ENTRIES * ((size_t)c->hash_nb_mask + 1) / 2,
 		  "buckets at most half full: %zu keys, %u buckets", hashed, c->hash_nb_mask + 1);
 	tb_pol_compiled_free(c);
@@ -292,8 +292,8 @@ Test(policy_compile, hashed_key_words_match_the_key_bytes)
 			/* the full key's words, the prefix length byte aside */
 			from_bytes[2] &= ~(0xffull << 56);
 			if (memcmp(from_bytes, from_flow, sizeof(from_flow)))
-				cr_assert_fail("flow %d field %d: %016llx %016llx %016llx", i, field,
-					       (unsigned long long)from_flow[0],
+				cr_assert_fail("flow %d field %d: %016llx %016llx %016llx", i,
+					       field, (unsigned long long)from_flow[0],
 					       (unsigned long long)from_flow[1],
 					       (unsigned long long)from_flow[2]);
 		}

@@ -26,9 +26,9 @@ struct leftover_case {
 };
 
 static const struct leftover_case cases[] = {
-	{ "trie entries without a header (died inside an install or a removal)", 1, 0, 0 },
-	{ "a header past the end of the lines", 0, 0xfffff000u, 64 },
-	{ "a header over the lines of a live set", 0, 0, 1 },
+    {"trie entries without a header (died inside an install or a removal)", 1, 0, 0},
+    {"a header past the end of the lines", 0, 0xfffff000u, 64},
+    {"a header over the lines of a live set", 0, 0, 1},
 };
 
 /* Writes the leftovers of one case at FREE_SLOT. */
@@ -38,14 +38,19 @@ static int make_leftovers(struct tb_pbpf *p, const struct leftover_case *lc)
 	int err = 0;
 
 	if (lc->trie_keys) {
-		struct tb_pol_lkey k = { .prefixlen = 32 + 8 + 8, .slot_be = htonl(FREE_SLOT),
-					 .field = TB_PF_SRC, .data = { 4 } };
+		struct tb_pol_lkey k = {.prefixlen = 32 + 8 + 8,
+					.slot_be = htonl(FREE_SLOT),
+					.field = TB_PF_SRC,
+					.data = {4}};
 
 		err = bpf_map_update_elem(p->fds.lpm, &k, &rec, BPF_ANY);
 	}
 	if (!err && lc->n_lines) {
-		struct tb_pol_hdr hdr = { .line_base = lc->line_base, .n_lines = lc->n_lines,
-					  .nbits = 1, .nwords = 1, .nsum = 1 };
+		struct tb_pol_hdr hdr = {.line_base = lc->line_base,
+					 .n_lines = lc->n_lines,
+					 .nbits = 1,
+					 .nwords = 1,
+					 .nsum = 1};
 
 		err = bpf_map_update_elem(p->fds.hdr, &slot, &hdr, BPF_ANY);
 	}

@@ -116,9 +116,6 @@ static __always_inline int tb_pol_field_class(struct tb_pol_scratch *sc,
 {
 	__u32 rec;
 
-	if (!sc || !hdr)
-		return TB_DROP_NO_ENDPOINT;
-	f &= TB_PF_MAX - 1;
 	if (hdr->hash_mask & (1u << f))
 		rec = tb_pol_hash_class(sc, hdr, f, sc->flow.family == TB_AF_INET6);
 	else

@@ -103,7 +103,7 @@ static size_t entries_written(const struct tb_pol_compiled *c)
 	size_t trie = 0;
 
 	for (size_t i = 0; i < c->n_entries; i++)
-		trie += !(c->hash_mask & (1u << c->entries[i].key.field));
+		trie += !tb_pol_entry_hashed(c, &c->entries[i]);
 	return trie + c->n_bits / TB_POL_LINE_WORDS + c->nbits + 3;
 }
 

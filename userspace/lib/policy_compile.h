@@ -74,6 +74,12 @@ struct tb_pol_sim_result {
 void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flow *f,
 			    struct tb_pol_sim_result *res);
 
+/* Whether an entry's field is looked up in the set's hash (else in the trie). */
+static inline int tb_pol_entry_hashed(const struct tb_pol_compiled *c, const struct tb_pol_entry *e)
+{
+	return !!(c->hash_mask & (1u << e->key.field));
+}
+
 /* Lays out class records and the hash after the words (policy_compile_image.c). */
 int tb_pol_lay_tables(struct tb_pol_compiled *c);
 /* A hash entry's 24 key bytes, as three words. */

@@ -23,11 +23,6 @@ void tb_pol_hent_key(const struct tb_pol_key *k, uint64_t out[3])
 	out[2] = (out[2] & ~(0xffull << 56)) | (uint64_t)(k->prefixlen & 0xff) << 56;
 }
 
-static int is_hashed(const struct tb_pol_compiled *c, const struct tb_pol_entry *e)
-{
-	return !!(c->hash_mask & (1u << e->key.field));
-}
-
 /* Puts every hashed entry into nb buckets of `hent`; 0, or -1 when one did not fit. */
 static int try_fill(const struct tb_pol_compiled *c, struct tb_pol_hent *hent, uint32_t nb,
 		    uint64_t seed)
@@ -39,12 +34,13 @@ static int try_fill(const struct tb_pol_compiled *c, struct tb_pol_hent *hent, u
 		uint32_t b;
 		int placed = 0;
 
-		if (!is_hashed(c, e))
+		if (!tb_pol_entry_hashed(c, e))
 			continue;
 		tb_pol_hent_key(&e->key, k);
 		b = tb_pol_hash_bucket(seed, k[0], k[1], k[2], nb - 1);
 		for (uint32_t p = 0; p < TB_POL_HASH_PROBES && !placed; p++) {
-			struct tb_pol_hent *bk = &hent[((b + p) & (nb - 1)) * TB_POL_BUCKET_ENTRIES];
+			struct tb_pol_hent *bk =
+			    &hent[((b + p) & (nb - 1)) * TB_POL_BUCKET_ENTRIES];
 
 			for (int s = 0; s < TB_POL_BUCKET_ENTRIES && !placed; s++) {
 				if (bk[s].key[2])
@@ -68,7 +64,7 @@ static int build_hash(const struct tb_pol_compiled *c, struct tb_pol_hent **out,
 	uint32_t buckets = 1;
 
 	for (size_t i = 0; i < c->n_entries; i++)
-		n += is_hashed(c, &c->entries[i]);
+		n += tb_pol_entry_hashed(c, &c->entries[i]);
 	*out = NULL;
 	*nb = 0;
 	if (!n)
@@ -166,8 +162,7 @@ uint32_t tb_pol_hash_lookup(const struct tb_pol_compiled *c, const struct tb_pol
 	b = tb_pol_hash_bucket(c->hash_seed, key[0], key[1], key[2], c->hash_nb_mask);
 	for (uint32_t p = 0; p < TB_POL_HASH_PROBES; p++) {
 		size_t line = c->hash_line + ((b + p) & c->hash_nb_mask);
-		const struct tb_pol_hent *bk =
-		    (const void *)(c->bits + line * TB_POL_LINE_WORDS);
+		const struct tb_pol_hent *bk = (const void *)(c->bits + line * TB_POL_LINE_WORDS);
 
 		for (int s = 0; s < TB_POL_BUCKET_ENTRIES; s++) {
 			if (!memcmp(bk[s].key, key, sizeof(key)))

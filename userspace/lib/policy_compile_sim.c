@@ -137,7 +137,8 @@ void tb_pol_compiled_decide(const struct tb_pol_compiled *c, const struct tb_flo
 		if (!(c->field_mask & (1u << fi)))
 			continue;
 		tb_pol_flow_key(f, fi, &k);
-		rec[fi] = c->hash_mask & (1u << fi) ? hash_lookup(c, f, fi, &k) : trie_lookup(c, &k);
+		rec[fi] =
+		    c->hash_mask & (1u << fi) ? hash_lookup(c, f, fi, &k) : trie_lookup(c, &k);
 		if (!rec[fi])
 			return;
 		for (uint32_t s = 0; s < TB_POL_SUM_WORDS; s++)

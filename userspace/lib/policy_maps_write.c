@@ -63,8 +63,7 @@ static int fill_lines(int fd, const uint64_t *w, uint32_t base, uint32_t n)
 }
 
 /* The set's words, its rules' ids made global, written from line `base`. */
-static int write_lines(int fd, const struct tb_pol_compiled *c, uint32_t rule_base,
-		       uint32_t base)
+static int write_lines(int fd, const struct tb_pol_compiled *c, uint32_t rule_base, uint32_t base)
 {
 	uint64_t *w = malloc(c->n_bits * sizeof(*w));
 	int err;
@@ -83,15 +82,10 @@ static int write_lines(int fd, const struct tb_pol_compiled *c, uint32_t rule_ba
 	return err;
 }
 
-static int is_hashed(const struct tb_pol_compiled *c, const struct tb_pol_entry *e)
-{
-	return !!(c->hash_mask & (1u << e->key.field));
-}
-
 static struct tb_pol_lkey lkey_of(uint32_t slot, const struct tb_pol_key *k)
 {
-	struct tb_pol_lkey lk = {.prefixlen = 32 + k->prefixlen, .slot_be = htonl(slot),
-				 .field = k->field};
+	struct tb_pol_lkey lk = {
+	    .prefixlen = 32 + k->prefixlen, .slot_be = htonl(slot), .field = k->field};
 
 	memcpy(lk.data, k->data, sizeof(lk.data));
 	return lk;
@@ -105,7 +99,7 @@ int tb_pol_set_lkeys(const struct tb_pol_compiled *c, uint32_t slot, struct tb_p
 	if (!*out)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_entries; i++)
-		if (!is_hashed(c, &c->entries[i]))
+		if (!tb_pol_entry_hashed(c, &c->entries[i]))
 			(*out)[(*n)++] = lkey_of(slot, &c->entries[i].key);
 	return 0;
 }
@@ -117,7 +111,8 @@ static int write_trie(int fd, uint32_t slot, const struct tb_pol_compiled *c)
 		const struct tb_pol_entry *e = &c->entries[i];
 		struct tb_pol_lkey lk = lkey_of(slot, &e->key);
 
-		if (!is_hashed(c, e) && bpf_map_update_elem(fd, &lk, &c->class_rec[e->cls], BPF_ANY))
+		if (!tb_pol_entry_hashed(c, e) &&
+		    bpf_map_update_elem(fd, &lk, &c->class_rec[e->cls], BPF_ANY))
 			return -errno;
 	}
 	return 0;
