@@ -219,8 +219,8 @@ static void *run_traffic(void *arg)
 Test(policy_maps, atomic_flip_under_traffic)
 {
 	/* sets whose tables, if mixed, would not give either answer */
-	struct tb_pol_compiled *old =
-	    tb_spec_compile("tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
+	struct tb_pol_compiled *old = tb_spec_compile(
+	    "tier t; policy p; rule deny proto=17; rule allow proto=6 dst.ports=80");
 	struct tb_pol_compiled *new = tb_spec_compile(
 	    "tier t; policy p; rule allow src.net=10.9.0.0/16; rule deny dst.net=10.0.0.0/24 "
 	    "proto=6; rule allow");
@@ -376,4 +376,56 @@ Test(policy_maps, a_list_coming_back_after_its_grace_period)
 		cr_assert_fail("returning list: %u sets", tb_pol_maps_n_sets(p.maps));
 	tb_pbpf_close(&p);
 	tb_pol_compiled_free(c);
+}
+
+/* Slots with a header, i.e. sets a restarted agent would find. */
+static int headers(struct tb_pbpf *p)
+{
+	int n = 0;
+
+	for (uint32_t s = 0; s < TB_POL_MAX_SETS; s++) {
+		struct tb_pol_hdr hdr;
+
+		if (!bpf_map_lookup_elem(p->fds.hdr, &s, &hdr) && hdr.n_lines)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The lines all sets share are preallocated: when a new set finds no room, its install is
+ * refused with -ENOSPC and leaves nothing behind (no set, no header, no trie entry), the
+ * endpoints keep their tables, and once a dead set is collected its lines serve again.
+ */
+Test(policy_maps, no_room_in_the_lines_is_refused_cleanly)
+{
+	struct tb_pol_compiled *tcp = tb_spec_compile("profile k; rule allow proto=6");
+	struct tb_pol_compiled *udp = tb_spec_compile("profile k; rule allow proto=17");
+	struct tb_policy_result r;
+	uint32_t s1, s2, n1, lines;
+	struct tb_pbpf p;
+	int ok;
+
+	if (!tcp || !udp)
+		cr_assert_fail("setup");
+	/* room for the first set and less than a second one */
+	n1 = (uint32_t)(tcp->n_bits / TB_POL_LINE_WORDS);
+	lines = n1 + (uint32_t)(udp->n_bits / TB_POL_LINE_WORDS) - 1;
+	if (tb_pbpf_open_lines(&p, lines) || tb_pbpf_install(&p, tcp, "L", 5, 0, &s1))
+		cr_assert_fail("setup");
+	ok = tb_pol_maps_replace(p.maps, "L", udp) == -ENOSPC && tb_pol_maps_n_sets(p.maps) == 1;
+	ok = ok && headers(&p) == 1;
+	ok = ok && !decide(&p, 5, 0, "tcp 10.0.0.1:1 10.0.0.2:2", &r) && r.allow &&
+	     !decide(&p, 5, 0, "udp 10.0.0.1:1 10.0.0.2:2", &r) && !r.allow;
+	/* the endpoint leaves, its set is collected: the lines take the other policy */
+	ok = ok && !tb_pol_maps_detach(p.maps, 5, 0) && tb_pol_maps_gc(p.maps, 1) == 1;
+	ok = ok && !tb_pbpf_install(&p, udp, "M", 6, 0, &s2) &&
+	     !decide(&p, 6, 0, "udp 10.0.0.1:1 10.0.0.2:2", &r) && r.allow;
+	if (!ok)
+		cr_assert_fail(
+		    "%u lines: a refused install left something, or freed lines were not reused",
+		    lines);
+	tb_pbpf_close(&p);
+	tb_pol_compiled_free(tcp);
+	tb_pol_compiled_free(udp);
 }

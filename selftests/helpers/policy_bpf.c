@@ -19,6 +19,11 @@ struct tb_ptest_in {
 
 int tb_pbpf_open(struct tb_pbpf *p)
 {
+	return tb_pbpf_open_lines(p, 0);
+}
+
+int tb_pbpf_open_lines(struct tb_pbpf *p, uint32_t lines)
+{
 	struct bpf_map *map;
 	int err;
 
@@ -28,7 +33,9 @@ int tb_pbpf_open(struct tb_pbpf *p)
 		return -errno;
 	/* private maps: never pinned, never shared with a running agent or another test */
 	bpf_object__for_each_map(map, p->skel->obj) bpf_map__set_pin_path(map, NULL);
-	err = policy_test__load(p->skel);
+	err = lines ? bpf_map__set_max_entries(p->skel->maps.tb_pol_lines_v3, lines) : 0;
+	if (!err)
+		err = policy_test__load(p->skel);
 	if (err)
 		goto fail;
 	p->prog_fd = bpf_program__fd(p->skel->progs.tb_policy_test);

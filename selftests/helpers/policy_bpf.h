@@ -25,6 +25,8 @@ struct tb_pbpf {
 
 /* Loads the program (maps unpinned, private to this test). 0 or -errno. */
 int tb_pbpf_open(struct tb_pbpf *p);
+/* The same with a lines array of `lines` lines (0: the program's default). */
+int tb_pbpf_open_lines(struct tb_pbpf *p, uint32_t lines);
 void tb_pbpf_close(struct tb_pbpf *p);
 
 /* Runs one verdict; repeat > 1 measures (*ns: mean per run). 0 or -errno. */
