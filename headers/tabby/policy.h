@@ -6,8 +6,8 @@
  * One compiled "table set" serves every endpoint with the same ordered policy list in one
  * direction. Each rule (after expansion), each tier end and the final catch-all get one bit in
  * priority order. Every field of the flow is looked up (in the set's own hash, one exact
- * lookup per prefix length, see TB_POL_MAX_LENS, or in its LPM trie); what is found is the
- * class of rules matching that value: the class's summary (one bit per 64-bit word that holds
+ * lookup per prefix length, see TB_POL_MAX_LENS, or in the LPM trie all sets share); what is
+ * found is the class of rules matching that value: the class's summary (one bit per 64-bit word that holds
  * a match) and its words where they differ from the field's wildcard bitmap ("diff" words,
  * stored packed, found by rank). ANDing summaries first and then only the candidate words
  * keeps the cost flat in the rule count.
@@ -196,7 +196,7 @@ struct tb_pol_rule {
  * A field whose prefixes have at most TB_POL_MAX_LENS distinct lengths per family (the root
  * included) is looked up in the set's hash, one exact lookup per length, longest first:
  * unlike an LPM walk, that costs the same for 10 entries as for 10,000. Other fields use the
- * set's LPM trie.
+ * LPM trie all sets share (tb_pol_lkey).
  */
 #define TB_POL_MAX_LENS 3
 
