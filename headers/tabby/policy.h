@@ -7,10 +7,10 @@
  * direction. Each rule (after expansion), each tier end and the final catch-all get one bit in
  * priority order. Every field of the flow is looked up (in the set's own hash, one exact
  * lookup per prefix length, see TB_POL_MAX_LENS, or in the LPM trie all sets share); what is
- * found is the class of rules matching that value: the class's summary (one bit per 64-bit word that holds
- * a match) and its words where they differ from the field's wildcard bitmap ("diff" words,
- * stored packed, found by rank). ANDing summaries first and then only the candidate words
- * keeps the cost flat in the rule count.
+ * found is the class of rules matching that value: the class's summary (one bit per 64-bit
+ * word that holds a match) and its words where they differ from the field's wildcard bitmap
+ * ("diff" words, stored packed, found by rank). ANDing summaries first and then only the
+ * candidate words keeps the cost flat in the rule count.
  *
  * A set's memory is a range of 128-byte lines (struct tb_pol_line) in one array all sets
  * share, from line line_base of its header; word w of the set is w % 16 of its line w / 16.
