@@ -176,7 +176,7 @@ static int install_one(struct tb_pol_maps *m, const char *key, const struct tb_p
 	if (!err)
 		err = tb_pol_counters_zero(m->fds.cnt, base, c->n_rule_ids);
 	if (!err)
-		err = tb_pol_set_write(&m->fds, *slot, c, base, lines);
+		err = tb_pol_set_write(&m->fds, *slot, c, base, lines, p->lkeys);
 	return err;
 }
 

@@ -45,9 +45,13 @@ void tb_pol_sets_drop(struct tb_pol_maps *m, const uint32_t *slots, uint32_t n);
 uint32_t tb_pol_set_n_lines(const struct tb_pol_compiled *c);
 int tb_pol_set_lkeys(const struct tb_pol_compiled *c, uint32_t slot, struct tb_pol_lkey **out,
 		     size_t *n);
-/* Writes a set at slot and from line `lines`: lines, trie entries, then the header. */
+/*
+ * Writes a set at slot and from line `lines`: lines, trie entries (the set's lkeys), then the
+ * header.
+ */
 int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
-		     const struct tb_pol_compiled *c, uint32_t rule_base, uint32_t lines);
+		     const struct tb_pol_compiled *c, uint32_t rule_base, uint32_t lines,
+		     const struct tb_pol_lkey *lkeys);
 /* Takes a set out: its header (the slot is then free), then its trie entries. */
 void tb_pol_set_clear(const struct tb_pol_map_fds *fds, uint32_t slot,
 		      const struct tb_pol_lkey *lkeys, size_t n_lkeys);

@@ -104,15 +104,20 @@ int tb_pol_set_lkeys(const struct tb_pol_compiled *c, uint32_t slot, struct tb_p
 	return 0;
 }
 
-/* The trie entries of the fields that are not hashed (the hash is in the set's lines). */
-static int write_trie(int fd, uint32_t slot, const struct tb_pol_compiled *c)
+/*
+ * The trie entries of the fields that are not hashed (the hash is in the set's lines): the keys
+ * tb_pol_set_lkeys() made, in the same order, so what is written is what removal deletes.
+ */
+static int write_trie(int fd, const struct tb_pol_compiled *c, const struct tb_pol_lkey *lkeys)
 {
+	size_t j = 0;
+
 	for (size_t i = 0; i < c->n_entries; i++) {
 		const struct tb_pol_entry *e = &c->entries[i];
-		struct tb_pol_lkey lk = lkey_of(slot, &e->key);
 
-		if (!tb_pol_entry_hashed(c, e) &&
-		    bpf_map_update_elem(fd, &lk, &c->class_rec[e->cls], BPF_ANY))
+		if (tb_pol_entry_hashed(c, e))
+			continue;
+		if (bpf_map_update_elem(fd, &lkeys[j++], &c->class_rec[e->cls], BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -161,7 +166,8 @@ static void set_hdr(const struct tb_pol_compiled *c, uint32_t lines, struct tb_p
  * restarted agent finds (by its header) is whole.
  */
 int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
-		     const struct tb_pol_compiled *c, uint32_t rule_base, uint32_t lines)
+		     const struct tb_pol_compiled *c, uint32_t rule_base, uint32_t lines,
+		     const struct tb_pol_lkey *lkeys)
 {
 	struct tb_pol_hdr hdr;
 	int err;
@@ -169,7 +175,7 @@ int tb_pol_set_write(const struct tb_pol_map_fds *fds, uint32_t slot,
 	set_hdr(c, lines, &hdr);
 	err = write_lines(fds->lines, c, rule_base, lines);
 	if (!err)
-		err = write_trie(fds->lpm, slot, c);
+		err = write_trie(fds->lpm, c, lkeys);
 	if (!err && bpf_map_update_elem(fds->hdr, &slot, &hdr, BPF_ANY))
 		err = -errno;
 	return err;
