@@ -156,8 +156,8 @@ uint32_t tb_pol_hash_lookup(const struct tb_pol_compiled *c, const struct tb_pol
 	uint64_t key[3];
 	uint32_t b;
 
-	if (!c->hash_nb_mask && c->hash_line * (size_t)TB_POL_LINE_WORDS >= c->n_bits)
-		return 0;
+	if (c->hash_line * (size_t)TB_POL_LINE_WORDS >= c->n_bits)
+		return 0; /* no buckets: no field is hashed */
 	tb_pol_hent_key(k, key);
 	b = tb_pol_hash_bucket(c->hash_seed, key[0], key[1], key[2], c->hash_nb_mask);
 	for (uint32_t p = 0; p < TB_POL_HASH_PROBES; p++) {
