@@ -26,7 +26,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tb_ct_v4 SEC(".maps");
 
-/* Where a key lives: its set, the set's index word and deadlines (one line), its tag and fingerprint. */
+/* Where a key lives: its set, the set's index word and deadlines (one line), tag, fingerprint. */
 struct tb_ct_where {
 	struct tb_ct_set *set;
 	__u64 *fpw;
